@@ -1,0 +1,111 @@
+# calf: build the kernel, the user programs and the disk image; boot, test, grade.
+#
+#   make qemu [MEM=128M] [CPUS=3] [RUN='cmd']   boot (RUN: run cmd, then power off)
+#   make test                                    host tests, then boot tests
+#   make grade                                   the copy-on-write lab grader
+
+K = kernel
+U = user
+
+MEM ?= 128M
+CPUS ?= 3
+COW ?= 1
+
+TOOLPREFIX = riscv64-unknown-elf-
+CC = $(TOOLPREFIX)gcc
+AS = $(TOOLPREFIX)gcc
+LD = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+QEMU = qemu-system-riscv64
+OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+
+CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
+CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin-printf -fno-builtin-memset
+CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD
+CFLAGS += -I.
+CFLAGS += -DCOW=$(COW)
+ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
+LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
+
+HOSTCC = gcc
+HOSTCFLAGS = -Wall -Werror -O2 -g -I.
+
+# Every kernel/*.c and kernel/*.S is part of the kernel.
+KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
+KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
+
+all: $K/kernel fs.img
+
+$K/kernel: $(KOBJS) kernel.ld
+	$(LD) $(LDFLAGS) -T kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > $K/kernel.asm
+	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $K/kernel.sym
+
+$K/%.o: $K/%.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$K/%.o: $K/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# User library: named once here. Every other user/*.c that defines main is a program.
+ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o
+ULIBSRCS = $U/ulib.c $U/printf.c $U/umalloc.c
+MAINPAT = ^main(\|[ *]main(
+UPROGSRCS = $(filter-out $(ULIBSRCS),$(shell grep -l '$(MAINPAT)' $U/*.c 2>/dev/null))
+UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))
+
+$U/%.o: $U/%.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$U/%.o: $U/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+$U/_%: $U/%.o $(ULIB) $U/user.ld
+	$(LD) $(LDFLAGS) -T $U/user.ld -o $@ $< $(ULIB)
+	$(OBJDUMP) -S $@ > $U/$*.asm
+
+mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ mkfs/mkfs.c
+
+fs.img: mkfs/mkfs README $(UPROGS)
+	mkfs/mkfs fs.img README $(UPROGS)
+
+.PRECIOUS: $U/%.o $K/%.o
+
+-include $K/*.d $U/*.d
+
+# --- running ------------------------------------------------------------------
+
+QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $K/kernel -m $(MEM) -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+ifneq ($(RUN),)
+QEMUOPTS += -append "$(RUN)"
+endif
+
+deps:
+	@sh test/install-deps.sh
+
+qemu: deps
+	@$(MAKE) --no-print-directory all
+	$(QEMU) $(QEMUOPTS)
+
+# --- tests --------------------------------------------------------------------
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@python3 test/run_tests.py
+
+clean:
+	rm -f $K/*.o $K/*.d $K/kernel $K/kernel.asm $K/kernel.sym
+	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
+	rm -f mkfs/mkfs fs.img .gdbinit
+	rm -rf test/build
+
+.PHONY: all deps qemu test clean
+
+# Host-side test rules live beside the tests.
+include $(wildcard test/*.mk)

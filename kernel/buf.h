@@ -1,0 +1,17 @@
+/* buf.h: one cached disk block. */
+#ifndef CALF_BUF_H
+#define CALF_BUF_H
+
+struct buf {
+  int valid;  /* data holds the block's contents */
+  int disk;   /* owned by the disk driver while a request is in flight */
+  uint dev;
+  uint blockno;
+  struct sleeplock lock; /* guards data and valid */
+  uint refcnt;           /* guarded by the cache lock in bio.c */
+  struct buf *prev;      /* LRU list, guarded by the cache lock */
+  struct buf *next;
+  uchar data[BSIZE];
+};
+
+#endif

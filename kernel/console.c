@@ -1,0 +1,176 @@
+/* console.c: the console device (devsw[CONSOLE]) and its line discipline.
+ *
+ * Typed bytes arrive through consoleintr(), are echoed, and collect in an
+ * edit line until newline or ^D commits them; readers sleep until something
+ * is committed. Editing keys: backspace or DEL erases a byte, ^U the line,
+ * ^D ends input (a read on an empty line returns 0), ^P lists processes.
+ * cons.lock guards the input ring; output needs no lock of its own here
+ * (uart.c serialises it). */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/sleeplock.h"
+#include "kernel/fs.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/defs.h"
+
+#define CTRL(x) ((x) - '@')
+#define DEL 0x7f
+
+/* Input ring. Counters only grow; byte i lives in buf[i % INBUF], and
+ * r <= w <= e <= r + INBUF: [r, w) is committed and readable, [w, e) is the
+ * line still being edited. All guarded by lock; readers sleep on &cons.r. */
+#define INBUF 128
+static struct {
+  struct spinlock lock;
+  char buf[INBUF];
+  uint64 r;
+  uint64 w;
+  uint64 e;
+} cons;
+
+/* Write c to the UART at once (for printf and echo); '\b' is sent as
+ * "\b \b" so that it erases the character on the terminal. */
+void
+consputc(int c)
+{
+  if (c == '\b') {
+    uartputc_sync('\b');
+    uartputc_sync(' ');
+    uartputc_sync('\b');
+  } else {
+    uartputc_sync(c);
+  }
+}
+
+/* devsw write: send n bytes from src (a user address if user_src) to the
+ * UART, sleeping when its buffer is full. Returns bytes written, or -1 if
+ * src is bad before anything was written. */
+static int
+consolewrite(int user_src, uint64 src, int n)
+{
+  char chunk[64];
+  int done, len, i;
+
+  for (done = 0; done < n; done += len) {
+    len = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
+    if (either_copyin(chunk, user_src, src + done, len) < 0)
+      return done > 0 ? done : -1;
+    for (i = 0; i < len; i++)
+      uartputc(chunk[i]);
+  }
+  return done;
+}
+
+/* devsw read: copy up to n committed bytes to dst (a user address if
+ * user_dst), stopping after a newline. Sleeps until a line or ^D is
+ * committed. Returns the byte count (0 at end of file), or -1 if the caller
+ * was killed while waiting or dst is bad before anything was copied. */
+static int
+consoleread(int user_dst, uint64 dst, int n)
+{
+  int got = 0;
+  char c;
+
+  acquire(&cons.lock);
+  while (got < n) {
+    while (cons.r == cons.w) {
+      if (killed(myproc())) {
+        release(&cons.lock);
+        return -1;
+      }
+      sleep(&cons.r, &cons.lock);
+    }
+    c = cons.buf[cons.r % INBUF];
+    if (c == CTRL('D')) {
+      /* End of file. If bytes came first, leave the ^D for the next read,
+       * so that it returns 0. */
+      if (got == 0)
+        cons.r++;
+      break;
+    }
+    if (either_copyout(user_dst, dst + got, &c, 1) < 0) {
+      if (got == 0)
+        got = -1;
+      break;
+    }
+    cons.r++;
+    got++;
+    if (c == '\n')
+      break;
+  }
+  release(&cons.lock);
+  return got;
+}
+
+/* Erase the last byte of the edit line, on screen too. Caller holds
+ * cons.lock. Returns 0 if the edit line was already empty. */
+static int
+cons_erase(void)
+{
+  if (cons.e == cons.w)
+    return 0;
+  cons.e--;
+  consputc('\b');
+  return 1;
+}
+
+/* Add c to the edit line and echo it; commit the line on newline, ^D or when
+ * the ring is full, waking readers. Caller holds cons.lock. */
+static void
+cons_type(int c)
+{
+  if (cons.e - cons.r >= INBUF)
+    return;
+  if (c == '\r')
+    c = '\n';
+  if (c != CTRL('D'))
+    consputc(c);
+  cons.buf[cons.e % INBUF] = c;
+  cons.e++;
+  if (c == '\n' || c == CTRL('D') || cons.e - cons.r == INBUF) {
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+}
+
+/* One byte typed at the console (called from uartintr with interrupts off). */
+void
+consoleintr(int c)
+{
+  int dump = 0;
+
+  acquire(&cons.lock);
+  switch (c) {
+  case CTRL('P'):
+    dump = 1;
+    break;
+  case CTRL('U'):
+    while (cons_erase())
+      ;
+    break;
+  case '\b':
+  case DEL:
+    cons_erase();
+    break;
+  default:
+    if (c != 0)
+      cons_type(c);
+    break;
+  }
+  release(&cons.lock);
+  if (dump)
+    procdump();
+}
+
+/* Set up the console: its lock, the UART, and devsw[CONSOLE]. */
+void
+consoleinit(void)
+{
+  initlock(&cons.lock, "cons");
+  uartinit();
+  devsw[CONSOLE].read = consoleread;
+  devsw[CONSOLE].write = consolewrite;
+}

@@ -1,0 +1,48 @@
+/* file.h: open files, in-memory inodes and the device switch. */
+#ifndef CALF_FILE_H
+#define CALF_FILE_H
+
+struct file {
+  enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
+  int ref; /* guarded by the file table lock */
+  char readable;
+  char writable;
+  struct pipe *pipe; /* FD_PIPE */
+  struct inode *ip;  /* FD_INODE and FD_DEVICE */
+  uint off;          /* FD_INODE; guarded by ip->lock */
+  short major;       /* FD_DEVICE */
+};
+
+#define major(dev) ((dev) >> 16 & 0xFFFF)
+#define minor(dev) ((dev)&0xFFFF)
+#define mkdev(m, n) ((uint)((m) << 16 | (n)))
+
+/* An inode in memory. dev, inum and ref are guarded by the inode table lock;
+ * the rest by lock, and valid says whether they were read from disk. */
+struct inode {
+  uint dev;
+  uint inum;
+  int ref;
+  struct sleeplock lock;
+  int valid;
+
+  short type; /* copy of the disk inode */
+  short major;
+  short minor;
+  short nlink;
+  uint size;
+  uint addrs[NDIRECT + 1];
+};
+
+/* Device switch: read/write for each major device number.
+ * user_addr says whether addr is a user virtual address. */
+struct devsw {
+  int (*read)(int user_addr, uint64 addr, int n);
+  int (*write)(int user_addr, uint64 addr, int n);
+};
+
+extern struct devsw devsw[];
+
+#define CONSOLE 1
+
+#endif

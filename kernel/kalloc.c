@@ -1,0 +1,210 @@
+/* kalloc.c: physical frames and their reference counts.
+ *
+ * The allocator owns every 4 KiB frame of RAM that the device tree lists and
+ * that is not the kernel image, the device tree, a reserved range, or the
+ * reference-count array itself. Free frames come from two places: a list of
+ * frames that have been freed (`recycled`), and the ranges never handed out
+ * since boot (`fresh`), taken in order; so boot touches no free frame at all.
+ *
+ * Locking: `lock` guards recycled, fresh and nfree. The reference counts are
+ * not under it: they change with atomic operations only, so fork can share
+ * thousands of frames without taking a global lock per page.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/spinlock.h"
+#include "kernel/fdt.h"
+#include "kernel/defs.h"
+
+extern char kernel_start[], end[];
+
+struct run {
+  struct run *next;
+};
+
+#define MAXFRESH (FDT_MAX_MEM * (FDT_MAX_RESV + 2))
+
+static struct {
+  struct spinlock lock;
+  struct run *recycled;
+  struct fdt_range fresh[MAXFRESH]; /* untouched ranges, page-aligned */
+  int nfresh;
+  uint64 nfree;
+} fmem;
+
+/* refcount[(pa - ram_base) / PGSIZE] is the number of PTEs, across all page
+ * tables, that map frame pa, plus the holds the kernel keeps on it (a page
+ * table page, a kernel stack, a pipe buffer: one each). kalloc sets it to 1,
+ * frame_ref adds one, kfree drops one and frees the frame when it reaches 0.
+ * Atomic updates only (__atomic builtins); a count is 0 exactly when the frame
+ * is free or not managed. */
+static uint32 *refcount;
+static uint64 ram_base, ram_frames, total;
+
+/* Index of managed frame pa; panics on an address the allocator does not own. */
+static uint64
+frame_index(uint64 pa)
+{
+  if (pa % PGSIZE != 0 || pa < ram_base || (pa - ram_base) / PGSIZE >= ram_frames)
+    panic("frame_index: address not a managed frame");
+  return (pa - ram_base) / PGSIZE;
+}
+
+/* Remove [base, base+size) from the fresh ranges, splitting one if needed. */
+static void
+carve(uint64 base, uint64 size)
+{
+  uint64 lo = PGROUNDDOWN(base), hi = PGROUNDUP(base + size);
+
+  for (int i = 0; i < fmem.nfresh; i++) {
+    struct fdt_range *r = &fmem.fresh[i];
+    uint64 rlo = r->base, rhi = r->base + r->size;
+    if (hi <= rlo || lo >= rhi)
+      continue;
+    if (lo > rlo && hi < rhi) {
+      if (fmem.nfresh == MAXFRESH)
+        panic("carve: too many free ranges");
+      fmem.fresh[fmem.nfresh].base = hi;
+      fmem.fresh[fmem.nfresh].size = rhi - hi;
+      fmem.nfresh++;
+      r->size = lo - rlo;
+    } else if (lo > rlo) {
+      r->size = lo - rlo;
+    } else if (hi < rhi) {
+      r->base = hi;
+      r->size = rhi - hi;
+    } else {
+      r->size = 0;
+    }
+  }
+}
+
+/* Build the free ranges and the reference-count array from the device tree.
+ * Called once, on the boot hart, before paging is on. */
+void
+frames_init(void)
+{
+  uint64 lo = ~0UL, hi = 0;
+
+  initlock(&fmem.lock, "frames");
+  for (int i = 0; i < machine.nmem; i++) {
+    struct fdt_range *m = &machine.mem[i];
+    uint64 b = PGROUNDUP(m->base), e = PGROUNDDOWN(m->base + m->size);
+    if (e <= b)
+      continue;
+    fmem.fresh[fmem.nfresh].base = b;
+    fmem.fresh[fmem.nfresh].size = e - b;
+    fmem.nfresh++;
+    lo = b < lo ? b : lo;
+    hi = e > hi ? e : hi;
+  }
+  if (hi == 0)
+    panic("frames_init: no usable RAM in the device tree");
+  ram_base = lo;
+  ram_frames = (hi - lo) / PGSIZE;
+
+  carve((uint64)kernel_start, (uint64)end - (uint64)kernel_start);
+  for (int i = 0; i < machine.nresv; i++)
+    carve(machine.resv[i].base, machine.resv[i].size);
+
+  /* The count array goes in the first fresh range large enough for it. */
+  uint64 need = PGROUNDUP(ram_frames * sizeof(uint32));
+  int i;
+  for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
+    ;
+  if (i == fmem.nfresh)
+    panic("frames_init: no room for the reference counts");
+  refcount = (uint32 *)fmem.fresh[i].base;
+  carve(fmem.fresh[i].base, need);
+  memset(refcount, 0, need);
+
+  for (i = 0; i < fmem.nfresh; i++)
+    fmem.nfree += fmem.fresh[i].size / PGSIZE;
+  total = fmem.nfree;
+}
+
+/* Allocate one frame, reference count 1, contents undefined.
+ * Returns 0 when memory is exhausted. */
+void *
+kalloc(void)
+{
+  uint64 pa = 0;
+
+  acquire(&fmem.lock);
+  if (fmem.recycled) {
+    pa = (uint64)fmem.recycled;
+    fmem.recycled = fmem.recycled->next;
+  } else {
+    for (int i = 0; i < fmem.nfresh; i++) {
+      if (fmem.fresh[i].size == 0)
+        continue;
+      pa = fmem.fresh[i].base;
+      fmem.fresh[i].base += PGSIZE;
+      fmem.fresh[i].size -= PGSIZE;
+      break;
+    }
+  }
+  if (pa)
+    fmem.nfree--;
+  release(&fmem.lock);
+
+  if (pa && __atomic_exchange_n(&refcount[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
+    panic("kalloc: a free frame had references");
+  return (void *)pa;
+}
+
+/* Take one more reference on frame pa (which must be allocated). */
+void
+frame_ref(uint64 pa)
+{
+  if (__atomic_fetch_add(&refcount[frame_index(pa)], 1, __ATOMIC_RELAXED) == 0)
+    panic("frame_ref: frame is free");
+}
+
+/* Drop one reference on frame pa; the last one returns it to the free list. */
+void
+kfree(void *pa)
+{
+  uint32 old = __atomic_fetch_sub(&refcount[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
+  if (old == 0)
+    panic("kfree: frame already free");
+  if (old > 1)
+    return;
+
+  struct run *r = pa;
+  acquire(&fmem.lock);
+  r->next = fmem.recycled;
+  fmem.recycled = r;
+  fmem.nfree++;
+  release(&fmem.lock);
+}
+
+/* Current reference count of frame pa (a snapshot: others may change it). */
+int
+frame_refcount(uint64 pa)
+{
+  return __atomic_load_n(&refcount[frame_index(pa)], __ATOMIC_RELAXED);
+}
+
+/* Is pa a frame this allocator manages? */
+int
+frame_managed(uint64 pa)
+{
+  return pa % PGSIZE == 0 && pa >= ram_base && (pa - ram_base) / PGSIZE < ram_frames;
+}
+
+/* Free frames right now. */
+uint64
+frames_free(void)
+{
+  return __atomic_load_n(&fmem.nfree, __ATOMIC_RELAXED);
+}
+
+/* Frames the allocator manages in all. */
+uint64
+frames_total(void)
+{
+  return total;
+}

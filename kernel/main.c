@@ -1,0 +1,158 @@
+/* main.c: bringing the machine up.
+ *
+ * The boot hart (whichever one OpenSBI entered) reads the device tree,
+ * initialises every subsystem, starts the other harts the tree lists as
+ * usable through SBI HSM, prints the banner, and lets all harts schedule.
+ * machine is written once here, before any other hart runs, and read-only
+ * afterwards.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/fdt.h"
+#include "kernel/defs.h"
+
+struct machine machine;
+volatile int panicked;
+
+/* Boot stacks, slot 0 for the boot hart; entry.S sets sp, vm.c unmaps each
+ * slot's first page as its guard. */
+__attribute__((aligned(PGSIZE))) char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
+
+extern char _secondary_entry[];
+static volatile int go; /* set when secondary harts may start scheduling */
+
+/* The device tree is unusable: say why through the firmware's console (ours
+ * needs the tree to be found) and stop. */
+static void
+bad_tree(int err)
+{
+  const char *parts[] = { "calf: bad device tree: ", fdt_strerror(err), "\n" };
+  for (int i = 0; i < 3; i++)
+    for (const char *s = parts[i]; *s; s++)
+      sbi_console_putchar(*s);
+  sbi_shutdown();
+}
+
+/* The PLIC context of the hart with this SBI id, -1 if none. */
+static int
+plic_ctx_of(uint64 hartid)
+{
+  for (int i = 0; i < machine.nharts; i++)
+    if (machine.harts[i].hartid == hartid)
+      return machine.harts[i].plic_ctx;
+  return -1;
+}
+
+/* Start every other usable hart; wait up to a second for each to report. */
+static void
+start_harts(uint64 boot_hartid)
+{
+  for (int i = 0; i < machine.nharts; i++) {
+    struct fdt_hart *h = &machine.harts[i];
+    if (!h->usable || h->hartid == boot_hartid)
+      continue;
+    if (ncpu == NCPU) {
+      printf("calf: hart %ld not started: kernel built for %d harts\n", h->hartid, NCPU);
+      continue;
+    }
+    struct cpu *c = &cpus[ncpu];
+    c->hartid = h->hartid;
+    c->plic_ctx = h->plic_ctx;
+    long err = sbi_hart_start(h->hartid, (uint64)_secondary_entry, ncpu);
+    if (err) {
+      printf("calf: hart %ld did not start (SBI error %ld)\n", h->hartid, err);
+      continue;
+    }
+    uint64 deadline = r_time() + machine.timebase;
+    while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) && r_time() < deadline)
+      ;
+    if (!c->started) {
+      printf("calf: hart %ld started but never reported\n", h->hartid);
+      continue;
+    }
+    ncpu++;
+  }
+}
+
+static void
+banner(uint64 boot_hartid)
+{
+  uint64 lo = ~0UL, hi = 0, total = 0;
+  for (int i = 0; i < machine.nmem; i++) {
+    uint64 b = machine.mem[i].base, e = b + machine.mem[i].size;
+    lo = b < lo ? b : lo;
+    hi = e > hi ? e : hi;
+    total += machine.mem[i].size;
+  }
+  int usable = 0;
+  for (int i = 0; i < machine.nharts; i++)
+    usable += machine.harts[i].usable;
+
+  printf("\ncalf: a copy-on-write kernel for RISC-V\n");
+  printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20, frames_free());
+  printf("calf: harts started: %d of %d (boot hart %ld)\n", ncpu, usable, boot_hartid);
+  printf("calf: timebase %lu Hz, uart 0x%lx irq %d, plic 0x%lx\n", machine.timebase,
+         machine.uart.base, machine.uart.irq, machine.plic.base);
+  printf("calf: virtio-mmio slots: %d, disk: %s\n", machine.nvirtio,
+         virtio_disk_irq() >= 0 ? "yes" : "none");
+  printf("calf: bootargs \"%s\"\n", machine.bootargs);
+}
+
+/* The boot hart, from entry.S, paging off, on stack slot 0. */
+void
+boot_main(uint64 hartid, void *dtb)
+{
+  int err = fdt_parse(dtb, fdt_totalsize(dtb), &machine);
+  if (err)
+    bad_tree(err);
+  cpus[0].hartid = hartid;
+  cpus[0].plic_ctx = plic_ctx_of(hartid);
+  ncpu = 1;
+
+  printfinit();
+  consoleinit();
+  frames_init();
+  kvminit();
+  kvminithart();
+  cowinit();
+  procinit();
+  trapinit();
+  trapinithart();
+  plicinit();
+  plicinithart();
+  binit();
+  iinit();
+  fileinit();
+  int disk = virtio_disk_init();
+  if (disk == 0)
+    userinit();
+
+  start_harts(hartid);
+  cpus[0].started = 1;
+  banner(hartid);
+  if (disk != 0) {
+    printf("calf: no disk, so no file system and nothing to run\n");
+    if (machine.bootargs[0])
+      poweroff(1);
+  }
+  __sync_synchronize();
+  go = 1;
+  scheduler();
+}
+
+/* Other harts, from entry.S with tp = their cpus[] index. */
+void
+secondary_main(void)
+{
+  kvminithart();
+  trapinithart();
+  plicinithart();
+  __atomic_store_n(&mycpu()->started, 1, __ATOMIC_RELEASE);
+  while (!go)
+    ;
+  scheduler();
+}

@@ -1,0 +1,595 @@
+/* proc.c: processes, the per-hart scheduler, sleep and wakeup.
+ *
+ * Locks, in the order they may be taken: wait_lock, then a p->lock, then any
+ * other lock. wait_lock guards every p->parent and the vfork hand-back
+ * (p->vforked), so that exit's wakeup of a parent cannot be lost. p->lock
+ * guards the fields struct proc lists under it. pid_lock guards nextpid.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/spinlock.h"
+#include "kernel/proc.h"
+#include "kernel/fs.h"
+#include "kernel/sleeplock.h"
+#include "kernel/file.h"
+#include "kernel/fdt.h"
+#include "kernel/defs.h"
+
+struct cpu cpus[NCPU];
+int ncpu;
+
+struct proc proc[NPROC];
+static struct proc *initproc;
+
+static int nextpid = 1;
+static struct spinlock pid_lock;
+static struct spinlock wait_lock;
+
+/* When set, fork gives the child a private copy of the page holding the
+ * stack pointer, so fork-then-exec takes no copy-on-write fault at all. */
+int fork_copies_stack = 1;
+
+extern char trampoline[];
+extern void uservec(void);
+static void forkret(void);
+
+/* Set up the process table and map each slot's kernel stack (with an unmapped
+ * guard page below it) into the kernel page table. Boot hart, once. */
+void
+procinit(void)
+{
+  initlock(&pid_lock, "nextpid");
+  initlock(&wait_lock, "wait_lock");
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    initlock(&p->lock, "proc");
+    p->state = UNUSED;
+    p->kstack = KSTACK((int)(p - proc));
+    for (int i = 0; i < KSTACK_PAGES; i++) {
+      char *pa = kalloc();
+      if (pa == 0)
+        panic("procinit: out of memory for kernel stacks");
+      kvmmap(kernel_pagetable, p->kstack + i * PGSIZE, (uint64)pa, PGSIZE, PTE_R | PTE_W);
+    }
+  }
+}
+
+/* Index of this hart in cpus[]. Interrupts must be off, or the caller may
+ * move to another hart before using the answer. */
+int
+cpuid(void)
+{
+  return r_tp();
+}
+
+/* This hart's struct cpu. Interrupts must be off. */
+struct cpu *
+mycpu(void)
+{
+  return &cpus[cpuid()];
+}
+
+/* The process running on this hart, or 0. */
+struct proc *
+myproc(void)
+{
+  push_off();
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+static int
+allocpid(void)
+{
+  acquire(&pid_lock);
+  int pid = nextpid++;
+  release(&pid_lock);
+  return pid;
+}
+
+/* Free a process slot's memory and reset it. Caller holds p->lock. */
+static void
+freeproc(struct proc *p)
+{
+  if (p->trapframe)
+    kfree(p->trapframe);
+  p->trapframe = 0;
+  if (p->pagetable)
+    proc_freepagetable(p->pagetable);
+  p->pagetable = 0;
+  p->sz = 0;
+  p->pid = 0;
+  p->parent = 0;
+  p->name[0] = 0;
+  p->chan = 0;
+  p->killed = 0;
+  p->xstate = 0;
+  p->vforked = 0;
+  p->stackbase = 0;
+  memset(&p->mc, 0, sizeof(p->mc));
+  p->state = UNUSED;
+}
+
+/* Find an unused slot and give it a pid, a trapframe, a page table with the
+ * trampoline and trapframe mapped, and a context that starts in forkret.
+ * Returns it locked, or 0 if the table is full or memory runs out. */
+static struct proc *
+allocproc(void)
+{
+  struct proc *p;
+
+  for (p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state == UNUSED)
+      break;
+    release(&p->lock);
+  }
+  if (p == &proc[NPROC])
+    return 0;
+
+  p->pid = allocpid();
+  p->state = USED;
+  if ((p->trapframe = kalloc()) == 0 || (p->pagetable = proc_pagetable(p)) == 0) {
+    freeproc(p);
+    release(&p->lock);
+    return 0;
+  }
+  memset(p->trapframe, 0, PGSIZE);
+  memset(&p->context, 0, sizeof(p->context));
+  p->context.ra = (uint64)forkret;
+  p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;
+  return p;
+}
+
+/* A user page table holding only the trampoline and p's trapframe, or 0. */
+pagetable_t
+proc_pagetable(struct proc *p)
+{
+  pagetable_t pt = uvmcreate();
+  if (pt == 0)
+    return 0;
+  if (mappages(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) != 0) {
+    uvmfree(pt);
+    return 0;
+  }
+  if (mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) != 0) {
+    uvmunmap(pt, TRAMPOLINE, 1, 0);
+    uvmfree(pt);
+    return 0;
+  }
+  return pt;
+}
+
+/* Free a user page table and drop its frames; the trampoline and the
+ * trapframe are not the page table's to free. */
+void
+proc_freepagetable(pagetable_t pt)
+{
+  uvmunmap(pt, TRAMPOLINE, 1, 0);
+  uvmunmap(pt, TRAPFRAME, 1, 0);
+  uvmfree(pt);
+}
+
+/* Create the first process. Its first run (forkret) mounts the file system
+ * and execs /init. */
+void
+userinit(void)
+{
+  struct proc *p = allocproc();
+  if (p == 0)
+    panic("userinit: no process slot");
+  initproc = p;
+  safestrcpy(p->name, "init", sizeof(p->name));
+  p->state = RUNNABLE;
+  release(&p->lock);
+}
+
+/* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes;
+ * growth is lazy (zero frame) if lazy. Returns 0, or -1 if the size would
+ * leave [0, TRAPFRAME) or memory runs out. */
+int
+growproc(int n, int lazy)
+{
+  struct proc *p = myproc();
+  uint64 sz = p->sz;
+
+  if (n > 0) {
+    if (sz + n > TRAPFRAME)
+      return -1;
+    sz = lazy ? uvmalloc_lazy(p->pagetable, sz, sz + n) : uvmalloc(p->pagetable, sz, sz + n, PTE_W);
+    if (sz == 0)
+      return -1;
+  } else if (n < 0) {
+    if ((uint64)-(long)n > sz)
+      return -1;
+    sz = uvmdealloc(p->pagetable, sz, sz + n);
+    sfence_vma();
+  }
+  p->sz = sz;
+  return 0;
+}
+
+/* Copy what a child inherits besides memory: registers, files, directory. */
+static void
+inherit(struct proc *np, struct proc *p)
+{
+  *np->trapframe = *p->trapframe;
+  np->trapframe->a0 = 0;
+  np->sz = p->sz;
+  np->stackbase = p->stackbase;
+  for (int i = 0; i < NOFILE; i++)
+    if (p->ofile[i])
+      np->ofile[i] = filedup(p->ofile[i]);
+  np->cwd = idup(p->cwd);
+  safestrcpy(np->name, p->name, sizeof(p->name));
+}
+
+/* Make np runnable as p's child; returns np's pid. np->lock is not held. */
+static int
+start_child(struct proc *np, struct proc *p)
+{
+  int pid = np->pid;
+  acquire(&wait_lock);
+  np->parent = p;
+  release(&wait_lock);
+  acquire(&np->lock);
+  np->state = RUNNABLE;
+  release(&np->lock);
+  return pid;
+}
+
+/* Create a child process sharing the parent's memory copy-on-write.
+ * Returns the child's pid to the parent and 0 to the child, or -1. */
+int
+fork(void)
+{
+  struct proc *p = myproc(), *np;
+
+  if ((np = allocproc()) == 0)
+    return -1;
+  uint64 eager = fork_copies_stack ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
+  if (uvmcopy(p->pagetable, np->pagetable, p->sz, eager) != 0) {
+    freeproc(np);
+    release(&np->lock);
+    return -1;
+  }
+  release(&np->lock);
+  inherit(np, p);
+  return start_child(np, p);
+}
+
+/* Top-level page-table entries below this index hold user memory; the last
+ * one holds the trapframe and trampoline, which stay per process. */
+#define USER_ROOT_ENTRIES PX(2, TRAPFRAME)
+
+/* Create a child that runs in the parent's address space, with the parent
+ * suspended until the child execs or exits (vfork_release). The child gets
+ * its own root page table whose user entries point at the parent's subtrees,
+ * so it has its own trapframe but the parent's memory; nothing is copied or
+ * marked copy-on-write. Returns as fork does. */
+int
+vfork(void)
+{
+  struct proc *p = myproc(), *np;
+
+  if ((np = allocproc()) == 0)
+    return -1;
+  for (int i = 0; i < USER_ROOT_ENTRIES; i++)
+    np->pagetable[i] = p->pagetable[i];
+  np->vforked = 1;
+  release(&np->lock);
+  inherit(np, p);
+  int pid = start_child(np, p);
+
+  acquire(&wait_lock);
+  while (np->vforked)
+    sleep(p, &wait_lock);
+  release(&wait_lock);
+  return pid;
+}
+
+/* A vfork child execs or exits: hand the address space in pt (its root page
+ * table before exec) back to the parent, with any growth the child made, and
+ * wake the parent. */
+void
+vfork_release(struct proc *p, pagetable_t pt)
+{
+  if (!p->vforked)
+    return;
+  acquire(&wait_lock);
+  struct proc *parent = p->parent;
+  for (int i = 0; i < USER_ROOT_ENTRIES; i++) {
+    parent->pagetable[i] = pt[i];
+    pt[i] = 0;
+  }
+  parent->sz = p->sz;
+  p->vforked = 0;
+  wakeup(parent);
+  release(&wait_lock);
+}
+
+/* Give p's children to init. Caller holds wait_lock. */
+static void
+reparent(struct proc *p)
+{
+  for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+    if (pp->parent == p) {
+      pp->parent = initproc;
+      wakeup(initproc);
+    }
+  }
+}
+
+/* End the current process with status; it stays a zombie until its parent
+ * waits for it. Never returns. */
+void
+exit(int status)
+{
+  struct proc *p = myproc();
+
+  if (p == initproc)
+    panic("exit: init exiting");
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (p->ofile[fd]) {
+      fileclose(p->ofile[fd]);
+      p->ofile[fd] = 0;
+    }
+  }
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = 0;
+  vfork_release(p, p->pagetable);
+
+  acquire(&wait_lock);
+  reparent(p);
+  wakeup(p->parent);
+  acquire(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  release(&wait_lock);
+  sched();
+  panic("exit: zombie ran");
+}
+
+/* Wait for a child to exit, store its status at user address addr (if not 0)
+ * and return its pid; -1 if there are no children, the caller is killed, or
+ * addr is bad. */
+int
+wait(uint64 addr)
+{
+  struct proc *p = myproc();
+
+  acquire(&wait_lock);
+  for (;;) {
+    int havekids = 0;
+    for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+      if (pp->parent != p)
+        continue;
+      acquire(&pp->lock);
+      havekids = 1;
+      if (pp->state == ZOMBIE) {
+        int pid = pp->pid;
+        if (addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0) {
+          release(&pp->lock);
+          release(&wait_lock);
+          return -1;
+        }
+        freeproc(pp);
+        release(&pp->lock);
+        release(&wait_lock);
+        return pid;
+      }
+      release(&pp->lock);
+    }
+    if (!havekids || killed(p)) {
+      release(&wait_lock);
+      return -1;
+    }
+    sleep(p, &wait_lock);
+  }
+}
+
+/* Each hart's scheduler: pick a runnable process, run it until it gives the
+ * hart back, repeat. An idle hart waits in wfi, not in a spin. */
+void
+scheduler(void)
+{
+  struct cpu *c = mycpu();
+
+  c->proc = 0;
+  for (;;) {
+    intr_on();
+    int ran = 0;
+    for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      acquire(&p->lock);
+      if (p->state == RUNNABLE) {
+        p->state = RUNNING;
+        c->proc = p;
+        swtch(&c->context, &p->context);
+        c->proc = 0;
+        ran = 1;
+      }
+      release(&p->lock);
+    }
+    if (!ran) {
+      intr_on();
+      wfi();
+    }
+  }
+}
+
+/* Switch to this hart's scheduler. Caller holds only p->lock and has changed
+ * p->state. Saves and restores intena, which belongs to this thread of
+ * control rather than to the hart. */
+void
+sched(void)
+{
+  struct proc *p = myproc();
+
+  if (!holding(&p->lock))
+    panic("sched: p->lock not held");
+  if (mycpu()->noff != 1)
+    panic("sched: other locks held");
+  if (p->state == RUNNING)
+    panic("sched: process still running");
+  if (intr_get())
+    panic("sched: interrupts on");
+  int intena = mycpu()->intena;
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->intena = intena;
+}
+
+/* Give up the hart for one scheduling round. */
+void
+yield(void)
+{
+  struct proc *p = myproc();
+  acquire(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  release(&p->lock);
+}
+
+/* Where a new process's first swtch lands. The first process mounts the
+ * root file system (which needs a process context to sleep on the disk) and
+ * execs /init. */
+static void
+forkret(void)
+{
+  static int first = 1;
+  struct proc *p = myproc();
+
+  release(&p->lock);
+  if (first) {
+    first = 0;
+    if (fsinit(ROOTDEV) != 0) {
+      printf("calf: cannot mount the root file system\n");
+      poweroff(1);
+    }
+    p->cwd = namei("/");
+    char *argv[] = { "init", 0 };
+    if (p->cwd == 0 || exec("/init", argv) < 0) {
+      printf("calf: cannot run /init\n");
+      poweroff(1);
+    }
+  }
+  usertrapret();
+}
+
+/* Release lk, sleep on chan, and take lk again when woken. */
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+
+  acquire(&p->lock);
+  release(lk);
+  p->chan = chan;
+  p->state = SLEEPING;
+  sched();
+  p->chan = 0;
+  release(&p->lock);
+  acquire(lk);
+}
+
+/* Wake every process sleeping on chan. Caller must not hold any p->lock. */
+void
+wakeup(void *chan)
+{
+  struct proc *me = myproc();
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p == me)
+      continue;
+    acquire(&p->lock);
+    if (p->state == SLEEPING && p->chan == chan)
+      p->state = RUNNABLE;
+    release(&p->lock);
+  }
+}
+
+/* Mark process pid killed; it exits at its next return to user mode.
+ * Returns 0, or -1 if there is no such process. */
+int
+kill(int pid)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->pid == pid && p->state != UNUSED) {
+      p->killed = 1;
+      if (p->state == SLEEPING)
+        p->state = RUNNABLE;
+      release(&p->lock);
+      return 0;
+    }
+    release(&p->lock);
+  }
+  return -1;
+}
+
+void
+setkilled(struct proc *p)
+{
+  acquire(&p->lock);
+  p->killed = 1;
+  release(&p->lock);
+}
+
+int
+killed(struct proc *p)
+{
+  acquire(&p->lock);
+  int k = p->killed;
+  release(&p->lock);
+  return k;
+}
+
+/* Copy to a user address (user_dst) or a kernel one. Returns 0 or -1. */
+int
+either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
+{
+  if (user_dst)
+    return copyout(myproc()->pagetable, dst, src, len);
+  memmove((void *)dst, src, len);
+  return 0;
+}
+
+/* Copy from a user address (user_src) or a kernel one. Returns 0 or -1. */
+int
+either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  if (user_src)
+    return copyin(myproc()->pagetable, dst, src, len);
+  memmove(dst, (void *)src, len);
+  return 0;
+}
+
+/* The live process with this pid, or 0. The answer may be stale at once;
+ * callers use it for reports only. */
+struct proc *
+proc_lookup(int pid)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    if (p->state != UNUSED && p->pid == pid)
+      return p;
+  return 0;
+}
+
+/* Print the process list (console ^P). Takes no locks, so that it works on
+ * a wedged system. */
+void
+procdump(void)
+{
+  static char *states[] = {
+    [UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
+    [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+  };
+  printf("\n");
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p->state == UNUSED)
+      continue;
+    printf("%d %s %s sz %lu\n", p->pid, states[p->state], p->name, p->sz);
+  }
+}

@@ -1,0 +1,107 @@
+/* proc.h: harts, processes and the state a context switch saves. */
+#ifndef CALF_PROC_H
+#define CALF_PROC_H
+
+/* Callee-saved registers, saved by swtch.S. */
+struct context {
+  uint64 ra;
+  uint64 sp;
+  uint64 s[12]; /* s0-s11 */
+};
+
+/* Per-hart state. Only its own hart touches it, with interrupts off. */
+struct cpu {
+  struct proc *proc;      /* running process, or 0 */
+  struct context context; /* swtch() here to enter the scheduler */
+  int noff;               /* depth of push_off() nesting */
+  int intena;             /* were interrupts on before push_off()? */
+  uint64 hartid;          /* SBI hart id; the index into cpus[] is cpuid() */
+  int plic_ctx;           /* PLIC context for S-mode external interrupts */
+  int started;            /* set once the hart runs the scheduler */
+};
+
+extern struct cpu cpus[NCPU];
+extern int ncpu; /* harts started */
+
+/* The page at TRAPFRAME. trampoline.S saves user registers here on a trap and
+ * finds the kernel's page table, stack and handler here; the offsets in
+ * trampoline.S follow this order. */
+struct trapframe {
+  /*   0 */ uint64 kernel_satp;
+  /*   8 */ uint64 kernel_sp;
+  /*  16 */ uint64 kernel_trap;
+  /*  24 */ uint64 epc;
+  /*  32 */ uint64 kernel_hartid; /* tp, i.e. cpuid() */
+  /*  40 */ uint64 ra;
+  /*  48 */ uint64 sp;
+  /*  56 */ uint64 gp;
+  /*  64 */ uint64 tp;
+  /*  72 */ uint64 t0;
+  /*  80 */ uint64 t1;
+  /*  88 */ uint64 t2;
+  /*  96 */ uint64 s0;
+  /* 104 */ uint64 s1;
+  /* 112 */ uint64 a0;
+  /* 120 */ uint64 a1;
+  /* 128 */ uint64 a2;
+  /* 136 */ uint64 a3;
+  /* 144 */ uint64 a4;
+  /* 152 */ uint64 a5;
+  /* 160 */ uint64 a6;
+  /* 168 */ uint64 a7;
+  /* 176 */ uint64 s2;
+  /* 184 */ uint64 s3;
+  /* 192 */ uint64 s4;
+  /* 200 */ uint64 s5;
+  /* 208 */ uint64 s6;
+  /* 216 */ uint64 s7;
+  /* 224 */ uint64 s8;
+  /* 232 */ uint64 s9;
+  /* 240 */ uint64 s10;
+  /* 248 */ uint64 s11;
+  /* 256 */ uint64 t3;
+  /* 264 */ uint64 t4;
+  /* 272 */ uint64 t5;
+  /* 280 */ uint64 t6;
+};
+
+/* Memory events, counted per process and globally (see cow.c). */
+struct memcounts {
+  uint64 cow_faults;  /* store faults on COW pages */
+  uint64 cow_copies;  /* ... that copied the frame */
+  uint64 cow_reuses;  /* ... that reused the last reference */
+  uint64 zero_fills;  /* faults that gave a page of the zero frame its own frame */
+  uint64 shared;      /* pages shared by fork */
+};
+
+enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+struct proc {
+  struct spinlock lock;
+
+  /* p->lock must be held when using these: */
+  enum procstate state;
+  void *chan;  /* sleeping on chan, if non-zero */
+  int killed;  /* set by kill(); the process exits at its next trap return */
+  int xstate;  /* exit status for the parent's wait() */
+  int pid;
+
+  /* wait_lock must be held when using this: */
+  struct proc *parent;
+
+  /* Private to the process (or its vfork child while the process is
+   * suspended in vfork), no lock needed: */
+  uint64 kstack;               /* virtual address of the kernel stack */
+  uint64 sz;                   /* bytes of user memory */
+  pagetable_t pagetable;       /* user page table */
+  struct trapframe *trapframe; /* page at TRAPFRAME */
+  struct context context;      /* swtch() here to run the process */
+  struct file *ofile[NOFILE];
+  struct inode *cwd;
+  char name[16];
+  struct memcounts mc;
+  int vforked;                 /* shares its parent's pagetable until exec/exit */
+  uint64 stackbase;            /* lowest address of the user stack (guard page is below) */
+};
+
+#endif

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""calf: run every test in order: host unit tests, the boot matrix, interactive
+shell checks, scripted programs. Prints one line per test and, last, exactly one
+line `N passed, M failed`; exits 1 if any test failed.
+
+    python3 test/run_tests.py [--only SUBSTRING] [--list]
+
+To add a test, add a row to one of the tables below; nothing else changes.
+"""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+# --- the tables ---------------------------------------------------------------
+
+# Host test targets: `make -s TARGET` must exit 0 (each target counts as one test).
+HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300)]
+
+# Boot matrix: (MEM, CPUS). Boots with RUN='echo ok'; the banner must report
+# exactly this RAM and this many harts, and QEMU must exit 0.
+BOOT_MATRIX = [("128M", 1), ("128M", 3), ("1G", 8), ("512M", 2), ("3G", 3)]
+BOOT_TIMEOUT = 90
+
+# Interactive shell checks: (name, [(command, [regexes its output must match]), ...]).
+# Each check is a fresh boot on every CPU count in SHELL_CPUS; the shell must
+# come back to its prompt after every command and nothing may panic.
+SHELL_CHECKS = [
+    ("pipe", [("echo hello | grep hell | wc", [r"^\s*1 1 6\b"])]),
+    ("redirect", [("echo hi > f1", []), ("cat f1", [r"^hi$"])]),
+    ("ls", [("ls", [r"^README\s", r"^cat\s", r"^sh\s", r"^ls\s"])]),
+    ("forktest", [("forktest", [r"fork test OK"])]),
+]
+SHELL_CPUS = [1, 3]
+SHELL_TIMEOUT = 90
+
+# Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
+# `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
+#   ("usertests", "usertests -q", 3, "128M", 600),
+SCRIPTED = [
+    ("echo", "echo ok", 3, "128M", 60),
+]
+
+# --- checks -------------------------------------------------------------------
+
+RAM_LINE = re.compile(r"^calf: ram 0x([0-9a-f]+)-0x([0-9a-f]+) \((\d+) MiB\), (\d+) free frames$", re.M)
+HARTS_LINE = re.compile(r"^calf: harts started: (\d+) of (\d+) \(boot hart (\d+)\)$", re.M)
+
+
+class Fail(Exception):
+    """A test's verdict: a one-line reason and the output worth showing."""
+
+    def __init__(self, reason, output=""):
+        super().__init__(reason)
+        self.output = output
+
+
+def mebibytes(mem):
+    """MiB in a QEMU -m size such as 128M or 3G."""
+    return int(mem[:-1]) * {"M": 1, "G": 1024}[mem[-1].upper()]
+
+
+def no_panic(output):
+    """Fail if the kernel panicked."""
+    if qemu.PANIC.search(output):
+        raise Fail("kernel panic", output)
+
+
+def host_test(target, timeout):
+    """`make -s target` exits 0 within timeout; its output is shown only on failure."""
+    proc = subprocess.Popen(["make", "-s", "--no-print-directory", target], cwd=qemu.ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        out = proc.communicate(timeout=timeout)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out = proc.communicate()[0].decode(errors="replace")
+        raise Fail("timed out after %ss" % timeout, out) from None
+    if proc.returncode != 0:
+        lines = out.strip().split("\n")
+        raise Fail("exit status %d: %s" % (proc.returncode, lines[-1]), out)
+
+
+def boot_test(mem, cpus):
+    """Boot with RUN='echo ok': banner RAM and hart count match, QEMU exits 0."""
+    status, out = qemu.run_script("echo ok", BOOT_TIMEOUT, mem=mem, cpus=cpus)
+    no_panic(out)
+    ram = RAM_LINE.search(out)
+    if not ram:
+        raise Fail("no 'calf: ram' banner line", out)
+    lo, hi, mib, free = int(ram[1], 16), int(ram[2], 16), int(ram[3]), int(ram[4])
+    if mib != mebibytes(mem) or hi - lo != mib << 20:
+        raise Fail("banner reports %s, want %d MiB" % (ram[0], mebibytes(mem)), out)
+    if not 0 < free < mib * 256:
+        raise Fail("implausible free frame count %d" % free, out)
+    harts = HARTS_LINE.search(out)
+    if not harts or int(harts[1]) != cpus or int(harts[2]) != cpus:
+        raise Fail("want 'harts started: %d of %d', got %r"
+                   % (cpus, cpus, harts[0] if harts else None), out)
+    if not re.search(r"^ok$", out, re.M):
+        raise Fail("'echo ok' printed nothing", out)
+    if status != 0:
+        raise Fail("QEMU exit status %d" % status, out)
+
+
+def shell_test(steps, cpus):
+    """Boot to the prompt, type each command, match its output; nothing panics."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        for cmd, patterns in steps:
+            out = m.shell(cmd, SHELL_TIMEOUT)
+            no_panic(m.output)
+            for p in patterns:
+                if not re.search(p, out, re.M):
+                    raise Fail("%r: output lacks /%s/" % (cmd, p), m.output)
+
+
+def scripted_test(cmd, cpus, mem, timeout):
+    """RUN=cmd powers off with exit status 0 and no panic."""
+    status, out = qemu.run_script(cmd, timeout, mem=mem, cpus=cpus)
+    no_panic(out)
+    if status != 0:
+        raise Fail("QEMU exit status %d" % status, out)
+
+
+def parts():
+    """[(part title, [(test name, thunk), ...]), ...] in running order."""
+    host = [("host:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in HOST_TARGETS]
+    boot = [("boot:%s:%d" % (mem, cpus), lambda mem=mem, cpus=cpus: boot_test(mem, cpus))
+            for mem, cpus in BOOT_MATRIX]
+    shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
+             for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
+    run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
+           for name, cmd, cpus, mem, t in SCRIPTED]
+    return [("host tests", host), ("boot matrix", boot),
+            ("shell", shell), ("scripted programs", run)]
+
+
+# --- driver -------------------------------------------------------------------
+
+def run_one(name, thunk):
+    """Run one test and print its line; returns True if it passed."""
+    start = time.monotonic()
+    try:
+        thunk()
+        reason, output = None, ""
+    except (Fail, qemu.MachineError) as e:
+        reason, output = str(e), e.output
+    except Exception as e:  # a harness bug, or a missing file: report it, go on
+        reason, output = "%s: %s" % (type(e).__name__, e), ""
+    took = time.monotonic() - start
+    if reason is None:
+        print("PASS %s (%.1fs)" % (name, took), flush=True)
+        return True
+    print("FAIL %s (%.1fs): %s" % (name, took, reason), flush=True)
+    if output:
+        print("    | " + qemu.tail(output).replace("\n", "\n    | "), flush=True)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run calf's tests.")
+    ap.add_argument("--only", metavar="SUBSTRING", default="",
+                    help="run only tests whose name contains SUBSTRING")
+    ap.add_argument("--list", action="store_true", help="list test names and exit")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so atexit kills QEMU
+
+    selected = [(title, [t for t in tests if args.only in t[0]]) for title, tests in parts()]
+    selected = [(title, tests) for title, tests in selected if tests]
+    if args.list:
+        for _, tests in selected:
+            for name, _ in tests:
+                print(name)
+        return 0
+
+    passed = failed = 0
+    for title, tests in selected:
+        print("== %s ==" % title, flush=True)
+        start = time.monotonic()
+        for name, thunk in tests:
+            if run_one(name, thunk):
+                passed += 1
+            else:
+                failed += 1
+        print("-- %s: %.1fs" % (title, time.monotonic() - start), flush=True)
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

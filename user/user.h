@@ -1,0 +1,67 @@
+/* user.h: what user programs may call: the system calls and the user library
+ * (ulib.c, printf.c, umalloc.c). Prototypes match xv6-riscv's, so programs
+ * written for xv6 compile unchanged; calf's own calls follow them. */
+#ifndef CALF_USER_H
+#define CALF_USER_H
+
+struct stat;
+
+/* System calls (usys.S). */
+int fork(void);
+int exit(int) __attribute__((noreturn));
+int wait(int *);
+int pipe(int *);
+int write(int, const void *, int);
+int read(int, void *, int);
+int close(int);
+int kill(int);
+int exec(const char *, char **);
+int open(const char *, int);
+int mknod(const char *, short, short);
+int unlink(const char *);
+int fstat(int fd, struct stat *);
+int link(const char *, const char *);
+int mkdir(const char *);
+int chdir(const char *);
+int dup(int);
+int getpid(void);
+char *sbrk(int);
+char *sbrklazy(int);
+int sleep(int);
+int pause(int);
+int uptime(void);
+
+/* calf's own system calls. */
+int freeframes(void);
+int vfork(void);
+int bootargs(char *buf, int n);
+int poweroff(int status);
+
+/* ulib.c */
+int stat(const char *, struct stat *);
+char *strcpy(char *, const char *);
+void *memmove(void *, const void *, int);
+char *strchr(const char *, char c);
+int strcmp(const char *, const char *);
+char *gets(char *, int max);
+uint strlen(const char *);
+void *memset(void *, int, uint);
+int atoi(const char *);
+int memcmp(const void *, const void *, uint);
+void *memcpy(void *, const void *, uint);
+
+/* printf.c. Format mistakes stay warnings even under -Werror: xv6 lab
+ * programs from before the format attribute existed have some, and must
+ * still compile unchanged. */
+#pragma GCC diagnostic warning "-Wformat"
+void fprintf(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+void printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* umalloc.c */
+void *malloc(uint);
+void free(void *);
+
+/* What sbrk and sbrklazy return when the heap cannot change. */
+#define SBRK_ERROR ((char *)-1)
+
+#endif
