@@ -36,6 +36,10 @@ int freeframes(void);
 int vfork(void);
 int bootargs(char *buf, int n);
 int poweroff(int status);
+struct memstat;
+struct vmquery;
+int memstat(int pid, struct memstat *); /* pid 0: global counters; kernel/memstat.h */
+int vmquery(int pid, uint64 va, struct vmquery *); /* pid 0: the caller */
 
 /* ulib.c */
 int stat(const char *, struct stat *);

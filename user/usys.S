@@ -44,3 +44,5 @@ syscall freeframes, SYS_freeframes
 syscall vfork, SYS_vfork
 syscall bootargs, SYS_bootargs
 syscall poweroff, SYS_poweroff
+syscall memstat, SYS_memstat
+syscall vmquery, SYS_vmquery
