@@ -54,32 +54,43 @@ binit(void)
   }
 }
 
-/* The cached buf for (dev, blockno), locked, holding a reference; b->valid
- * says whether its data is already there. Recycles the least recently used
- * idle buf if the block is not cached.
- * => panics if every buf is in use (the callers' NBUF budget is broken) */
+/* The buf holding (dev, blockno), or 0 if none does. An idle buf that is not
+ * valid holds no block, whatever its blockno says. => holds cache.lock */
 static struct buf *
-bget(uint dev, uint blockno)
+lookup(uint dev, uint blockno)
 {
-  struct buf *b;
-
-  acquire(&cache.lock);
-  /* An idle buf that is not valid holds no block, whatever its blockno says. */
-  for (b = cache.lru.next; b != &cache.lru; b = b->next) {
+  for (struct buf *b = cache.lru.next; b != &cache.lru; b = b->next)
     if (b->dev == dev && b->blockno == blockno && (b->refcnt > 0 || b->valid))
-      goto found;
-  }
-  for (b = cache.lru.prev; b != &cache.lru; b = b->prev) {
+      return b;
+  return 0;
+}
+
+/* The least recently used idle buf, now named (dev, blockno) and not valid.
+ * => holds cache.lock; panics if every buf is in use (the callers' NBUF
+ *    budget is broken) */
+static struct buf *
+recycle(uint dev, uint blockno)
+{
+  for (struct buf *b = cache.lru.prev; b != &cache.lru; b = b->prev) {
     if (b->refcnt == 0) {
       b->dev = dev;
       b->blockno = blockno;
       b->valid = 0;
-      goto found;
+      return b;
     }
   }
   panic("bget: no buffers");
+}
 
-found:
+/* The buf for (dev, blockno), locked, holding a reference for the caller;
+ * b->valid says whether its data is already there. */
+static struct buf *
+bget(uint dev, uint blockno)
+{
+  acquire(&cache.lock);
+  struct buf *b = lookup(dev, blockno);
+  if (b == 0)
+    b = recycle(dev, blockno);
   b->refcnt++;
   release(&cache.lock);
   acquiresleep(&b->lock);

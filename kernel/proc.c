@@ -592,4 +592,6 @@ procdump(void)
       continue;
     printf("%d %s %s sz %lu\n", p->pid, states[p->state], p->name, p->sz);
   }
+  for (int i = 0; i < ncpu; i++)
+    printf("hart %ld: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);
 }

@@ -18,6 +18,7 @@ struct cpu {
   uint64 hartid;          /* SBI hart id; the index into cpus[] is cpuid() */
   int plic_ctx;           /* PLIC context for S-mode external interrupts */
   int started;            /* set once the hart runs the scheduler */
+  uint64 timer_irqs;      /* timer interrupts taken, for procdump */
 };
 
 extern struct cpu cpus[NCPU];

@@ -70,6 +70,7 @@ trapinithart(void)
 static void
 clockintr(void)
 {
+  mycpu()->timer_irqs++;
   if (cpuid() == 0) {
     acquire(&tickslock);
     ticks++;

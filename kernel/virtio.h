@@ -45,7 +45,7 @@
 #define VIRTIO_STATUS_FAILED 128
 
 /* Feature bits (numbered across the 64-bit feature space). */
-#define VIRTIO_BLK_F_RO 5      /* device is read-only */
+#define VIRTIO_BLK_F_RO 5      /* device is read-only (calf refuses it) */
 #define VIRTIO_F_VERSION_1 32  /* modern device; required */
 
 /* InterruptStatus bits. */

@@ -106,8 +106,8 @@ add_status(uint32 bits)
 }
 
 /* Accept VIRTIO_F_VERSION_1 and nothing else, then confirm with FEATURES_OK.
- * Returns 0, or -1 (with a message) if the device lacks VERSION_1 or refuses
- * the set. */
+ * Returns 0, or -1 (with a message) if the device lacks VERSION_1, is
+ * read-only, or refuses the set. */
 static int
 negotiate_features(void)
 {
@@ -121,8 +121,10 @@ negotiate_features(void)
     printf("virtio: device does not offer VIRTIO_F_VERSION_1\n");
     return -1;
   }
-  if (offered & (1UL << VIRTIO_BLK_F_RO))
-    printf("virtio: disk is read-only; writes will fail\n");
+  if (offered & (1UL << VIRTIO_BLK_F_RO)) {
+    printf("virtio: disk is read-only; calf needs a writable disk\n");
+    return -1;
+  }
 
   reg_write(disk.base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
   reg_write(disk.base, VIRTIO_MMIO_DRIVER_FEATURES, (uint32)wanted);
@@ -224,7 +226,7 @@ virtio_disk_init(void)
   disk.irq = -1;
   int slot = find_block_slot();
   if (slot < 0) {
-    printf("virtio: no block device in %d slots\n", machine.nvirtio);
+    printf("virtio: no usable block device in %d slots\n", machine.nvirtio);
     return -1;
   }
   disk.base = machine.virtio[slot].base;

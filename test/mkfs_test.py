@@ -66,7 +66,8 @@ class Image:
         return path
 
     def inode_off(self, inum):
-        return (self.inodestart + inum // (BSIZE // DINODE)) * BSIZE + inum % (BSIZE // DINODE) * DINODE
+        ipb = BSIZE // DINODE
+        return (self.inodestart + inum // ipb) * BSIZE + inum % ipb * DINODE
 
     def set_nlink(self, inum, nlink):
         struct.pack_into("<h", self.data, self.inode_off(inum) + 6, nlink)
@@ -143,7 +144,8 @@ def tests(tmp):
     changed = write(os.path.join(tmp, "other", "indirect"), files["indirect"][:-1] + b"\0")
     rc, out = run(FSCHECK, img, changed)
     check("fscheck notices a file whose bytes differ", rc == 1 and "differs" in out, out)
-    rc, out = run(FSCHECK, img, os.path.join(tmp, "empty"), write(os.path.join(tmp, "other", "small"), b"x"))
+    shorter = write(os.path.join(tmp, "other", "small"), b"x")
+    rc, out = run(FSCHECK, img, os.path.join(tmp, "empty"), shorter)
     check("fscheck notices a file whose size differs", rc == 1 and "bytes" in out, out)
 
     base = Image(img)
@@ -226,7 +228,8 @@ def refusals(tmp):
     os.makedirs(os.path.join(tmp, "d1"))
     os.makedirs(os.path.join(tmp, "d2"))
     refused("two files with the same name",
-            [write(os.path.join(tmp, "d1", "cat"), b"1"), write(os.path.join(tmp, "d2", "_cat"), b"2")],
+            [write(os.path.join(tmp, "d1", "cat"), b"1"),
+             write(os.path.join(tmp, "d2", "_cat"), b"2")],
             "already")
     refused("a directory as input", [os.path.join(tmp, "d1")], "d1")
 

@@ -37,6 +37,15 @@ SHELL_CHECKS = [
     ("redirect", [("echo hi > f1", []), ("cat f1", [r"^hi$"])]),
     ("ls", [("ls", [r"^README\s", r"^cat\s", r"^sh\s", r"^ls\s"])]),
     ("forktest", [("forktest", [r"fork test OK"])]),
+    ("fs", [("mkdir dir", []), ("echo data > dir/file", []), ("ln dir/file dir/link", []),
+            ("rm dir/file", []), ("cat dir/link", [r"^data$"]), ("ls dir", [r"^link\s+2 \d+ 5$"]),
+            ("rm dir/link", []), ("rm dir", []), ("ls dir", [r"cannot open dir"])]),
+    ("badmem", [("fault write 0x0", [r"^pid \d+ fault: killed: store page fault at va 0x0\b"]),
+                ("fault read 0x80200000", [r"^pid \d+ fault: killed: load page fault at va 0x80200000\b"]),
+                ("fault text", [r"^pid \d+ fault: killed: store page fault"]),
+                ("echo alive", [r"^alive$"])]),
+    ("badelf", [("echo garbage > notelf", []), ("notelf", [r"exec notelf failed"]),
+                ("echo alive", [r"^alive$"])]),
 ]
 SHELL_CPUS = [1, 3]
 SHELL_TIMEOUT = 90
@@ -111,6 +120,21 @@ def boot_test(mem, cpus):
         raise Fail("QEMU exit status %d" % status, out)
 
 
+def timer_test(cpus):
+    """^P at the prompt lists every hart, each having taken timer interrupts."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        m.send("\x10")
+        m.expect(r"^hart \d+: \d+ timer interrupts\n(?:hart \d+: \d+ timer interrupts\n){%d}" % (cpus - 1),
+                 SHELL_TIMEOUT)
+        counts = re.findall(r"^hart (\d+): (\d+) timer interrupts$", m.output, re.M)
+        if sorted(int(h) for h, _ in counts) != list(range(cpus)):
+            raise Fail("^P listed harts %s, want 0..%d" % ([h for h, _ in counts], cpus - 1), m.output)
+        idle = [h for h, n in counts if int(n) == 0]
+        if idle:
+            raise Fail("harts %s took no timer interrupt" % idle, m.output)
+
+
 def shell_test(steps, cpus):
     """Boot to the prompt, type each command, match its output; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -136,6 +160,7 @@ def parts():
     host = [("host:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in HOST_TARGETS]
     boot = [("boot:%s:%d" % (mem, cpus), lambda mem=mem, cpus=cpus: boot_test(mem, cpus))
             for mem, cpus in BOOT_MATRIX]
+    boot += [("timer:%d" % cpus, lambda cpus=cpus: timer_test(cpus)) for cpus in (1, 3, 8)]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
