@@ -32,21 +32,31 @@ LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 HOSTCC = gcc
 HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 
-# Every kernel/*.c and kernel/*.S is part of the kernel.
+# Every kernel/*.c and kernel/*.S is part of the kernel. COW=1 (the default)
+# builds kernel/kernel; COW=0 builds the eager-copy kernel, the lab starter's
+# fork, into build/eager/kernel, with objects of its own.
 KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
-KOBJS = $(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS)))
+ifeq ($(COW),0)
+KOUT = build/eager
+else
+KOUT = $K
+endif
+KOBJS = $(patsubst $K/%,$(KOUT)/%,$(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS))))
+KERNEL = $(KOUT)/kernel
 
-all: $K/kernel fs.img
+all: $(KERNEL) fs.img
 
-$K/kernel: $(KOBJS) kernel.ld
+$(KERNEL): $(KOBJS) kernel.ld
 	$(LD) $(LDFLAGS) -T kernel.ld -o $@ $(KOBJS)
-	$(OBJDUMP) -S $@ > $K/kernel.asm
-	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $K/kernel.sym
+	$(OBJDUMP) -S $@ > $(KOUT)/kernel.asm
+	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(KOUT)/kernel.sym
 
-$K/%.o: $K/%.c
+$(KOUT)/%.o: $K/%.c
+	@mkdir -p $(KOUT)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$K/%.o: $K/%.S
+$(KOUT)/%.o: $K/%.S
+	@mkdir -p $(KOUT)
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
 # User library: named once here. Every other user/*.c that defines main is a program.
@@ -72,13 +82,13 @@ mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
 fs.img: mkfs/mkfs README $(UPROGS)
 	mkfs/mkfs fs.img README $(UPROGS)
 
-.PRECIOUS: $U/%.o $K/%.o
+.PRECIOUS: $U/%.o $(KOUT)/%.o
 
--include $K/*.d $U/*.d
+-include $(KOUT)/*.d $U/*.d
 
 # --- running ------------------------------------------------------------------
 
-QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $K/kernel -m $(MEM) -smp $(CPUS) -nographic
+QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $(KERNEL) -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -103,7 +113,7 @@ clean:
 	rm -f $K/*.o $K/*.d $K/kernel $K/kernel.asm $K/kernel.sym
 	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
 	rm -f mkfs/mkfs fs.img .gdbinit
-	rm -rf test/build
+	rm -rf test/build build
 
 .PHONY: all deps qemu test clean
 

@@ -80,6 +80,7 @@ zero_fill(pte_t *pte, uint64 va)
   return 0;
 }
 
+#if COW
 /* The faulting process holds the only reference: make the page writable. */
 static int
 cow_reuse(pte_t *pte, uint64 va)
@@ -106,6 +107,8 @@ cow_copy(pte_t *pte, uint64 va)
   return 0;
 }
 
+#endif
+
 /* A store hit COW page va whose PTE is *pte: zero-fill, reuse, or copy. */
 static int
 cow_fault(pte_t *pte, uint64 va)
@@ -115,9 +118,13 @@ cow_fault(pte_t *pte, uint64 va)
   COUNT(cow_faults);
   if (pa == zeroframe)
     return zero_fill(pte, va);
+#if COW
   if (frame_refcount(pa) == 1)
     return cow_reuse(pte, va);
   return cow_copy(pte, va);
+#else
+  return FAULT_BAD;
+#endif
 }
 
 /* Make user page va of pt usable for access (FAULT_READ or FAULT_WRITE),
@@ -146,34 +153,48 @@ vm_fault(pagetable_t pt, uint64 va, int access, uint64 *pa)
   return 0;
 }
 
-/* Give the child's PTE *child the parent's page *parent at fork. With COW,
- * a writable page becomes read-only + PTE_COW in both and the frame gains a
- * reference; eager asks for a private copy instead (the page of the stack
- * pointer). Built with COW=0, every page but the zero frame is copied, as
- * before copy-on-write. Returns 0, or -1 when memory runs out. */
+/* Give the child's PTE *child the parent's page *parent at fork: a private
+ * copy of the frame. Returns 0, or -1 when memory runs out. */
+static int
+fork_copy(pte_t *parent, pte_t *child)
+{
+  void *mem = kalloc();
+  if (mem == 0)
+    return -1;
+  memmove(mem, (void *)PTE2PA(*parent), PGSIZE);
+  uint64 flags = PTE_FLAGS(*parent);
+  if (flags & PTE_COW)
+    flags = (flags | PTE_W) & ~PTE_COW;
+  *child = PA2PTE(mem) | flags;
+  return 0;
+}
+
+/* Give the child's PTE *child the parent's page *parent at fork. A
+ * writable page becomes read-only + PTE_COW in both and its frame gains a
+ * reference; a read-only page is shared as it is. eager asks for a private
+ * copy of a writable page instead (the page of the stack pointer). Pages of
+ * the zero frame are always shared. Returns 0, or -1 when memory runs out. */
 int
 fork_page(pte_t *parent, pte_t *child, int eager)
 {
   uint64 pa = PTE2PA(*parent);
-  int writable = (*parent & (PTE_W | PTE_COW)) != 0;
 
-  if (!COW || (eager && writable)) {
-    if (pa != zeroframe) {
-      void *mem = kalloc();
-      if (mem == 0)
-        return -1;
-      memmove(mem, (void *)pa, PGSIZE);
-      uint64 flags = PTE_FLAGS(*parent);
-      if (writable)
-        flags = (flags | PTE_W) & ~PTE_COW;
-      *child = PA2PTE(mem) | flags;
-      return 0;
-    }
+  if (pa == zeroframe) {
+    frame_ref(pa);
+    *child = *parent;
+    return 0;
   }
+#if COW
+  if (eager && (*parent & (PTE_W | PTE_COW)))
+    return fork_copy(parent, child);
   if (*parent & PTE_W)
     *parent = (*parent & ~PTE_W) | PTE_COW;
   frame_ref(pa);
   *child = *parent;
   COUNT(shared);
   return 0;
+#else
+  (void)eager;
+  return fork_copy(parent, child);
+#endif
 }

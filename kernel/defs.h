@@ -139,6 +139,7 @@ int kill(int pid);
 int killed(struct proc *p);
 void setkilled(struct proc *p);
 int growproc(int n, int lazy);
+extern int fork_copies_stack;
 pagetable_t proc_pagetable(struct proc *p);
 void proc_freepagetable(pagetable_t pt);
 void vfork_release(struct proc *p, pagetable_t pt);

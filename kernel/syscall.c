@@ -82,7 +82,7 @@ extern uint64 sys_fork(void), sys_exit(void), sys_wait(void), sys_pipe(void),
     sys_pause(void), sys_uptime(void), sys_open(void), sys_write(void),
     sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void),
     sys_close(void), sys_freeframes(void), sys_vfork(void), sys_memstat(void),
-    sys_vmquery(void), sys_bootargs(void), sys_poweroff(void);
+    sys_vmquery(void), sys_bootargs(void), sys_poweroff(void), sys_cowctl(void);
 
 static uint64 (*syscalls[])(void) = {
   [SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,
@@ -98,7 +98,7 @@ static uint64 (*syscalls[])(void) = {
   [SYS_close] = sys_close,   [SYS_freeframes] = sys_freeframes,
   [SYS_vfork] = sys_vfork,   [SYS_memstat] = sys_memstat,
   [SYS_vmquery] = sys_vmquery, [SYS_bootargs] = sys_bootargs,
-  [SYS_poweroff] = sys_poweroff,
+  [SYS_poweroff] = sys_poweroff, [SYS_cowctl] = sys_cowctl,
 };
 
 /* Run the system call the current process asked for. */

@@ -30,5 +30,6 @@
 #define SYS_vmquery 25    /* frame, refcount and flags behind a virtual address */
 #define SYS_bootargs 26   /* copy the device tree's /chosen bootargs */
 #define SYS_poweroff 27   /* turn the machine off with a status */
+#define SYS_cowctl 28     /* switch fork's stack-page shortcut on or off */
 
 #endif

@@ -202,6 +202,19 @@ sys_bootargs(void)
   return len;
 }
 
+/* cowctl(on): switch fork's stack-page shortcut on (1) or off (0), for
+ * measuring it; any other value only asks. Returns the previous setting. */
+uint64
+sys_cowctl(void)
+{
+  int on;
+  argint(0, &on);
+  int old = fork_copies_stack;
+  if (on == 0 || on == 1)
+    fork_copies_stack = on;
+  return old;
+}
+
 /* poweroff(status): turn the machine off; QEMU exits with status (0 or not).
  * Only init may do it. Returns -1 to anyone else. */
 uint64

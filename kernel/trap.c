@@ -63,6 +63,7 @@ trapinithart(void)
   (void)v;
   probing_sstc = 0;
   w_sie(r_sie() | SIE_SEIE | SIE_STIE | SIE_SSIE);
+  CSR_WRITE(scounteren, 7); /* user mode may read cycle, time and instret */
   timer_arm();
 }
 

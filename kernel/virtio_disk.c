@@ -198,7 +198,8 @@ read_capacity(void)
   return (uint64)hi << 32 | lo;
 }
 
-/* Release the queue frames after a failed start, and forget the device. */
+/* After a failed start: mark the device failed, free any queue frames, and
+ * forget the device. */
 static void
 abandon_device(void)
 {
@@ -233,8 +234,7 @@ virtio_disk_init(void)
   disk.irq = machine.virtio[slot].irq;
 
   if (reset_device() < 0) {
-    disk.base = 0;
-    disk.irq = -1;
+    abandon_device();
     return -1;
   }
   add_status(VIRTIO_STATUS_ACKNOWLEDGE);

@@ -46,3 +46,4 @@ syscall bootargs, SYS_bootargs
 syscall poweroff, SYS_poweroff
 syscall memstat, SYS_memstat
 syscall vmquery, SYS_vmquery
+syscall cowctl, SYS_cowctl
