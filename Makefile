@@ -103,6 +103,43 @@ qemu: deps
 	@$(MAKE) --no-print-directory all
 	$(QEMU) $(QEMUOPTS)
 
+# --- debugging ----------------------------------------------------------------
+
+# One gdb port per user, so two users on one machine do not collide.
+GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+
+.gdbinit: .gdbinit.tmpl
+	sed -e "s|KERNEL|$(KERNEL)|" -e "s|PORT|$(GDBPORT)|" $< > $@
+
+qemu-gdb: deps
+	@$(MAKE) --no-print-directory all .gdbinit
+	@echo "*** QEMU is halted; in another window run: make gdb (port $(GDBPORT))" 1>&2
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+gdb: .gdbinit
+	gdb-multiarch -q -x .gdbinit
+
+# --- editor support, formatting, static checks ----------------------------------
+
+CSOURCES = $(wildcard $K/*.c $K/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
+
+compile_commands.json:
+	$(MAKE) --no-print-directory clean
+	bear -- $(MAKE) --no-print-directory all
+
+format:
+	clang-format -i $(CSOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(CSOURCES)
+
+# cppcheck over kernel, user and mkfs code; every finding is fixed or
+# suppressed inline with a comment saying why.
+lint:
+	cppcheck --quiet --enable=warning,portability --std=c11 --inline-suppr \
+	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -DCOW=1 \
+	  $K mkfs $U test/*.c
+
 # --- tests --------------------------------------------------------------------
 
 test: deps
@@ -112,10 +149,10 @@ test: deps
 clean:
 	rm -f $K/*.o $K/*.d $K/kernel $K/kernel.asm $K/kernel.sym
 	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
-	rm -f mkfs/mkfs fs.img .gdbinit
+	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
-.PHONY: all deps qemu test clean
+.PHONY: all deps qemu qemu-gdb gdb test clean .gdbinit compile_commands.json format format-check lint
 
 # Host-side test rules live beside the tests.
 include $(wildcard test/*.mk)

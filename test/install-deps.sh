@@ -3,7 +3,7 @@
 # when all are present; otherwise install the missing ones if run as root, or print
 # the command that would and exit 1.
 
-PKGS="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc opensbi device-tree-compiler gdb-multiarch"
+PKGS="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc opensbi device-tree-compiler gdb-multiarch python3 clang-format cppcheck bear"
 
 set --
 for p in $PKGS; do

@@ -135,6 +135,25 @@ def timer_test(cpus):
             raise Fail("harts %s took no timer interrupt" % idle, m.output)
 
 
+def gdb_test():
+    """`make qemu-gdb` halts QEMU; gdb-multiarch attaches with .gdbinit, stops at boot_main."""
+    qemu_proc = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb"], cwd=qemu.ROOT,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        time.sleep(2)
+        gdb = subprocess.run(["gdb-multiarch", "-q", "-batch", "-x", ".gdbinit",
+                              "-ex", "break boot_main", "-ex", "continue", "-ex", "info registers pc"],
+                             cwd=qemu.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=60)
+        out = gdb.stdout.decode(errors="replace")
+        if not re.search(r"Breakpoint 1, boot_main", out):
+            raise Fail("gdb did not stop at boot_main", out)
+    finally:
+        os.killpg(qemu_proc.pid, signal.SIGKILL)
+        qemu_proc.wait()
+
+
 def shell_test(steps, cpus):
     """Boot to the prompt, type each command, match its output; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -165,7 +184,8 @@ def parts():
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
            for name, cmd, cpus, mem, t in SCRIPTED]
-    return [("host tests", host), ("boot matrix", boot),
+    tools = [("tools:gdb", gdb_test)]
+    return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("scripted programs", run)]
 
 
