@@ -22,7 +22,7 @@ import qemu  # noqa: E402
 # --- the tables ---------------------------------------------------------------
 
 # Host test targets: `make -s TARGET` must exit 0 (each target counts as one test).
-HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300)]
+HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300), ("test/build/fscheck", 120)]
 
 # Boot matrix: (MEM, CPUS). Boots with RUN='echo ok'; the banner must report
 # exactly this RAM and this many harts, and QEMU must exit 0.
@@ -55,6 +55,7 @@ SHELL_TIMEOUT = 90
 #   ("usertests", "usertests -q", 3, "128M", 600),
 SCRIPTED = [
     ("echo", "echo ok", 3, "128M", 60),
+    ("stressfs", "stressfs", 3, "128M", 300),
 ]
 
 # --- checks -------------------------------------------------------------------
@@ -154,6 +155,24 @@ def gdb_test():
         qemu_proc.wait()
 
 
+def crash_test(cpus, kill_after):
+    """Kill QEMU in the middle of a stream of file writes, check the image on
+    the host (fscheck replays a committed log), then boot again and check that
+    every file is either complete or absent."""
+    with qemu.scratch_image() as img:
+        with qemu.Machine(cpus=cpus, image=img, run="crashtest write", limit=120) as m:
+            m.expect(r"crashtest: wrote cfile%d\b" % kill_after, 90)
+            m.kill()
+        check = subprocess.run([os.path.join(qemu.ROOT, "test/build/fscheck"), img],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if check.returncode != 0:
+            raise Fail("fscheck after the crash failed", check.stdout.decode(errors="replace"))
+        status, out = qemu.run_script("crashtest check", 90, cpus=cpus, image=img)
+        no_panic(out)
+        if status != 0:
+            raise Fail("files damaged after recovery", out)
+
+
 def shell_test(steps, cpus):
     """Boot to the prompt, type each command, match its output; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -185,8 +204,10 @@ def parts():
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
            for name, cmd, cpus, mem, t in SCRIPTED]
     tools = [("tools:gdb", gdb_test)]
+    crash = [("crash:%d:%d" % (cpus, n), lambda cpus=cpus, n=n: crash_test(cpus, n))
+             for cpus, n in ((1, 3), (3, 10), (3, 25))]
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
-            ("shell", shell), ("scripted programs", run)]
+            ("shell", shell), ("crash recovery", crash), ("scripted programs", run)]
 
 
 # --- driver -------------------------------------------------------------------
