@@ -368,45 +368,44 @@ uvmclear(pagetable_t pt, uint64 va)
   *pte &= ~PTE_U;
 }
 
-/* Copy len bytes from kernel src to user dstva, resolving copy-on-write and
- * zero-fill pages exactly as a user store would. Returns 0, or -1 on a bad
- * address or when memory for a private copy runs out. */
-int
-copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len)
+/* Move len bytes between kernel buffer k and user address uva: to the user
+ * for FAULT_WRITE, from the user for FAULT_READ. Each page is resolved by
+ * vm_fault exactly as a user access would be (copy-on-write, zero-fill).
+ * Returns 0, or -1 on a bad address or when no frame is left for a copy. */
+static int
+copy_user(pagetable_t pt, char *k, uint64 uva, uint64 len, int access)
 {
   while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(dstva), pa0;
-    if (vm_fault(pt, va0, FAULT_WRITE, &pa0) != 0)
+    uint64 va0 = PGROUNDDOWN(uva), pa0;
+    if (vm_fault(pt, va0, access, &pa0) != 0)
       return -1;
-    uint64 n = PGSIZE - (dstva - va0);
+    uint64 n = PGSIZE - (uva - va0);
     if (n > len)
       n = len;
-    memmove((void *)(pa0 + (dstva - va0)), src, n);
+    char *u = (char *)(pa0 + (uva - va0));
+    if (access == FAULT_WRITE)
+      memmove(u, k, n);
+    else
+      memmove(k, u, n);
     len -= n;
-    src += n;
-    dstva = va0 + PGSIZE;
+    k += n;
+    uva = va0 + PGSIZE;
   }
   return 0;
 }
 
-/* Copy len bytes from user srcva to kernel dst. Returns 0, or -1 on a bad
- * address. */
+/* Copy len bytes from kernel src to user dstva. Returns 0 or -1. */
+int
+copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len)
+{
+  return copy_user(pt, src, dstva, len, FAULT_WRITE);
+}
+
+/* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
 int
 copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len)
 {
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva), pa0;
-    if (vm_fault(pt, va0, FAULT_READ, &pa0) != 0)
-      return -1;
-    uint64 n = PGSIZE - (srcva - va0);
-    if (n > len)
-      n = len;
-    memmove(dst, (void *)(pa0 + (srcva - va0)), n);
-    len -= n;
-    dst += n;
-    srcva = va0 + PGSIZE;
-  }
-  return 0;
+  return copy_user(pt, dst, srcva, len, FAULT_READ);
 }
 
 /* Copy a NUL-terminated string of at most max bytes (NUL included) from user

@@ -41,9 +41,12 @@ def tail(text, lines=25):
     return "\n".join(text.rstrip("\n").split("\n")[-lines:])
 
 
-def command(mem="128M", cpus=3, image=None, run=None, extra_args=()):
-    """The QEMU argv the Makefile's `make qemu` uses; image=None boots with no disk."""
-    argv = [QEMU, "-machine", "virt", "-bios", OPENSBI, "-kernel", KERNEL,
+def command(mem="128M", cpus=3, image=None, run=None, extra_args=(), kernel=None):
+    """The QEMU argv the Makefile's `make qemu` uses; image=None boots with no disk.
+
+    kernel: the kernel file to boot (default kernel/kernel; e.g. build/eager/kernel).
+    """
+    argv = [QEMU, "-machine", "virt", "-bios", OPENSBI, "-kernel", kernel or KERNEL,
             "-m", str(mem), "-smp", str(cpus), "-nographic",
             "-global", "virtio-mmio.force-legacy=false"]
     if image is not None:
@@ -73,12 +76,14 @@ class Machine:
     owns (default: a private copy of fs.img, deleted on close). disk=False: no disk.
     extra_args: more QEMU arguments (e.g. ["-icount", "shift=0"]). limit: seconds
     after start() at which QEMU is killed whatever happens. log: a text file that
-    receives the console output as it arrives.
+    receives the console output as it arrives. kernel: the kernel file to boot
+    (default kernel/kernel).
     """
 
     def __init__(self, mem="128M", cpus=3, run=None, image=None, disk=True,
-                 extra_args=(), limit=300, log=None):
+                 extra_args=(), limit=300, log=None, kernel=None):
         self.mem, self.cpus, self.run = mem, cpus, run
+        self.kernel = kernel
         self.image, self.disk = image, disk
         self.extra_args, self.limit, self.log = list(extra_args), limit, log
         self._private = None       # temp copy of fs.img we own, or None
@@ -109,7 +114,7 @@ class Machine:
                 self.close()
                 raise
             image = self._private
-        argv = command(self.mem, self.cpus, image, self.run, self.extra_args)
+        argv = command(self.mem, self.cpus, image, self.run, self.extra_args, self.kernel)
         try:
             self._proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
