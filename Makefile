@@ -44,7 +44,7 @@ endif
 KOBJS = $(patsubst $K/%,$(KOUT)/%,$(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS))))
 KERNEL = $(KOUT)/kernel
 
-all: $(KERNEL) fs.img
+all: $(KERNEL) $(UPROGS) fs.img
 
 $(KERNEL): $(KOBJS) kernel.ld
 	$(LD) $(LDFLAGS) -T kernel.ld -o $@ $(KOBJS)
@@ -79,8 +79,16 @@ $U/_%: $U/%.o $(ULIB) $U/user.ld
 mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ mkfs/mkfs.c
 
-fs.img: mkfs/mkfs README $(UPROGS)
-	mkfs/mkfs fs.img README $(UPROGS)
+# fs.img holds the programs without debug information (a file holds at most
+# MAXFILE blocks); user/_NAME keeps it for gdb.
+FSPROGS = $(patsubst $U/%,build/fs/%,$(UPROGS))
+
+build/fs/_%: $U/_%
+	@mkdir -p build/fs
+	$(OBJCOPY) --strip-debug $< $@
+
+fs.img: mkfs/mkfs README $(FSPROGS)
+	mkfs/mkfs fs.img README $(FSPROGS)
 
 .PRECIOUS: $U/%.o $(KOUT)/%.o
 
