@@ -35,6 +35,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
 
 static uint64 zeroframe;
 struct memcounts memcounts_global;
@@ -174,7 +175,7 @@ fork_copy(pte_t *parent, pte_t *child)
  * reference; a read-only page is shared as it is. eager asks for a private
  * copy of a writable page instead (the page of the stack pointer). Pages of
  * the zero frame are always shared. Returns 0, or -1 when memory runs out. */
-int
+static int
 fork_page(pte_t *parent, pte_t *child, int eager)
 {
   uint64 pa = PTE2PA(*parent);
@@ -191,10 +192,46 @@ fork_page(pte_t *parent, pte_t *child, int eager)
     *parent = (*parent & ~PTE_W) | PTE_COW;
   frame_ref(pa);
   *child = *parent;
-  COUNT(shared);
   return 0;
 #else
   (void)eager;
   return fork_copy(parent, child);
 #endif
+}
+
+/* Give child leaf table new the pages of parent leaf table old that lie
+ * below sz; base is the address old's first entry maps, eager_va the page
+ * the child gets a private copy of. This loop runs once per resident page
+ * of every fork, so the common case (a frame of the process's own) is
+ * inline; the zero frame, the eager page and the eager-copy kernel go
+ * through fork_page. Returns 0, or -1 when memory runs out. */
+int
+fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 sz, uint64 eager_va)
+{
+  uint64 shared = 0;
+  int r = 0;
+
+  for (int i = 0; i < 512 && base + i * PGSIZE < sz; i++) {
+    pte_t pte = old[i];
+    if (!(pte & PTE_V))
+      continue;
+    uint64 va = base + i * PGSIZE;
+#if COW
+    if (va != eager_va && PTE2PA(pte) != zeroframe) {
+      if (pte & PTE_W) {
+        pte = (pte & ~PTE_W) | PTE_COW;
+        old[i] = pte;
+      }
+      frame_ref_mapped(PTE2PA(pte));
+      new[i] = pte;
+      shared++;
+      continue;
+    }
+#endif
+    if ((r = fork_page(&old[i], &new[i], va == eager_va)) != 0)
+      break;
+  }
+  __atomic_fetch_add(&memcounts_global.shared, shared, __ATOMIC_RELAXED);
+  myproc()->mc.shared += shared;
+  return r;
 }

@@ -115,7 +115,7 @@ extern pagetable_t kernel_pagetable;
 #define FAULT_BAD (-1)   /* the access is not allowed */
 #define FAULT_NOMEM (-2) /* allowed, but no frame for a private copy */
 int vm_fault(pagetable_t pt, uint64 va, int access, uint64 *pa);
-int fork_page(pte_t *parent, pte_t *child, int eager);
+int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 sz, uint64 eager_va);
 uint64 zero_frame(void);
 void cowinit(void);
 extern struct memcounts memcounts_global;

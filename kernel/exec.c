@@ -166,13 +166,13 @@ exec(char *path, char **argv)
   safestrcpy(p->name, last, sizeof(p->name));
 
   pagetable_t old = p->pagetable;
+  vfork_release(p, old); /* before p->sz changes: the parent gets it back */
   p->pagetable = pt;
   p->sz = sz;
   p->stackbase = stackbase;
   p->trapframe->epc = eh.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;
-  vfork_release(p, old);
   proc_freepagetable(old);
   return argc;
 

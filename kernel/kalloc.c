@@ -17,6 +17,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
 
 extern char kernel_start[], end[];
 
@@ -34,22 +35,23 @@ static struct {
   uint64 nfree;
 } fmem;
 
-/* refcount[(pa - ram_base) / PGSIZE] is the number of PTEs, across all page
+/* frame_refs[(pa - frame_base) / PGSIZE] is the number of PTEs, across all page
  * tables, that map frame pa, plus the holds the kernel keeps on it (a page
  * table page, a kernel stack, a pipe buffer: one each). kalloc sets it to 1,
  * frame_ref adds one, kfree drops one and frees the frame when it reaches 0.
  * Atomic updates only (__atomic builtins); a count is 0 exactly when the frame
  * is free or not managed. */
-static uint32 *refcount;
-static uint64 ram_base, ram_frames, total;
+uint32 *frame_refs;
+uint64 frame_base;
+static uint64 ram_frames, total;
 
 /* Index of managed frame pa; panics on an address the allocator does not own. */
 static uint64
 frame_index(uint64 pa)
 {
-  if (pa % PGSIZE != 0 || pa < ram_base || (pa - ram_base) / PGSIZE >= ram_frames)
+  if (pa % PGSIZE != 0 || pa < frame_base || (pa - frame_base) / PGSIZE >= ram_frames)
     panic("frame_index: address not a managed frame");
-  return (pa - ram_base) / PGSIZE;
+  return (pa - frame_base) / PGSIZE;
 }
 
 /* Remove [base, base+size) from the fresh ranges, splitting one if needed. */
@@ -102,7 +104,7 @@ frames_init(void)
   }
   if (hi == 0)
     panic("frames_init: no usable RAM in the device tree");
-  ram_base = lo;
+  frame_base = lo;
   ram_frames = (hi - lo) / PGSIZE;
 
   carve((uint64)kernel_start, (uint64)end - (uint64)kernel_start);
@@ -116,9 +118,9 @@ frames_init(void)
     ;
   if (i == fmem.nfresh)
     panic("frames_init: no room for the reference counts");
-  refcount = (uint32 *)fmem.fresh[i].base;
+  frame_refs = (uint32 *)fmem.fresh[i].base;
   carve(fmem.fresh[i].base, need);
-  memset(refcount, 0, need);
+  memset(frame_refs, 0, need);
 
   for (i = 0; i < fmem.nfresh; i++)
     fmem.nfree += fmem.fresh[i].size / PGSIZE;
@@ -150,7 +152,7 @@ kalloc(void)
     fmem.nfree--;
   release(&fmem.lock);
 
-  if (pa && __atomic_exchange_n(&refcount[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
+  if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
     panic("kalloc: a free frame had references");
   return (void *)pa;
 }
@@ -159,7 +161,7 @@ kalloc(void)
 void
 frame_ref(uint64 pa)
 {
-  if (__atomic_fetch_add(&refcount[frame_index(pa)], 1, __ATOMIC_RELAXED) == 0)
+  if (__atomic_fetch_add(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) == 0)
     panic("frame_ref: frame is free");
 }
 
@@ -167,7 +169,7 @@ frame_ref(uint64 pa)
 void
 kfree(void *pa)
 {
-  uint32 old = __atomic_fetch_sub(&refcount[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
+  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
   if (old == 0)
     panic("kfree: frame already free");
   if (old > 1)
@@ -185,14 +187,14 @@ kfree(void *pa)
 int
 frame_refcount(uint64 pa)
 {
-  return __atomic_load_n(&refcount[frame_index(pa)], __ATOMIC_RELAXED);
+  return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_RELAXED);
 }
 
 /* Is pa a frame this allocator manages? */
 int
 frame_managed(uint64 pa)
 {
-  return pa % PGSIZE == 0 && pa >= ram_base && (pa - ram_base) / PGSIZE < ram_frames;
+  return pa % PGSIZE == 0 && pa >= frame_base && (pa - frame_base) / PGSIZE < ram_frames;
 }
 
 /* Free frames right now. */

@@ -316,10 +316,11 @@ uvmfree(pagetable_t pt)
   freelevel(pt, 2);
 }
 
-/* Give child table new (a table at `level` covering addresses from base) the
- * user pages of old below sz, through fork_page (cow.c). Walks each table
- * once rather than each address from the root. Returns 0, or -1 when memory
- * runs out (what was copied stays mapped in new, for the caller to free). */
+/* Give child table new (a table at `level` >= 1 covering addresses from
+ * base) the user pages of old below sz; leaf tables go to fork_table
+ * (cow.c). Walks each table once rather than each address from the root.
+ * Returns 0, or -1 when memory runs out (what was copied stays mapped in
+ * new, for the caller to free). */
 static int
 copylevel(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 sz, uint64 eager_va)
 {
@@ -328,18 +329,15 @@ copylevel(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 sz, u
     uint64 va = base + i * span;
     if (!(old[i] & PTE_V))
       continue;
-    if (level == 0) {
-      if (fork_page(&old[i], &new[i], va == eager_va) != 0)
-        return -1;
-      continue;
-    }
     if (!(new[i] & PTE_V)) {
       pagetable_t t = ptalloc();
       if (t == 0)
         return -1;
       new[i] = PA2PTE(t) | PTE_V;
     }
-    if (copylevel((pagetable_t)PTE2PA(old[i]), (pagetable_t)PTE2PA(new[i]), level - 1, va, sz, eager_va) != 0)
+    pagetable_t o = (pagetable_t)PTE2PA(old[i]), n = (pagetable_t)PTE2PA(new[i]);
+    int r = level == 1 ? fork_table(o, n, va, sz, eager_va) : copylevel(o, n, level - 1, va, sz, eager_va);
+    if (r != 0)
       return -1;
   }
   return 0;
