@@ -128,6 +128,37 @@ cow_fault(pte_t *pte, uint64 va)
 #endif
 }
 
+/* User page va of pt has no PTE. If it lies below the current process's
+ * end (memory grown by sbrklazy, or the bss of its program), it is fresh
+ * memory: a read maps the zero frame copy-on-write, a write a zeroed frame
+ * of its own. Otherwise the access is bad. */
+static int
+fresh_fault(pagetable_t pt, uint64 va, int access)
+{
+  struct proc *p = myproc();
+  if (p == 0 || pt != p->pagetable || va >= p->sz)
+    return FAULT_BAD;
+
+  uint64 pa = zeroframe;
+  int perm = PTE_R | PTE_U | PTE_COW;
+  if (access == FAULT_WRITE) {
+    if ((pa = (uint64)kalloc()) == 0)
+      return FAULT_NOMEM;
+    memset((void *)pa, 0, PGSIZE);
+    perm = PTE_R | PTE_W | PTE_U;
+  } else {
+    frame_ref(pa);
+  }
+  if (mappages(pt, va, PGSIZE, pa, perm) != 0) {
+    kfree((void *)pa);
+    return FAULT_NOMEM;
+  }
+  sfence_vma_va(va);
+  if (access == FAULT_WRITE)
+    COUNT(zero_fills);
+  return 0;
+}
+
 /* Make user page va of pt usable for access (FAULT_READ or FAULT_WRITE),
  * resolving copy-on-write and zero-fill, and store its frame in *pa if pa is
  * not 0. The one path for user faults (usertrap) and the kernel's own
@@ -140,7 +171,13 @@ vm_fault(pagetable_t pt, uint64 va, int access, uint64 *pa)
     return FAULT_BAD;
   va = PGROUNDDOWN(va);
   pte_t *pte = walk(pt, va, 0);
-  if (pte == 0 || (*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R))
+  if (pte == 0 || !(*pte & PTE_V)) {
+    int r = fresh_fault(pt, va, access);
+    if (r != 0)
+      return r;
+    pte = walk(pt, va, 0);
+  }
+  if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
     if (!(*pte & PTE_COW))
@@ -208,27 +245,34 @@ fork_page(pte_t *parent, pte_t *child, int eager)
 int
 fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 sz, uint64 eager_va)
 {
-  uint64 shared = 0;
+  uint64 n = (sz - base + PGSIZE - 1) / PGSIZE, shared = 0;
+  uint64 eager = (eager_va - base) / PGSIZE; /* >= 512 when not in this table */
   int r = 0;
+#if COW
+  pte_t zeropte = PA2PTE(zeroframe);
+  uint32 *refs = frame_refs;
+  uint64 basepfn = frame_base >> PGSHIFT;
+#endif
 
-  for (int i = 0; i < 512 && base + i * PGSIZE < sz; i++) {
+  if (n > 512)
+    n = 512;
+  for (uint64 i = 0; i < n; i++) {
     pte_t pte = old[i];
     if (!(pte & PTE_V))
       continue;
-    uint64 va = base + i * PGSIZE;
 #if COW
-    if (va != eager_va && PTE2PA(pte) != zeroframe) {
+    if (i != eager && (pte & ~0x3FFUL) != zeropte) {
       if (pte & PTE_W) {
         pte = (pte & ~PTE_W) | PTE_COW;
         old[i] = pte;
       }
-      frame_ref_mapped(PTE2PA(pte));
+      frame_ref_pte(refs, basepfn, pte);
       new[i] = pte;
       shared++;
       continue;
     }
 #endif
-    if ((r = fork_page(&old[i], &new[i], va == eager_va)) != 0)
+    if ((r = fork_page(&old[i], &new[i], i == eager)) != 0)
       break;
   }
   __atomic_fetch_add(&memcounts_global.shared, shared, __ATOMIC_RELAXED);

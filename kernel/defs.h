@@ -97,7 +97,6 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm);
 pagetable_t uvmcreate(void);
 uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);
-uint64 uvmalloc_lazy(pagetable_t pt, uint64 oldsz, uint64 newsz);
 uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz, uint64 eager_va);
 void uvmfree(pagetable_t pt);

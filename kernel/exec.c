@@ -56,8 +56,10 @@ loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint n)
   return 0;
 }
 
-/* Map and load one segment; the part past the file's bytes maps the zero
- * frame (writable segments) or zeroed frames. Returns the new size or 0. */
+/* Map and load one segment. The part of a writable segment past the file's
+ * bytes (bss) is left unmapped: it is zero-filled on first touch
+ * (vm_fault); a read-only one gets zeroed frames now. Returns the new size,
+ * or 0. */
 static uint64
 map_segment(pagetable_t pt, struct proghdr *ph, struct inode *ip)
 {
@@ -75,13 +77,9 @@ map_segment(pagetable_t pt, struct proghdr *ph, struct inode *ip)
     if (loadseg(pt, ph->vaddr, ip, ph->off, ph->filesz) < 0)
       return 0;
   }
-  if (end > PGROUNDUP(sz)) {
-    if (perm & PTE_W)
-      sz = uvmalloc_lazy(pt, sz, end);
-    else
-      sz = uvmalloc(pt, sz, end, perm);
-  }
-  return end > sz ? 0 : end;
+  if (end > PGROUNDUP(sz) && !(perm & PTE_W) && uvmalloc(pt, sz, end, perm) == 0)
+    return 0;
+  return end;
 }
 
 /* Build the user stack: a guard page, USERSTACK pages, argv strings and

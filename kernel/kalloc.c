@@ -169,13 +169,22 @@ frame_ref(uint64 pa)
 void
 kfree(void *pa)
 {
-  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
-  if (old == 0)
-    panic("kfree: frame already free");
-  if (old > 1)
-    return;
+  uint64 i = frame_index((uint64)pa);
+  uint32 old = __atomic_fetch_sub(&frame_refs[i], 1, __ATOMIC_ACQ_REL);
+  if (old <= 1)
+    frame_release((uint64)pa, old);
+}
 
-  struct run *r = pa;
+/* The count of frame pa has just dropped from oldcount: 1 means that was the
+ * last reference, so the frame goes back on the free list; 0 means it was
+ * already free, a kernel bug. */
+void
+frame_release(uint64 pa, uint32 oldcount)
+{
+  if (oldcount == 0)
+    panic("kfree: frame already free");
+
+  struct run *r = (struct run *)pa;
   acquire(&fmem.lock);
   r->next = fmem.recycled;
   fmem.recycled = r;

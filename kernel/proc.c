@@ -186,9 +186,11 @@ userinit(void)
   release(&p->lock);
 }
 
-/* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes;
- * growth is lazy (zero frame) if lazy. Returns 0, or -1 if the size would
- * leave [0, TRAPFRAME) or memory runs out. */
+/* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
+ * Eager growth allocates zeroed frames now; lazy growth only moves the end,
+ * and the pages appear on first touch (vm_fault). A shrink below 0 changes
+ * nothing, as in xv6. Returns 0, or -1 if the end would pass TRAPFRAME or
+ * memory runs out. */
 int
 growproc(int n, int lazy)
 {
@@ -198,16 +200,13 @@ growproc(int n, int lazy)
   if (n > 0) {
     if (sz + n > TRAPFRAME)
       return -1;
-    sz = lazy ? uvmalloc_lazy(p->pagetable, sz, sz + n) : uvmalloc(p->pagetable, sz, sz + n, PTE_W);
-    if (sz == 0)
+    if (!lazy && uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
       return -1;
-  } else if (n < 0) {
-    if ((uint64)-(long)n > sz)
-      return -1;
-    sz = uvmdealloc(p->pagetable, sz, sz + n);
+    p->sz = sz + n;
+  } else if (n < 0 && (uint64)-(long)n <= sz) {
+    p->sz = uvmdealloc(p->pagetable, sz, sz + n);
     sfence_vma();
   }
-  p->sz = sz;
   return 0;
 }
 
@@ -404,6 +403,8 @@ scheduler(void)
     intr_on();
     int ran = 0;
     for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+        continue; /* a peek; the decision is made under the lock */
       acquire(&p->lock);
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
@@ -479,29 +480,34 @@ forkret(void)
   usertrapret();
 }
 
-/* Release lk, sleep on chan, and take lk again when woken. */
+/* Release lk, sleep on chan, and take lk again when woken. chan and state
+ * are set before lk is released, so a waker, which holds lk, sees them. */
 void
 sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
 
   acquire(&p->lock);
-  release(lk);
   p->chan = chan;
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
 }
 
-/* Wake every process sleeping on chan. Caller must not hold any p->lock. */
+/* Wake every process sleeping on chan. Caller holds the lock the sleepers
+ * passed to sleep() and no p->lock. A process not seen asleep on chan
+ * without its lock cannot be: sleep() sets chan and state before releasing
+ * the caller's lock. */
 void
 wakeup(void *chan)
 {
   struct proc *me = myproc();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == me)
+    if (p == me || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan)

@@ -164,8 +164,8 @@ usertrap(void)
     p->trapframe->epc += 4;
     intr_on();
     syscall();
-  } else if (scause == EXC_STORE_PAGE) {
-    int r = vm_fault(p->pagetable, r_stval(), FAULT_WRITE, 0);
+  } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE) {
+    int r = vm_fault(p->pagetable, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ, 0);
     if (r != 0)
       user_fault(p, scause, r_stval(), r);
   } else if ((which = devintr(scause)) == 0) {

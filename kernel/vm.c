@@ -19,6 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
 
 pagetable_t kernel_pagetable;
 
@@ -223,26 +224,6 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
   return newsz;
 }
 
-/* Grow a process from oldsz to newsz bytes without allocating frames: each
- * new page maps the zero frame, copy-on-write (see cow.c). Returns newsz, or
- * 0 (with nothing added) when page-table pages run out. */
-uint64
-uvmalloc_lazy(pagetable_t pt, uint64 oldsz, uint64 newsz)
-{
-  if (newsz < oldsz)
-    return oldsz;
-  uint64 zf = zero_frame();
-  for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
-    frame_ref(zf);
-    if (mappages(pt, a, PGSIZE, zf, PTE_R | PTE_U | PTE_COW) != 0) {
-      kfree((void *)zf);
-      uvmdealloc(pt, a, oldsz);
-      return 0;
-    }
-  }
-  return newsz;
-}
-
 /* Shrink a process from oldsz to newsz bytes, dropping the frames of the
  * pages in between. Returns the new size. */
 uint64
@@ -258,21 +239,32 @@ uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 }
 
 /* Remove npages mappings from page-aligned va; drop a reference on each
- * frame if do_free. Pages that are not mapped are skipped. */
+ * frame if do_free. Pages that are not mapped are skipped, whole missing
+ * page-table pages at a time (lazy memory may be mostly unmapped). */
 void
 uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
   if (va % PGSIZE)
     panic("uvmunmap: va not aligned");
-  for (uint64 a = va; a < va + npages * PGSIZE; a += PGSIZE) {
-    pte_t *pte = walk(pt, a, 0);
-    if (pte == 0 || !(*pte & PTE_V))
+  uint64 end = va + npages * PGSIZE;
+  for (uint64 a = va; a < end;) {
+    if (!(pt[PX(2, a)] & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
       continue;
-    if (PTE_FLAGS(*pte) == PTE_V)
-      panic("uvmunmap: not a leaf");
-    if (do_free)
-      kfree((void *)PTE2PA(*pte));
-    *pte = 0;
+    }
+    if (!(((pagetable_t)PTE2PA(pt[PX(2, a)]))[PX(1, a)] & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1;
+      continue;
+    }
+    pte_t *pte = walk(pt, a, 0);
+    if (*pte & PTE_V) {
+      if (PTE_FLAGS(*pte) == PTE_V)
+        panic("uvmunmap: not a leaf");
+      if (do_free)
+        kfree((void *)PTE2PA(*pte));
+      *pte = 0;
+    }
+    a += PGSIZE;
   }
 }
 
@@ -291,8 +283,24 @@ freewalk(pagetable_t pt)
   kfree(pt);
 }
 
+/* Drop the reference each PTE of leaf table pt holds, then free the table.
+ * This loop runs once per resident page of every exit and exec. */
+static void
+freeleaf(pagetable_t pt)
+{
+  uint32 *refs = frame_refs;
+  uint64 basepfn = frame_base >> PGSHIFT;
+
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+#pragma GCC unroll 4
+  for (int i = 0; i < 512; i++)
+    if (pt[i] & PTE_V)
+      frame_unref_pte(refs, basepfn, pt[i]);
+  kfree(pt);
+}
+
 /* Drop one reference on every frame mapped below table pt (a table at
- * `level`), then free the table pages themselves. */
+ * `level` >= 1), then free the table pages themselves. */
 static void
 freelevel(pagetable_t pt, int level)
 {
@@ -300,10 +308,10 @@ freelevel(pagetable_t pt, int level)
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
-    if (level > 0)
+    if (level > 1)
       freelevel((pagetable_t)PTE2PA(pte), level - 1);
     else
-      kfree((void *)PTE2PA(pte));
+      freeleaf((pagetable_t)PTE2PA(pte));
   }
   kfree(pt);
 }

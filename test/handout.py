@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Write the copy-on-write lab's starter tree, and check that it is one.
+
+    python3 test/handout.py OUT        write the handout to directory OUT
+    python3 test/handout.py --check    build a handout in a scratch directory and
+                                       check it: it builds, boots, passes
+                                       usertests, and fails the COW tests, while
+                                       this tree scores full marks on them
+
+The handout is the repository's files (git ls-files, tracked and untracked but
+not ignored: nothing built) with the copy-on-write pieces taken out:
+
+  - In kernel/*, every `#if COW` ... [`#else` ...] `#endif` block keeps only its
+    #else part (or nothing), fenced by LAB comments that mark where students
+    write their code. The COW variable of the Makefile then changes nothing.
+  - Staff-only files go: this script, the benchmark and its results.
+  - In every text file, lines from one containing `staff-only{` through one
+    containing `}staff-only` go (test/lab.mk's handout targets, run_tests.py's
+    handout-check row; the README may mark staff-only text the same way).
+  - test/handout-README becomes LAB, the students' instructions.
+Standard library only.
+"""
+
+import argparse
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TEST = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TEST)
+
+# Files that never go into the handout (fnmatch patterns, relative to ROOT).
+STAFF_ONLY = ["test/handout.py", "test/handout-README",
+              "test/bench.py", "test/bench.mk", "test/bench-results.txt",
+              "user/forkbench.c", "user/benchnop.c"]
+
+STAFF_BEGIN, STAFF_END = "staff-only{", "}staff-only"   # lines between go, markers too
+
+FENCE_OPEN = ("/* ===== LAB cow: your code here. The starter copies eagerly; "
+              "make fork share pages copy-on-write. ===== */")
+FENCE_CLOSE = "/* ===== end of LAB cow ===== */"
+
+IF_COW = re.compile(r"^\s*#\s*if\s+COW\s*(/\*.*\*/\s*)?$")
+IF_ANY = re.compile(r"^\s*#\s*if(n?def)?\b")
+ELSE = re.compile(r"^\s*#\s*else\b")
+ELIF = re.compile(r"^\s*#\s*elif\b")
+ENDIF = re.compile(r"^\s*#\s*endif\b")
+COW_LEFT = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif)\b.*\bCOW\b", re.M)
+
+
+class HandoutError(Exception):
+    """The repository cannot be turned into a handout (the message says why)."""
+
+
+# --- writing a handout --------------------------------------------------------
+
+def repo_files():
+    """Paths (relative to ROOT) of the repository's files that exist, nothing built or ignored."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                         cwd=ROOT, check=True, stdout=subprocess.PIPE).stdout.decode()
+    paths = sorted(set(p for p in out.split("\0") if p))
+    return [p for p in paths if os.path.isfile(os.path.join(ROOT, p))]
+
+
+def staff_only(path):
+    """True if path must not go into the handout."""
+    return any(fnmatch.fnmatchcase(path, pat) for pat in STAFF_ONLY)
+
+
+def strip_cow(text, name):
+    """text with each `#if COW` block replaced by its fenced #else part.
+
+    Raises HandoutError on a block it cannot read (#elif, no #endif) or when a
+    COW conditional of another form (#ifdef COW, #if !COW) would remain."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        if not IF_COW.match(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        start, depth, keep, else_seen = i, 0, [], False
+        i += 1
+        while True:
+            if i == len(lines):
+                raise HandoutError("%s:%d: #if COW without #endif" % (name, start + 1))
+            line = lines[i]
+            if IF_ANY.match(line):
+                depth += 1
+            elif ENDIF.match(line):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and ELIF.match(line):
+                raise HandoutError("%s:%d: #elif in an #if COW block" % (name, i + 1))
+            elif depth == 0 and ELSE.match(line):
+                else_seen = True
+                i += 1
+                continue
+            if else_seen:
+                keep.append(line)
+            i += 1
+        sample = next((ln for ln in (keep or lines[start + 1:i]) if ln.strip()), "")
+        indent = re.match(r"\s*", sample)[0]
+        out.append(indent + FENCE_OPEN)
+        out.extend(keep)
+        out.append(indent + FENCE_CLOSE)
+        i += 1
+    text = "\n".join(out)
+    left = COW_LEFT.search(text)
+    if left:
+        raise HandoutError("%s: COW conditional the handout cannot strip: %s" % (name, left[0].strip()))
+    return text
+
+
+def strip_staff(text, name):
+    """text without its staff-only{ ... }staff-only blocks; HandoutError if unbalanced."""
+    kept, inside = [], None
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        if STAFF_BEGIN in line:
+            if inside:
+                raise HandoutError("%s:%d: %s inside the block of line %d" % (name, n, STAFF_BEGIN, inside))
+            inside = n
+        elif STAFF_END in line:
+            if not inside:
+                raise HandoutError("%s:%d: %s without %s" % (name, n, STAFF_END, STAFF_BEGIN))
+            inside = None
+        elif not inside:
+            kept.append(line)
+    if inside:
+        raise HandoutError("%s:%d: %s never closed" % (name, inside, STAFF_BEGIN))
+    return "".join(kept)
+
+
+def transform(path, text):
+    """The handout's version of repository file path with contents text."""
+    if STAFF_BEGIN in text or STAFF_END in text:
+        text = strip_staff(text, path)
+    if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
+        text = strip_cow(text, path)
+    return text
+
+
+def write_handout(out):
+    """Write the handout tree to directory out (created; must not hold files)."""
+    if os.path.isdir(out) and os.listdir(out):
+        raise HandoutError("%s exists and is not empty" % out)
+    for path in repo_files():
+        if staff_only(path):
+            continue
+        src, dst = os.path.join(ROOT, path), os.path.join(out, path)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(src, "rb") as f:
+            data = f.read()
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            new = transform(path, text)
+            if new != text:
+                data = new.encode()
+        with open(dst, "wb") as f:
+            f.write(data)
+        shutil.copymode(src, dst)
+    shutil.copyfile(os.path.join(TEST, "handout-README"), os.path.join(out, "LAB"))
+
+
+# --- checking a handout ----------------------------------------------------------
+
+def grade(args, what):
+    """Run test/grade.py with args; print its output indented. Returns (exit status, score, total)."""
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, os.path.join(TEST, "grade.py")] + args,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.decode(errors="replace")
+    print("  " + out.rstrip("\n").replace("\n", "\n  "))
+    m = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    score, total = (int(m[1]), int(m[2])) if m else (0, 0)
+    print("%s: %d/%d in %.0fs" % (what, score, total, time.monotonic() - start), flush=True)
+    return proc.returncode, score, total, out
+
+
+def check():
+    """Build a handout and grade it and this tree; returns the list of problems."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="calf-handout-") as tmp:
+        out = os.path.join(tmp, "lab")
+        start = time.monotonic()
+        write_handout(out)
+        left = [p for p in STAFF_ONLY if os.path.exists(os.path.join(out, p))]
+        if left:
+            problems.append("staff-only files in the handout: %s" % left)
+        print("handout written in %.1fs" % (time.monotonic() - start), flush=True)
+        start = time.monotonic()
+        proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        print("handout built in %.1fs" % (time.monotonic() - start), flush=True)
+        if proc.returncode != 0:
+            problems.append("make in the handout failed:\n" + proc.stdout.decode(errors="replace")[-3000:])
+            return problems
+        status, score, total, text = grade(["--tree", out, "--only", "cowtest,usertests"], "handout")
+        if not re.search(r"^usertests -q: OK", text, re.M):
+            problems.append("the handout fails usertests -q")
+        if not re.search(r"^cowtest: all passed: FAIL", text, re.M):
+            problems.append("the handout passes cowtest")
+        tests = re.findall(r"^cowtest: (?!all passed:)\S+: (OK|FAIL)", text, re.M)
+        if not tests or tests.count("FAIL") * 3 < len(tests):
+            problems.append("the handout fails %d of %d cowtest tests, want at least a third"
+                            % (tests.count("FAIL"), len(tests)))
+    status, score, total, text = grade(["--only", "cowtest"], "calf")
+    if status != 0 or total == 0 or score != total:
+        problems.append("calf scores %d/%d on cowtest, want full marks" % (score, total))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Write or check the copy-on-write lab handout.")
+    ap.add_argument("out", nargs="?", help="directory to write the handout to")
+    ap.add_argument("--check", action="store_true",
+                    help="build a handout in a scratch directory and check it")
+    args = ap.parse_args()
+    if args.check == bool(args.out):
+        ap.error("give either OUT or --check")
+    try:
+        if args.out:
+            write_handout(os.path.abspath(args.out))
+            print("handout written to %s" % args.out)
+            return 0
+        start = time.monotonic()
+        problems = check()
+    except HandoutError as e:
+        print("handout: %s" % e)
+        return 1
+    for p in problems:
+        print("handout check: " + p)
+    print("handout check: %s in %.0fs" % ("FAILED" if problems else "ok", time.monotonic() - start))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

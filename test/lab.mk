@@ -1,0 +1,28 @@
+# test/lab.mk: the copy-on-write lab. Included by the root Makefile.
+#
+#   make grade                  build, then grade kernel/kernel (test/grade.py):
+#                               cowtest, usertests -q, grind; ends "Score: X/Y"
+
+grade: deps
+	@$(MAKE) --no-print-directory all
+	@python3 test/grade.py
+
+.PHONY: grade
+
+# staff-only{ test/handout.py leaves this block out of the handout.
+#
+#   make handout OUT=dir        write the students' starter tree to dir
+#   make handout-check          build a handout in a scratch directory: it must
+#                               build, boot, pass usertests -q and fail the COW
+#                               tests, while this tree passes them
+
+handout:
+	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir" >&2; exit 1; }
+	python3 test/handout.py "$(OUT)"
+
+handout-check: deps
+	@$(MAKE) --no-print-directory all
+	@python3 test/handout.py --check
+
+.PHONY: handout handout-check
+# }staff-only

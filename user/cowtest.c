@@ -1,0 +1,1233 @@
+/* cowtest.c: tests of copy-on-write fork, zero-fill memory and vfork.
+ *
+ * One table of {function, "name"} pairs. Each test runs in a child of its
+ * own, so a crash is one FAILED line, and free frames are counted before and
+ * after it, so a leak fails the test by name. `cowtest` runs them all and ends
+ * with "ALL COW TESTS PASSED" (status 0) or "SOME COW TESTS FAILED" (status
+ * 1); `cowtest NAME` runs one. Sizes come from freeframes() and memstat(),
+ * never from constants, so a test means the same with 128 MiB or 3 GiB.
+ *
+ * Single-threaded; the processes of one test order their steps through
+ * pipes (sig/waitsig), because vmquery of another process needs it blocked.
+ * The user stack is one page: no large locals.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/stat.h"
+#include "kernel/fcntl.h"
+#include "kernel/memstat.h"
+#include "user/user.h"
+
+#define CHUNK_PAGES (1L << 16) /* pages per sbrk call, so bytes fit its int */
+#define PROBES      8          /* words written and checked per page */
+#define MARK        0xA5       /* fill byte of pages a kernel write must not reach */
+#define FAULTS_MODE "-faults"  /* argv[1] of the exec'd copy that reports faults */
+#define FAULTS_BASE 100        /* its exit status is this plus its COW faults */
+
+static const char *testname; /* the test running; its processes inherit it */
+
+/* ---- reporting ---------------------------------------------------------- */
+
+/* Report that the running test failed because of why; exit 1. */
+static void
+fail(const char *why)
+{
+  printf("test %s: FAILED (%s)\n", testname, why);
+  exit(1);
+}
+
+/* fail(why), saying what was seen and what was expected. */
+static void
+failv(const char *why, long got, long want)
+{
+  printf("test %s: FAILED (%s: got %ld, want %ld)\n", testname, why, got, want);
+  exit(1);
+}
+
+/* Fail with why unless got == want. */
+static void
+expect(long got, long want, const char *why)
+{
+  if (got != want)
+    failv(why, got, want);
+}
+
+/* Wait for a child and fail unless it is pid (if pid > 0) and exited with
+ * want. A child that exited 1 has already said why; its parent only passes
+ * the failure on. Returns the child's pid. */
+static int
+expect_exit(int pid, int want, const char *who)
+{
+  int st = 0;
+  int w = wait(&st);
+
+  if (w < 0)
+    fail("wait found no child");
+  if (pid > 0)
+    expect(w, pid, "wait returned another child");
+  if (st != want && st == 1)
+    exit(1);
+  expect(st, want, who);
+  return w;
+}
+
+/* ---- memory and patterns ------------------------------------------------ */
+
+/* Shrink the heap by npages pages. */
+static void
+shrink(long npages)
+{
+  while (npages > 0) {
+    long n = npages < CHUNK_PAGES ? npages : CHUNK_PAGES;
+    if (sbrk(-n * PGSIZE) == SBRK_ERROR)
+      fail("sbrk refused to shrink");
+    npages -= n;
+  }
+}
+
+/* Grow the heap by npages pages (lazily if lazy) in sbrk calls small enough
+ * for its int argument. Returns the page-aligned start, or 0 with the heap
+ * unchanged if memory ran out. */
+static char *
+grow(long npages, int lazy)
+{
+  char *start = sbrk(0);
+
+  if ((uint64)start % PGSIZE)
+    fail("heap end not page-aligned");
+  for (long done = 0; done < npages;) {
+    long n = npages - done < CHUNK_PAGES ? npages - done : CHUNK_PAGES;
+    char *r = lazy ? sbrklazy(n * PGSIZE) : sbrk(n * PGSIZE);
+    if (r == SBRK_ERROR) {
+      shrink(done);
+      return 0;
+    }
+    done += n;
+  }
+  return start;
+}
+
+/* grow(), failing the test if memory runs out. */
+static char *
+must_grow(long npages, int lazy)
+{
+  char *p = grow(npages, lazy);
+  if (p == 0)
+    failv("sbrk of pages failed", npages, 0);
+  return p;
+}
+
+/* The word that probe k of page i holds under tag. */
+static uint64
+word(uint64 tag, long i, int k)
+{
+  return tag * 0x9E3779B97F4A7C15ULL + (uint64)i * PROBES + k + 1;
+}
+
+/* The address of probe k of page i of p. */
+static volatile uint64 *
+probe(char *p, long i, int k)
+{
+  return (volatile uint64 *)(p + i * PGSIZE + k * (PGSIZE / PROBES));
+}
+
+/* Write tag's pattern into the probes of npages pages at p. */
+static void
+fill(char *p, long npages, uint64 tag)
+{
+  for (long i = 0; i < npages; i++)
+    for (int k = 0; k < PROBES; k++)
+      *probe(p, i, k) = word(tag, i, k);
+}
+
+/* Fail with why unless every probe of npages pages at p holds tag's
+ * pattern (tag 0: zero). */
+static void
+expect_pattern(char *p, long npages, uint64 tag, const char *why)
+{
+  for (long i = 0; i < npages; i++)
+    for (int k = 0; k < PROBES; k++)
+      if (*probe(p, i, k) != (tag ? word(tag, i, k) : 0))
+        failv(why, i, -1);
+}
+
+/* Fail with why unless every byte of the n bytes at p is c. */
+static void
+expect_bytes(char *p, long n, int c, const char *why)
+{
+  for (long i = 0; i < n; i++)
+    if ((p[i] & 0xff) != (c & 0xff))
+      failv(why, i, -1);
+}
+
+/* What backs page va of process pid (0: the caller). Another process may
+ * still be on its way to blocking (vmquery refuses a running one), so a
+ * refusal is retried for a while. */
+static struct vmquery
+query(int pid, void *va)
+{
+  struct vmquery q;
+  for (int tries = 0; vmquery(pid, (uint64)va, &q) < 0; tries++) {
+    if (pid == 0 || tries == 100)
+      fail("vmquery failed");
+    pause(1);
+  }
+  return q;
+}
+
+/* Fail unless page va of pid is shared copy-on-write: COW set, W clear, at
+ * least refs references. */
+static void
+expect_cow(int pid, void *va, int refs)
+{
+  struct vmquery q = query(pid, va);
+  if ((q.flags & (PTE_COW | PTE_W)) != PTE_COW)
+    failv("page not copy-on-write (flags)", q.flags, PTE_COW);
+  if (q.refcount < refs)
+    failv("copy-on-write page refcount", q.refcount, refs);
+}
+
+/* Fail unless page va of pid is a private writable page: W set, COW clear,
+ * one reference. */
+static void
+expect_private(int pid, void *va)
+{
+  struct vmquery q = query(pid, va);
+  if ((q.flags & (PTE_COW | PTE_W)) != PTE_W)
+    failv("page not private and writable (flags)", q.flags, PTE_W);
+  expect(q.refcount, 1, "private page refcount");
+}
+
+/* This process's counters. */
+static struct memstat
+mystat(void)
+{
+  struct memstat m;
+  if (memstat(getpid(), &m) < 0)
+    fail("memstat failed");
+  return m;
+}
+
+/* ---- pipes -------------------------------------------------------------- */
+
+/* Make a pipe into fd[0] (read end) and fd[1] (write end). */
+static void
+mkpipe(int *fd)
+{
+  if (pipe(fd) < 0)
+    fail("pipe failed");
+}
+
+/* Send one byte down write end fd. */
+static void
+sig(int fd)
+{
+  if (write(fd, "s", 1) != 1)
+    fail("pipe write failed");
+}
+
+/* Wait for one byte on read end fd. */
+static void
+waitsig(int fd)
+{
+  char c;
+  if (read(fd, &c, 1) != 1)
+    fail("pipe closed before the signal");
+}
+
+/* fork(), failing the test if it fails. */
+static int
+must_fork(void)
+{
+  int pid = fork();
+  if (pid < 0)
+    fail("fork failed");
+  return pid;
+}
+
+/* Make pipes toc (parent to child) and, if top is not 0, top (child to
+ * parent), then fork. Each side closes the ends it does not use, so that if
+ * one side dies the other's waitsig fails instead of hanging. Returns as
+ * fork. */
+static int
+fork_linked(int *toc, int *top)
+{
+  mkpipe(toc);
+  if (top)
+    mkpipe(top);
+  int pid = must_fork();
+  close(toc[pid == 0 ? 1 : 0]);
+  if (top)
+    close(top[pid == 0 ? 0 : 1]);
+  return pid;
+}
+
+/* ---- fork under memory pressure ------------------------------------------ */
+
+/* Fork three times while holding npages filled pages; each child reads them
+ * all, and each round ends with the same free frames it started with. */
+static void
+fork_holding(long npages)
+{
+  char *p = must_grow(npages, 0);
+
+  fill(p, npages, 1);
+  for (int round = 0; round < 3; round++) {
+    long f0 = freeframes();
+    int pid = must_fork();
+    if (pid == 0) {
+      long used = f0 - freeframes();
+      if (used > npages / 64 + 32)
+        failv("fork used frames (an eager copy?)", used, npages / 64 + 32);
+      expect_pattern(p, npages, 1, "child misread page");
+      exit(0);
+    }
+    expect_exit(pid, 0, "child");
+    expect_pattern(p, npages, 1, "parent misread page after fork");
+    expect(freeframes(), f0, "free frames after a fork round");
+  }
+}
+
+/* A process holding more than half of free memory can fork: an eager copy
+ * would not fit. */
+static void
+test_bigfork(void)
+{
+  fork_holding(freeframes() * 55 / 100);
+}
+
+/* A process using 60% of all RAM can fork. */
+static void
+test_fork60(void)
+{
+  struct memstat g;
+  if (memstat(0, &g) < 0)
+    fail("memstat failed");
+  long n = g.frames_total * 60 / 100;
+  if (n + 64 > freeframes())
+    failv("too little free memory for the test", freeframes(), n + 64);
+  fork_holding(n);
+}
+
+/* ---- isolation ---------------------------------------------------------- */
+
+/* Pages for the isolation tests: many, but a small share of free memory. */
+static long
+some_pages(long most)
+{
+  long n = freeframes() / 8;
+  return n < most ? n : most;
+}
+
+/* After fork both map the same frames, COW, read-only; a child's store
+ * gives it its own frame; the parent's then reuses the old one; text is
+ * shared as it is; the child's stack page was copied at fork. */
+static void
+test_flags(void)
+{
+  char *p = must_grow(1, 0);
+  int toc[2], top[2];
+  int here = 0;
+
+  fill(p, 1, 2);
+  struct vmquery before = query(0, p);
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    expect_cow(0, p, 2);
+    expect_private(0, &here);
+    fill(p, 1, 3);
+    expect_private(0, p);
+    if (query(0, p).pa == before.pa)
+      fail("child's written page kept the shared frame");
+    sig(top[1]);
+    waitsig(toc[0]);
+    exit(0);
+  }
+  expect_cow(0, p, 2);
+  expect_cow(pid, p, 2);
+  expect(query(pid, p).pa, before.pa, "child's frame right after fork");
+  struct vmquery t = query(0, (void *)(uint64)test_flags);
+  if ((t.flags & (PTE_W | PTE_COW | PTE_X)) != PTE_X)
+    failv("text page flags", t.flags, PTE_X);
+  expect(query(pid, (void *)(uint64)test_flags).pa, t.pa, "child's text frame");
+  if (query(pid, &here).pa == query(0, &here).pa)
+    fail("stack page shared, not copied, at fork");
+  sig(toc[1]);
+  waitsig(top[0]);
+  expect_cow(0, p, 1);
+  expect(query(0, p).refcount, 1, "parent's refcount after child's copy");
+  fill(p, 1, 4);
+  expect_private(0, p);
+  expect(query(0, p).pa, before.pa, "parent's frame after reuse");
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+}
+
+/* The child overwrites many pages; the parent still reads the originals. */
+static void
+test_childwrites(void)
+{
+  long n = some_pages(1024);
+  char *p = must_grow(n, 0);
+  int toc[2], top[2];
+
+  fill(p, n, 5);
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    expect_pattern(p, n, 5, "child misread page before writing");
+    fill(p, n, 6);
+    expect_pattern(p, n, 6, "child misread its own write");
+    sig(top[1]);
+    waitsig(toc[0]);
+    expect_pattern(p, n, 6, "child's page changed later");
+    exit(0);
+  }
+  waitsig(top[0]);
+  expect_pattern(p, n, 5, "child's write reached the parent");
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+  expect_pattern(p, n, 5, "parent's page changed after child exit");
+}
+
+/* The parent overwrites many pages while a child holds them; the child still
+ * reads the originals. */
+static void
+test_parentwrites(void)
+{
+  long n = some_pages(1024);
+  char *p = must_grow(n, 0);
+  int toc[2], top[2];
+
+  fill(p, n, 7);
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    expect_pattern(p, n, 7, "parent's write reached the child");
+    sig(top[1]);
+    exit(0);
+  }
+  fill(p, n, 8);
+  expect_pattern(p, n, 8, "parent misread its own write");
+  sig(toc[1]);
+  waitsig(top[0]);
+  expect_exit(pid, 0, "child");
+  expect_pattern(p, n, 8, "parent's page changed after child exit");
+}
+
+/* ---- three-level fork tree ---------------------------------------------- */
+
+/* A grandchild: reads its ancestors' regions, writes its own and the root's. */
+static void
+tree_leaf(char *r0, char *r1, char *r2, long k, int id)
+{
+  expect_pattern(r0, k, 10, "grandchild misread the root's region");
+  expect_pattern(r1, k, 20 + id / 2, "grandchild misread its parent's region");
+  fill(r2, k, 30 + id);
+  fill(r0, k, 40 + id);
+  expect_pattern(r2, k, 30 + id, "grandchild misread its own region");
+  expect_pattern(r0, k, 40 + id, "grandchild misread its write to the root's region");
+  exit(0);
+}
+
+/* A child: writes its region, forks two grandchildren, checks that their
+ * writes stayed theirs, then writes the root's region itself. */
+static void
+tree_mid(char *r0, char *r1, char *r2, long k, int i)
+{
+  expect_pattern(r0, k, 10, "child misread the root's region");
+  fill(r1, k, 20 + i);
+  for (int j = 0; j < 2; j++)
+    if (must_fork() == 0)
+      tree_leaf(r0, r1, r2, k, 2 * i + j);
+  for (int j = 0; j < 2; j++)
+    expect_exit(0, 0, "grandchild");
+  expect_pattern(r0, k, 10, "a grandchild's write reached its parent");
+  expect_pattern(r1, k, 20 + i, "a grandchild's write reached its parent's region");
+  expect_pattern(r2, k, 0, "a grandchild's region reached its parent");
+  fill(r0, k, 50 + i);
+  expect_pattern(r0, k, 50 + i, "child misread its write to the root's region");
+  exit(0);
+}
+
+/* Three generations writing and checking their own and their ancestors'
+ * pages, siblings running at once. */
+static void
+test_tree(void)
+{
+  long k = some_pages(64);
+  char *r0 = must_grow(3 * k, 0), *r1 = r0 + k * PGSIZE, *r2 = r1 + k * PGSIZE;
+
+  fill(r0, k, 10);
+  for (int i = 0; i < 2; i++)
+    if (must_fork() == 0)
+      tree_mid(r0, r1, r2, k, i);
+  for (int i = 0; i < 2; i++)
+    expect_exit(0, 0, "child");
+  expect_pattern(r0, k, 10, "a descendant's write reached the root");
+  expect_pattern(r1, 2 * k, 0, "a descendant's region reached the root");
+}
+
+/* ---- the kernel writing into copy-on-write pages ------------------------- */
+
+/* read() from a pipe into dst. */
+static void
+kw_read(char *dst)
+{
+  int fd[2];
+  mkpipe(fd);
+  if (write(fd[1], "kernel wrote this", 18) != 18)
+    fail("pipe write failed");
+  expect(read(fd[0], dst, 18), 18, "read into a copy-on-write page");
+  if (strcmp(dst, "kernel wrote this") != 0)
+    fail("read() put the wrong bytes into a copy-on-write page");
+  close(fd[0]);
+  close(fd[1]);
+}
+
+/* fstat() of a file into dst. */
+static void
+kw_fstat(char *dst)
+{
+  struct stat *st = (struct stat *)dst;
+  int fd = open("/README", O_RDONLY);
+  if (fd < 0)
+    fail("cannot open /README");
+  expect(fstat(fd, st), 0, "fstat into a copy-on-write page");
+  expect(st->type, T_FILE, "fstat type");
+  if (st->size == 0)
+    fail("fstat size 0 for /README");
+  close(fd);
+}
+
+/* wait() for a child that exits 7, with the status at dst. */
+static void
+kw_wait(char *dst)
+{
+  int pid = must_fork();
+  if (pid == 0)
+    exit(7);
+  expect(wait((int *)dst), pid, "wait with status in a copy-on-write page");
+  expect(*(int *)dst, 7, "status from wait");
+}
+
+/* pipe() with its fds at dst; the pipe must work. */
+static void
+kw_pipe(char *dst)
+{
+  int *fd = (int *)dst;
+  char c = 0;
+  expect(pipe(fd), 0, "pipe with fds in a copy-on-write page");
+  if (fd[0] < 0 || fd[1] < 0 || fd[0] == fd[1])
+    failv("pipe fds", fd[0], fd[1]);
+  expect(write(fd[1], "p", 1), 1, "write to the new pipe");
+  expect(read(fd[0], &c, 1), 1, "read from the new pipe");
+  expect(c, 'p', "byte through the new pipe");
+  close(fd[0]);
+  close(fd[1]);
+}
+
+/* Run kw (a system call storing at its argument) on a page shared
+ * copy-on-write, then check it got a private frame of its own. */
+static void
+kw_on_cow(void (*kw)(char *), char *page)
+{
+  struct vmquery before = query(0, page);
+  expect_cow(0, page, 2);
+  kw(page + 64);
+  expect_private(0, page);
+  if (query(0, page).pa == before.pa)
+    fail("kernel write kept the shared frame");
+}
+
+/* The kernel stores through kw into a COW page, first in the child (page a),
+ * then in the parent (page b); each time the other process, still sharing
+ * the page, must see it untouched. */
+static void
+kernel_writes(void (*kw)(char *))
+{
+  char *a = must_grow(2, 0), *b = a + PGSIZE;
+  int toc[2], top[2];
+
+  memset(a, MARK, 2 * PGSIZE);
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    kw_on_cow(kw, a);
+    sig(top[1]);
+    waitsig(toc[0]);
+    expect_bytes(b, PGSIZE, MARK, "parent's kernel write reached the child");
+    exit(0);
+  }
+  waitsig(top[0]);
+  expect_bytes(a, PGSIZE, MARK, "child's kernel write reached the parent");
+  kw_on_cow(kw, b);
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+}
+
+/* read() from a pipe into a COW page. */
+static void
+test_kread(void)
+{
+  kernel_writes(kw_read);
+}
+
+/* fstat() into a COW page. */
+static void
+test_kfstat(void)
+{
+  kernel_writes(kw_fstat);
+}
+
+/* wait() with its status in a COW page. */
+static void
+test_kwait(void)
+{
+  kernel_writes(kw_wait);
+}
+
+/* pipe() with its fds in a COW page. */
+static void
+test_kpipe(void)
+{
+  kernel_writes(kw_pipe);
+}
+
+/* ---- reuse by the last sharer ------------------------------------------- */
+
+/* Write tag over npages COW pages of which this process holds the last
+ * reference: no frame may be allocated, no copy made, each page reused. */
+static void
+expect_reuse(char *p, long npages, uint64 tag)
+{
+  struct vmquery q0 = query(0, p);
+  expect_cow(0, p, 1);
+  expect(q0.refcount, 1, "refcount of the last sharer's page");
+  struct memstat m0 = mystat();
+  long f0 = freeframes();
+  fill(p, npages, tag);
+  long f1 = freeframes();
+  struct memstat m1 = mystat();
+  expect(f0 - f1, 0, "frames allocated by the last sharer's writes");
+  expect(m1.cow_reuses - m0.cow_reuses, npages, "cow_reuses by the last sharer");
+  expect(m1.cow_copies - m0.cow_copies, 0, "cow_copies by the last sharer");
+  expect_private(0, p);
+  expect(query(0, p).pa, q0.pa, "frame after reuse");
+}
+
+/* Once the other sharers are gone, a write reuses the frame: first for the
+ * parent after its child exited, then for a child after the parent copied. */
+static void
+test_reuse(void)
+{
+  long n = 16;
+  char *p = must_grow(2 * n, 0), *q = p + n * PGSIZE;
+  int toc[2];
+
+  fill(p, 2 * n, 11);
+  int pid = fork_linked(toc, 0);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    expect_reuse(q, n, 13);
+    exit(0);
+  }
+  fill(q, n, 12);
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+  expect_pattern(q, n, 12, "parent's copy changed by the child");
+  expect_reuse(p, n, 14);
+}
+
+/* ---- faults that must stay fatal ---------------------------------------- */
+
+/* A store to program text after fork kills the child (status -1); a kernel
+ * write there fails cleanly; the parent and its text are unharmed. */
+static void
+test_textwrite(void)
+{
+  volatile uint *text = (volatile uint *)(uint64)fill;
+  uint first = *text;
+  int pid = must_fork();
+  if (pid == 0) {
+    int fd[2];
+    mkpipe(fd);
+    write(fd[1], "x", 1);
+    expect(read(fd[0], (char *)text, 1), -1, "read() into text");
+    *text = 0;
+    fail("store to text succeeded");
+  }
+  expect_exit(pid, -1, "child that stored to its text");
+  expect(*text, first, "parent's text after the child's store");
+  char *p = must_grow(1, 0);
+  fill(p, 1, 15);
+  expect_pattern(p, 1, 15, "parent misread after the child died");
+}
+
+/* Out of memory in COW faults kills the child, not the kernel; the parent's
+ * data stay intact and free frames return to where they were. */
+static void
+test_oom(void)
+{
+  long n = freeframes() * 7 / 10;
+  char *p = must_grow(n, 0);
+
+  fill(p, n, 16);
+  long f0 = freeframes();
+  int pid = must_fork();
+  if (pid == 0) {
+    fill(p, n, 17);
+    fail("child wrote 70% of memory twice over");
+  }
+  expect_exit(pid, -1, "child that ran out of memory");
+  expect_pattern(p, n, 16, "parent's data after the child's death");
+  expect(freeframes(), f0, "free frames after the child's death");
+  fill(p, n, 18);
+  expect(freeframes(), f0, "free frames after the parent's own writes");
+}
+
+/* ---- reference-count races ---------------------------------------------- */
+
+#define RACERS      8
+#define RACE_ROUNDS 20
+
+/* One racer: wait for the start, check the shared originals, write its own
+ * tag over them, check it. */
+static void
+racer(char *p, long n, int *go, uint64 orig, uint64 tag)
+{
+  close(go[1]);
+  waitsig(go[0]);
+  for (long i = 0; i < n; i++) {
+    for (int k = 0; k < PROBES; k++)
+      if (*probe(p, i, k) != word(orig, i, k))
+        failv("racer misread an original page", i, -1);
+    for (int k = 0; k < PROBES; k++)
+      *probe(p, i, k) = word(tag, i, k);
+  }
+  expect_pattern(p, n, tag, "racer misread its own write");
+  exit(0);
+}
+
+/* Several children on several harts write the same shared pages at once,
+ * round after round (the parent too, every other round); then every page
+ * is right and no frame is lost. */
+static void
+test_race(void)
+{
+  long n = some_pages(64);
+  char *p = must_grow(n, 0);
+
+  for (int round = 0; round < RACE_ROUNDS; round++) {
+    uint64 orig = 100 + round * (RACERS + 2);
+    int go[2];
+    fill(p, n, orig);
+    mkpipe(go);
+    long f0 = freeframes();
+    for (int i = 0; i < RACERS; i++)
+      if (must_fork() == 0)
+        racer(p, n, go, orig, orig + 1 + i);
+    close(go[0]);
+    for (int i = 0; i < RACERS; i++)
+      sig(go[1]);
+    uint64 mine = round % 2 ? orig + RACERS + 1 : orig;
+    if (mine != orig)
+      fill(p, n, mine);
+    for (int i = 0; i < RACERS; i++)
+      expect_exit(0, 0, "racer");
+    expect_pattern(p, n, mine, "parent's pages after the race");
+    expect(freeframes(), f0, "free frames after a race round");
+    close(go[1]);
+  }
+}
+
+/* ---- shrinking shared memory -------------------------------------------- */
+
+/* The parent shrinks its heap while a child still uses the pages: the child
+ * reads the right data and, now the last sharer, reuses every frame; the
+ * parent's regrown heap reads as zeros. */
+static void
+test_shrink(void)
+{
+  long n = some_pages(512);
+  char *p = must_grow(n, 0);
+  int toc[2];
+
+  fill(p, n, 19);
+  int pid = fork_linked(toc, 0);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    expect_pattern(p, n, 19, "child misread after the parent shrank");
+    expect_reuse(p, n, 20);
+    exit(0);
+  }
+  shrink(n);
+  expect((long)sbrk(0), (long)p, "heap end after shrinking");
+  if (grow(n, 1) != p)
+    fail("regrowing the heap moved it");
+  expect_pattern(p, n, 0, "regrown heap not zero");
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+}
+
+/* ---- zero-fill ---------------------------------------------------------- */
+
+/* Fresh lazy memory reads as zeros and costs no frame; the first write to a
+ * page costs exactly one frame. */
+static void
+test_zeroread(void)
+{
+  long n = some_pages(2048);
+  char *p = must_grow(n, 1);
+  long f0 = freeframes();
+  uint64 sum = 0;
+
+  for (long i = 0; i < n * PGSIZE / 8; i++)
+    sum |= ((volatile uint64 *)p)[i];
+  expect(sum, 0, "fresh lazy memory not zero");
+  long f1 = freeframes(); /* reading may add page-table pages, never data frames */
+  if (f0 - f1 > n / 512 + 2)
+    failv("frames used by reading lazy memory (page tables only)", f0 - f1, n / 512 + 2);
+  expect(query(0, p).pa, query(0, p + (n - 1) * PGSIZE).pa, "lazy pages share the zero frame");
+  expect_cow(0, p, 2);
+  struct memstat m0 = mystat();
+  for (long i = 0; i < n; i++)
+    p[i * PGSIZE + i % PGSIZE] = 1;
+  struct memstat m1 = mystat();
+  expect(f1 - freeframes(), n, "frames used by first writes");
+  expect(m1.zero_fills - m0.zero_fills, n, "zero_fills");
+  expect(m1.cow_copies - m0.cow_copies, 0, "cow_copies by zero fills");
+  for (long i = 0; i < n; i++) {
+    p[i * PGSIZE + i % PGSIZE] = 0;
+    expect_bytes(p + i * PGSIZE, PGSIZE, 0, "zero-filled page not zero");
+  }
+  expect(f1 - freeframes(), n, "frames used by later writes");
+}
+
+/* Memory another process filled and freed never shows its data: not through
+ * sbrk, not through sbrklazy. */
+static void
+test_zeronodata(void)
+{
+  long n = some_pages(4096);
+
+  for (int lazy = 0; lazy < 2; lazy++) {
+    int pid = must_fork();
+    if (pid == 0) {
+      char *c = must_grow(n, lazy);
+      memset(c, 0x5A, n * PGSIZE);
+      exit(0);
+    }
+    expect_exit(pid, 0, "child");
+    char *p = must_grow(n, 0), *q = must_grow(n, 1);
+    expect_bytes(p, n * PGSIZE, 0, "sbrk memory not zero");
+    expect_bytes(q, n * PGSIZE, 0, "sbrklazy memory not zero");
+    for (long i = 0; i < n; i++)
+      q[i * PGSIZE] = 0;
+    expect_bytes(q, n * PGSIZE, 0, "zero-filled memory not zero");
+    shrink(2 * n);
+  }
+}
+
+/* sbrk of more than free memory returns SBRK_ERROR and leaves the heap as
+ * it was; so does shrinking below zero. */
+static void
+test_sbrktoomuch(void)
+{
+  long f = freeframes();
+  char *end = sbrk(0);
+  long grown = 0;
+
+  for (;;) {
+    long left = f + 1 - grown;
+    if (left <= 0)
+      failv("sbrk gave more pages than were free", grown, f);
+    long n = left < CHUNK_PAGES ? left : CHUNK_PAGES;
+    long f1 = freeframes();
+    char *r = sbrk(n * PGSIZE);
+    if (r == SBRK_ERROR) {
+      expect((long)sbrk(0), (long)(end + grown * PGSIZE), "heap end after a failed sbrk");
+      if (f1 - freeframes() > n / 256 + 4)
+        failv("frames kept by a failed sbrk", f1 - freeframes(), n / 256 + 4);
+      break;
+    }
+    grown += n;
+  }
+  shrink(grown);
+  expect((long)sbrk(-(long)(end + PGSIZE)), (long)end, "sbrk below zero (xv6: no change)");
+  expect((long)sbrk(0), (long)end, "heap end after sbrk below zero");
+}
+
+#define OVER_PROCS  3
+#define FITTED_BASE 50 /* the watcher exits with this plus the count */
+
+/* Pipes of the over-commit test: everyone has sbrklazy'd (ready), start
+ * touching (go), touched everything (done; EOF once every over-committer
+ * has finished touching or died), let go of the memory (hold; EOF once
+ * the watcher closes it). */
+struct overpipes {
+  int ready[2], go[2], done[2], hold[2];
+};
+
+/* An over-committing child: take n lazy pages, wait for the others, touch
+ * them all, say so on done, hold them until hold ends, check them, exit 0. */
+static void
+overcommitter(long n, struct overpipes *o, int id)
+{
+  char c;
+
+  close(o->ready[0]);
+  close(o->go[1]);
+  close(o->done[0]);
+  close(o->hold[1]);
+  char *p = must_grow(n, 1);
+  sig(o->ready[1]);
+  waitsig(o->go[0]);
+  for (long i = 0; i < n; i++)
+    *probe(p, i, 0) = word(id, i, 0);
+  sig(o->done[1]);
+  close(o->done[1]);
+  expect(read(o->hold[0], &c, 1), 0, "hold pipe");
+  for (long i = 0; i < n; i++)
+    expect(*probe(p, i, 0), word(id, i, 0), "over-committed page");
+  exit(0);
+}
+
+/* The watcher: count the over-committers that touched all their pages,
+ * until done ends; then let them go and exit FITTED_BASE plus the count.
+ * (Not the parent's job: it must reap the killed at once, since a zombie
+ * keeps its memory until it is reaped.) */
+static void
+watcher(struct overpipes *o)
+{
+  int fitted = 0;
+  char c;
+
+  close(o->ready[0]);
+  close(o->ready[1]);
+  close(o->go[0]);
+  close(o->go[1]);
+  close(o->done[1]);
+  close(o->hold[0]);
+  while (read(o->done[0], &c, 1) == 1)
+    fitted++;
+  close(o->hold[1]);
+  exit(FITTED_BASE + fitted);
+}
+
+/* Several processes each sbrklazy 60% of free memory and touch it all:
+ * those that run out are killed cleanly, at most one fits and keeps its
+ * data, the kernel lives, and nothing leaks (the runner checks). */
+static void
+test_overcommit(void)
+{
+  long n = freeframes() * 6 / 10;
+  struct overpipes o = {0};
+  int fitted = -1, killed = 0, ok = 0;
+
+  mkpipe(o.ready);
+  mkpipe(o.go);
+  mkpipe(o.done);
+  mkpipe(o.hold);
+  for (int i = 0; i < OVER_PROCS; i++)
+    if (must_fork() == 0)
+      overcommitter(n, &o, 200 + i);
+  int wpid = must_fork();
+  if (wpid == 0)
+    watcher(&o);
+  close(o.ready[1]);
+  close(o.go[0]);
+  close(o.done[0]);
+  close(o.done[1]);
+  close(o.hold[0]);
+  close(o.hold[1]);
+  for (int i = 0; i < OVER_PROCS; i++)
+    waitsig(o.ready[0]);
+  for (int i = 0; i < OVER_PROCS; i++)
+    sig(o.go[1]);
+  for (int i = 0; i < OVER_PROCS + 1; i++) {
+    int st = 0;
+    int pid = wait(&st);
+    if (pid < 0)
+      fail("wait found no child");
+    if (pid == wpid)
+      fitted = st - FITTED_BASE;
+    else if (st == -1)
+      killed++;
+    else if (st == 0)
+      ok++;
+    else
+      failv("over-committing child's status", st, 0);
+  }
+  if (fitted < 0 || fitted > 1)
+    failv("over-committers that fitted in memory", fitted, 1);
+  expect(ok, fitted, "over-committers that exited 0");
+  expect(killed, OVER_PROCS - fitted, "over-committers killed");
+}
+
+/* System calls read from fresh lazy memory (write() of it gives zeros, no
+ * frame) and write into it (read() into it costs one frame per page). */
+static void
+test_zerosyscall(void)
+{
+  char *p = must_grow(4, 1), buf[300];
+  int fd[2];
+
+  mkpipe(fd);
+  long f0 = freeframes();
+  expect(write(fd[1], p + 100, sizeof(buf)), sizeof(buf), "write() from lazy memory");
+  memset(buf, 1, sizeof(buf));
+  expect(read(fd[0], buf, sizeof(buf)), sizeof(buf), "read() back");
+  expect_bytes(buf, sizeof(buf), 0, "write() from lazy memory gave non-zero");
+  expect(f0 - freeframes(), 0, "frames used by write() from lazy memory");
+
+  char *at = p + 2 * PGSIZE - 100;
+  struct memstat m0 = mystat();
+  memset(buf, 'Z', sizeof(buf));
+  expect(write(fd[1], buf, sizeof(buf)), sizeof(buf), "write() to the pipe");
+  expect(read(fd[0], at, sizeof(buf)), sizeof(buf), "read() into lazy memory");
+  struct memstat m1 = mystat();
+  expect_bytes(at, sizeof(buf), 'Z', "read() into lazy memory");
+  expect_bytes(p + PGSIZE, PGSIZE - 100, 0, "bytes before the read() not zero");
+  expect_bytes(at + sizeof(buf), 2 * PGSIZE - 200, 0, "bytes after the read() not zero");
+  expect(f0 - freeframes(), 2, "frames used by read() across two lazy pages");
+  expect(m1.zero_fills - m0.zero_fills, 2, "zero_fills by read()");
+  expect_cow(0, p, 2);
+  expect(query(0, p).pa, query(0, p + 3 * PGSIZE).pa, "untouched lazy pages' frame");
+}
+
+/* ---- vfork -------------------------------------------------------------- */
+
+static volatile int vfork_shared; /* written by vfork children */
+
+/* A vfork child's stores land in the parent's memory. */
+static void
+test_vforkshare(void)
+{
+  vfork_shared = 1;
+  int pid = vfork();
+  if (pid < 0)
+    fail("vfork failed");
+  if (pid == 0) {
+    vfork_shared = 42;
+    exit(0);
+  }
+  expect(vfork_shared, 42, "global after the vfork child wrote it");
+  expect_exit(pid, 0, "vfork child");
+}
+
+/* The parent does not run until its vfork child exits: the child sleeps a
+ * few ticks before it sets the flag the parent checks at once. */
+static void
+test_vforkwait(void)
+{
+  vfork_shared = 0;
+  int t0 = uptime();
+  int pid = vfork();
+  if (pid < 0)
+    fail("vfork failed");
+  if (pid == 0) {
+    pause(5);
+    vfork_shared = 1;
+    exit(0);
+  }
+  expect(vfork_shared, 1, "flag set by the vfork child when vfork returned");
+  if (uptime() - t0 < 5)
+    failv("ticks the parent waited", uptime() - t0, 5);
+  expect_exit(pid, 0, "vfork child");
+}
+
+/* Wait for a vfork child that exec'd this program in FAULTS_MODE; fail
+ * unless its status came from that program. */
+static void
+expect_exec_status(int pid)
+{
+  int st = 0;
+  expect(wait(&st), pid, "wait for the vfork child");
+  if (st < FAULTS_BASE || st > FAULTS_BASE + 50)
+    failv("vfork child's status (not from the exec'd program)", st, FAULTS_BASE);
+}
+
+/* vfork then exec: the child runs the new program, and the parent gets its
+ * address space back as it was (same heap end, same data), its store before
+ * exec included; the heap then still grows. */
+static void
+test_vforkexec(void)
+{
+  char *argv[] = {"cowtest", FAULTS_MODE, 0};
+  char *p = must_grow(4, 0), *end = sbrk(0);
+
+  fill(p, 4, 21);
+  vfork_shared = 0;
+  int pid = vfork();
+  if (pid < 0)
+    fail("vfork failed");
+  if (pid == 0) {
+    vfork_shared = 7;
+    exec(argv[0], argv);
+    exit(3);
+  }
+  expect(vfork_shared, 7, "global written by the vfork child before exec");
+  expect((long)sbrk(0), (long)end, "parent's heap end after vfork and exec");
+  expect_pattern(p, 4, 21, "parent's pages after vfork and exec");
+  expect_exec_status(pid);
+  char *q = must_grow(1, 0);
+  fill(q, 1, 22);
+  expect_pattern(q, 1, 22, "page grown after vfork and exec");
+}
+
+/* Heap a vfork child grows is the parent's afterwards: when the child
+ * exits, and when it execs. */
+static void
+test_vforksbrk(void)
+{
+  char *argv[] = {"cowtest", FAULTS_MODE, 0};
+
+  for (int execs = 0; execs < 2; execs++) {
+    char *end = sbrk(0);
+    int pid = vfork();
+    if (pid < 0)
+      fail("vfork failed");
+    if (pid == 0) {
+      if (sbrk(PGSIZE) == SBRK_ERROR)
+        exit(2);
+      end[0] = 'v';
+      if (execs)
+        exec(argv[0], argv);
+      exit(0);
+    }
+    expect((long)sbrk(0), (long)(end + PGSIZE), "heap end after the vfork child grew it");
+    expect(end[0], 'v', "byte the vfork child stored in its new page");
+    if (execs)
+      expect_exec_status(pid);
+    else
+      expect_exit(pid, 0, "vfork child");
+  }
+}
+
+/* ---- fork then exec ----------------------------------------------------- */
+
+/* Fork then exec takes no COW fault. Method: the child execs this program
+ * in FAULTS_MODE, whose first act is memstat(getpid()) into its fresh, private
+ * stack; it exits FAULTS_BASE plus its cow_faults. Per-process counters
+ * start at zero at fork and survive exec, so that number covers exactly the
+ * child's path from fork through exec; the exec'd program takes no fault
+ * before it reads them (its stack is new and writable, it writes no
+ * global). The parent's own faults do not count, and it only waits. */
+static void
+test_forkexec(void)
+{
+  char *argv[] = {"cowtest", FAULTS_MODE, 0};
+
+  for (int i = 0; i < 3; i++) {
+    int pid = must_fork();
+    if (pid == 0) {
+      exec(argv[0], argv);
+      exit(3);
+    }
+    expect_exit(pid, FAULTS_BASE, "fork+exec child (100 + its COW faults)");
+  }
+}
+
+/* FAULTS_MODE: exit with FAULTS_BASE plus this process's COW faults so far. */
+static void
+report_faults(void)
+{
+  struct memstat m;
+  if (memstat(getpid(), &m) < 0)
+    exit(2);
+  exit(FAULTS_BASE + (m.cow_faults < 50 ? m.cow_faults : 50));
+}
+
+/* ---- the runner --------------------------------------------------------- */
+
+static const struct test {
+  void (*fn)(void);
+  const char *name;
+} tests[] = {
+    {test_bigfork, "bigfork"},
+    {test_fork60, "fork60"},
+    {test_flags, "flags"},
+    {test_childwrites, "childwrites"},
+    {test_parentwrites, "parentwrites"},
+    {test_tree, "tree"},
+    {test_kread, "kread"},
+    {test_kfstat, "kfstat"},
+    {test_kwait, "kwait"},
+    {test_kpipe, "kpipe"},
+    {test_reuse, "reuse"},
+    {test_textwrite, "textwrite"},
+    {test_oom, "oom"},
+    {test_race, "race"},
+    {test_shrink, "shrink"},
+    {test_zeroread, "zeroread"},
+    {test_zeronodata, "zeronodata"},
+    {test_sbrktoomuch, "sbrktoomuch"},
+    {test_overcommit, "overcommit"},
+    {test_zerosyscall, "zerosyscall"},
+    {test_vforkshare, "vforkshare"},
+    {test_vforkwait, "vforkwait"},
+    {test_vforkexec, "vforkexec"},
+    {test_vforksbrk, "vforksbrk"},
+    {test_forkexec, "forkexec"},
+};
+
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+/* Run t in a child of its own and check that it left free memory as it
+ * found it. Prints its OK or FAILED line; returns 1 if it passed. */
+static int
+run(const struct test *t)
+{
+  testname = t->name;
+  long before = freeframes();
+  int pid = fork();
+  if (pid < 0) {
+    printf("test %s: FAILED (fork)\n", t->name);
+    return 0;
+  }
+  if (pid == 0) {
+    t->fn();
+    exit(0);
+  }
+  int st = 0;
+  if (wait(&st) != pid)
+    st = -2;
+  long after = freeframes();
+  if (st == 1)
+    return 0;
+  if (st != 0) {
+    printf("test %s: FAILED (exit status %d)\n", t->name, st);
+    return 0;
+  }
+  if (after != before) {
+    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - after);
+    return 0;
+  }
+  printf("test %s: OK\n", t->name);
+  return 1;
+}
+
+/* `cowtest` runs every test, `cowtest NAME` one; FAULTS_MODE is internal. */
+int
+main(int argc, char **argv)
+{
+  if (argc == 2 && strcmp(argv[1], FAULTS_MODE) == 0)
+    report_faults();
+  int failed = 0, found = 0;
+  for (int i = 0; i < NTESTS; i++) {
+    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0)
+      continue;
+    found++;
+    if (!run(&tests[i]))
+      failed++;
+  }
+  if (found == 0) {
+    printf("cowtest: no test named %s; tests:", argv[1]);
+    for (int i = 0; i < NTESTS; i++)
+      printf(" %s", tests[i].name);
+    printf("\n");
+    exit(1);
+  }
+  printf(failed ? "SOME COW TESTS FAILED\n" : "ALL COW TESTS PASSED\n");
+  exit(failed ? 1 : 0);
+}

@@ -1,0 +1,328 @@
+/* forkbench.c: the measurements behind `make bench` (test/bench.py).
+ *
+ *   forkbench fork     fork + child exit + wait, parent holding 0..64 MiB
+ *   forkbench exec     fork + exec benchnop + wait from a 32 MiB parent
+ *   forkbench faults   one copying, one reusing and one zero-fill fault
+ *   forkbench frames   frames a fork of a 64 MiB process consumes
+ *   forkbench shell    COW faults of a shell running one command
+ *
+ * Each measurement prints one line "bench: NAME key=value ..." that
+ * test/bench.py parses. Costs are raw sums over `ops` operations: `instret`
+ * (the hart's retired-instruction counter, read in user mode, so it includes
+ * the kernel's work on this hart; exact under QEMU -icount) and `time` (the
+ * time CSR in timebase ticks). One thread of control: no locks. */
+#include "kernel/types.h"
+#include "kernel/memstat.h"
+#include "user/user.h"
+
+#define MIB         (1024 * 1024)
+#define PAGE        4096
+#define FORK_REPS   10
+#define EXEC_REPS   10
+#define FAULT_PAGES 4096 /* 16 MiB: pages faulted per fault measurement */
+
+static void fail(const char *msg) __attribute__((noreturn));
+static uint64 store_pages(char *p, int n) __attribute__((noinline));
+
+/* A reading of the instruction and time counters. */
+struct stamp {
+  uint64 instret;
+  uint64 time;
+};
+
+/* Read both counters now. */
+static struct stamp
+now(void)
+{
+  struct stamp s;
+
+  asm volatile("rdinstret %0" : "=r"(s.instret));
+  asm volatile("rdtime %0" : "=r"(s.time));
+  return s;
+}
+
+/* Print the cost of ops operations that ran between a and b under name. */
+static void
+report(const char *name, int ops, struct stamp a, struct stamp b)
+{
+  printf("bench: %s ops=%d instret=%lu time=%lu\n", name, ops, b.instret - a.instret,
+         b.time - a.time);
+}
+
+/* Die with msg: a benchmark that cannot run has no figure to print. */
+static void
+fail(const char *msg)
+{
+  fprintf(2, "forkbench: %s\n", msg);
+  exit(1);
+}
+
+/* Grow the heap by mib MiB, eagerly, and store to every new page.
+ * Exits if memory runs out. */
+static void
+grow(int mib)
+{
+  if (mib == 0)
+    return;
+  char *p = sbrk(mib * MIB);
+  if (p == SBRK_ERROR)
+    fail("sbrk failed");
+  for (int i = 0; i < mib * MIB; i += PAGE)
+    p[i] = 1;
+}
+
+/* Fork a child that exits at once and wait for it. Returns the
+ * instructions the parent spent in fork() itself. */
+static uint64
+fork_exit_wait(void)
+{
+  struct stamp a = now();
+  int pid = fork();
+  struct stamp b = now();
+
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0)
+    exit(0);
+  wait(0);
+  return b.instret - a.instret;
+}
+
+/* fork + exit + wait with 0, 1, 4, 16 and 64 MiB of touched heap, and the
+ * part of it spent in fork() itself. One unmeasured fork first, so every
+ * measured one finds the same page states. */
+static void
+bench_fork(void)
+{
+  static const int sizes[] = {0, 1, 4, 16, 64};
+  int have = 0;
+
+  for (int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+    char name[16] = "fork-";
+    grow(sizes[i] - have);
+    have = sizes[i];
+    fork_exit_wait();
+    uint64 in_fork = 0;
+    struct stamp a = now();
+    for (int r = 0; r < FORK_REPS; r++)
+      in_fork += fork_exit_wait();
+    struct stamp b = now();
+    name[5] = '0' + have / 10;
+    name[6] = '0' + have % 10;
+    report(name, FORK_REPS, a, b);
+    printf("bench: %s-fork ops=%d instret=%lu\n", name, FORK_REPS, in_fork);
+  }
+}
+
+/* Fork a child that execs benchnop, and wait for it. */
+static void
+fork_exec_wait(void)
+{
+  char *argv[] = {"benchnop", 0};
+  int pid = fork();
+
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    exec("benchnop", argv);
+    fail("exec benchnop failed");
+  }
+  wait(0);
+}
+
+/* fork + exec of a tiny program + wait from a parent with 32 MiB of touched
+ * heap. One unmeasured run first fills the block cache. */
+static void
+bench_exec(void)
+{
+  grow(32);
+  fork_exec_wait();
+  struct stamp a = now();
+  for (int r = 0; r < EXEC_REPS; r++)
+    fork_exec_wait();
+  struct stamp b = now();
+  report("exec-32", EXEC_REPS, a, b);
+}
+
+/* Store one byte to each of n pages from p; returns the instructions the
+ * loop took. Not inlined, so every call runs the same code. */
+static uint64
+store_pages(char *p, int n)
+{
+  struct stamp a = now();
+  for (int i = 0; i < n; i++)
+    p[i * PAGE] = 2;
+  struct stamp b = now();
+  return b.instret - a.instret;
+}
+
+/* Print the cost of the faults one pass of stores over p took, given that a
+ * second pass (no faults) costs the loop overhead. */
+static void
+report_faults(const char *name, char *p, int n)
+{
+  uint64 faulting = store_pages(p, n);
+  uint64 plain = store_pages(p, n);
+
+  printf("bench: %s ops=%d instret=%lu loop=%lu\n", name, n, faulting, plain);
+}
+
+/* Faults: zero-fill (lazy heap), copy (frame shared with a live child) and
+ * reuse (the child has exited: the parent holds the last reference). */
+static void
+bench_faults(void)
+{
+  char *lazy = sbrklazy(FAULT_PAGES * PAGE);
+  if (lazy == SBRK_ERROR)
+    fail("sbrklazy failed");
+  report_faults("fault-zero", lazy, FAULT_PAGES);
+
+  char *heap = sbrk(FAULT_PAGES * PAGE);
+  if (heap == SBRK_ERROR)
+    fail("sbrk failed");
+  store_pages(heap, FAULT_PAGES);
+
+  int fds[2];
+  char c = 0;
+  if (pipe(fds) < 0)
+    fail("pipe failed");
+  int pid = fork();
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    close(fds[1]);
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  report_faults("fault-copy", heap, FAULT_PAGES);
+  write(fds[1], &c, 1);
+  close(fds[0]);
+  close(fds[1]);
+  wait(0);
+
+  fork_exit_wait();
+  report_faults("fault-reuse", heap, FAULT_PAGES);
+}
+
+/* Free frames before forking a 64 MiB process and in the parent while the
+ * child is blocked on a pipe (so it still holds its memory). */
+static void
+bench_frames(void)
+{
+  int fds[2];
+  char c = 0;
+
+  grow(64);
+  if (pipe(fds) < 0)
+    fail("pipe failed");
+  int before = freeframes();
+  int pid = fork();
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    close(fds[1]);
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  int during = freeframes();
+  write(fds[1], &c, 1);
+  close(fds[0]);
+  close(fds[1]);
+  wait(0);
+  int after = freeframes();
+  printf("bench: frames-64 before=%d during=%d after=%d\n", before, during, after);
+}
+
+/* Run sh with stdin reading input (a NUL-terminated string, maybe empty)
+ * and argv; its stdout and stderr go to a pipe that is read to the end and
+ * thrown away. Returns once sh and everything it started have finished. */
+static void
+run_sh(char **argv, const char *input)
+{
+  int in[2], out[2];
+  char buf[64];
+
+  if (pipe(in) < 0 || pipe(out) < 0)
+    fail("pipe failed");
+  write(in[1], input, strlen(input));
+  close(in[1]);
+  int pid = fork();
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    close(0);
+    dup(in[0]);
+    close(1);
+    dup(out[1]);
+    close(2);
+    dup(out[1]);
+    close(in[0]);
+    close(out[0]);
+    close(out[1]);
+    exec("sh", argv);
+    fail("exec sh failed");
+  }
+  close(in[0]);
+  close(out[1]);
+  while (read(out[0], buf, sizeof(buf)) > 0)
+    ;
+  close(out[0]);
+  wait(0);
+}
+
+/* Print the global fault counters' change across run_sh(argv, input). */
+static void
+count_sh(const char *name, char **argv, const char *input)
+{
+  struct memstat a, b;
+
+  memstat(0, &a);
+  run_sh(argv, input);
+  memstat(0, &b);
+  printf("bench: %s copies=%lu reuses=%lu zero=%lu faults=%lu\n", name, b.cow_copies - a.cow_copies,
+         b.cow_reuses - a.cow_reuses, b.zero_fills - a.zero_fills, b.cow_faults - a.cow_faults);
+}
+
+/* COW faults of a shell running `echo hi`, with fork's stack-page shortcut
+ * on and off: sh -c "echo hi" against sh -c "" (no fork), and an interactive
+ * sh reading "echo hi" from stdin against one reading nothing. The
+ * differences are the faults the command's fork + exec cost. */
+static void
+bench_shell(void)
+{
+  char *cmd_echo[] = {"sh", "-c", "echo hi", 0};
+  char *cmd_none[] = {"sh", "-c", "", 0};
+  char *interactive[] = {"sh", 0};
+  int old = cowctl(1);
+
+  run_sh(cmd_echo, "");
+  for (int on = 1; on >= 0; on--) {
+    cowctl(on);
+    count_sh(on ? "shc-on-echo" : "shc-off-echo", cmd_echo, "");
+    count_sh(on ? "shc-on-none" : "shc-off-none", cmd_none, "");
+    count_sh(on ? "shi-on-echo" : "shi-off-echo", interactive, "echo hi\n");
+    count_sh(on ? "shi-on-none" : "shi-off-none", interactive, "");
+  }
+  cowctl(old);
+}
+
+static const struct {
+  const char *name;
+  void (*fn)(void);
+} benches[] = {
+    {"fork", bench_fork},     {"exec", bench_exec},   {"faults", bench_faults},
+    {"frames", bench_frames}, {"shell", bench_shell},
+};
+
+/* Run the benchmark named by argv[1]; exits 1 for an unknown name. */
+int
+main(int argc, char **argv)
+{
+  for (int i = 0; argc == 2 && i < sizeof(benches) / sizeof(benches[0]); i++) {
+    if (strcmp(argv[1], benches[i].name) == 0) {
+      benches[i].fn();
+      exit(0);
+    }
+  }
+  fail("usage: forkbench fork|exec|faults|frames|shell");
+}
