@@ -87,10 +87,10 @@ sb_check(struct superblock *s, uint64 disk_blocks)
     why = "bitmap overlaps data";
   if (why == 0)
     return 0;
-  printf("fs: corrupt superblock: %s (magic %x size %d nblocks %d ninodes %d nlog %d "
-         "logstart %d inodestart %d bmapstart %d; disk %d blocks)\n",
+  printf("fs: corrupt superblock: %s (magic %x size %u nblocks %u ninodes %u nlog %u "
+         "logstart %u inodestart %u bmapstart %u; disk %lu blocks)\n",
          why, s->magic, s->size, s->nblocks, s->ninodes, s->nlog, s->logstart,
-         s->inodestart, s->bmapstart, (int)disk_blocks);
+         s->inodestart, s->bmapstart, (uint64)disk_blocks);
   return -1;
 }
 
@@ -169,7 +169,7 @@ bfree(int dev, uint b)
   uchar mask = 1 << (b % 8);
 
   if (!in_data(b)) {
-    printf("fs: not freeing block %d outside the data area\n", b);
+    printf("fs: not freeing block %u outside the data area\n", b);
     return;
   }
   bp = bread(dev, BBLOCK(b, sb));
@@ -177,7 +177,7 @@ bfree(int dev, uint b)
     bp->data[(b % BPB) / 8] &= ~mask;
     log_write(bp);
   } else {
-    printf("fs: block %d freed twice\n", b);
+    printf("fs: block %u freed twice\n", b);
   }
   brelse(bp);
 }
@@ -318,7 +318,7 @@ iload(struct inode *ip)
   iclear(ip, 0);
   ip->valid = INODE_BROKEN;
   if (ip->inum < ROOTINO || ip->inum >= sb.ninodes) {
-    printf("fs: inode number %d out of range\n", ip->inum);
+    printf("fs: inode number %u out of range\n", ip->inum);
     return;
   }
   bp = bread(ip->dev, IBLOCK(ip->inum, sb));
@@ -331,8 +331,10 @@ iload(struct inode *ip)
     ip->size = dip->size;
     memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
     ip->valid = INODE_OK;
+  } else if (dip->type == 0) {
+    printf("fs: inode %u is free; a directory entry still names it\n", ip->inum);
   } else {
-    printf("fs: inode %d is corrupt (type %d size %d nlink %d)\n", ip->inum,
+    printf("fs: inode %u is corrupt (type %d size %u nlink %d)\n", ip->inum,
            dip->type, dip->size, dip->nlink);
   }
   brelse(bp);
@@ -445,7 +447,7 @@ free_indirect(uint dev, uint ind)
   uint *a;
 
   if (!in_data(ind)) {
-    printf("fs: not reading indirect block %d outside the data area\n", ind);
+    printf("fs: not reading indirect block %u outside the data area\n", ind);
     return;
   }
   bp = bread(dev, ind);

@@ -56,7 +56,7 @@ start_harts(uint64 boot_hartid)
     if (!h->usable || h->hartid == boot_hartid)
       continue;
     if (ncpu == NCPU) {
-      printf("calf: hart %ld not started: kernel built for %d harts\n", h->hartid, NCPU);
+      printf("calf: hart %lu not started: kernel built for %d harts\n", h->hartid, NCPU);
       continue;
     }
     struct cpu *c = &cpus[ncpu];
@@ -64,14 +64,14 @@ start_harts(uint64 boot_hartid)
     c->plic_ctx = h->plic_ctx;
     long err = sbi_hart_start(h->hartid, (uint64)_secondary_entry, ncpu);
     if (err) {
-      printf("calf: hart %ld did not start (SBI error %ld)\n", h->hartid, err);
+      printf("calf: hart %lu did not start (SBI error %ld)\n", h->hartid, err);
       continue;
     }
     uint64 deadline = r_time() + machine.timebase;
     while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) && r_time() < deadline)
       ;
     if (!c->started) {
-      printf("calf: hart %ld started but never reported\n", h->hartid);
+      printf("calf: hart %lu started but never reported\n", h->hartid);
       continue;
     }
     ncpu++;
@@ -94,7 +94,7 @@ banner(uint64 boot_hartid)
 
   printf("\ncalf: a copy-on-write kernel for RISC-V\n");
   printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20, frames_free());
-  printf("calf: harts started: %d of %d (boot hart %ld)\n", ncpu, usable, boot_hartid);
+  printf("calf: harts started: %d of %d (boot hart %lu)\n", ncpu, usable, boot_hartid);
   printf("calf: timebase %lu Hz, uart 0x%lx irq %d, plic 0x%lx\n", machine.timebase,
          machine.uart.base, machine.uart.irq, machine.plic.base);
   printf("calf: virtio-mmio slots: %d, disk: %s\n", machine.nvirtio,

@@ -599,5 +599,5 @@ procdump(void)
     printf("%d %s %s sz %lu\n", p->pid, states[p->state], p->name, p->sz);
   }
   for (int i = 0; i < ncpu; i++)
-    printf("hart %ld: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);
+    printf("hart %lu: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);
 }

@@ -186,7 +186,7 @@ usertrapret(void)
   struct proc *p = myproc();
 
   intr_off();
-  w_stvec(TRAMPOLINE + (uservec - trampoline));
+  w_stvec(TRAMPOLINE + ((uint64)uservec - (uint64)trampoline));
   p->trapframe->kernel_satp = r_satp();
   p->trapframe->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
   p->trapframe->kernel_trap = (uint64)usertrap;
@@ -199,7 +199,7 @@ usertrapret(void)
   w_sepc(p->trapframe->epc);
 
   uint64 satp = MAKE_SATP(p->pagetable);
-  uint64 fn = TRAMPOLINE + (userret - trampoline);
+  uint64 fn = TRAMPOLINE + ((uint64)userret - (uint64)trampoline);
   ((void (*)(uint64))fn)(satp);
   panic("usertrapret: returned");
 }

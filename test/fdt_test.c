@@ -232,6 +232,8 @@ static void
 check_blob_resv(const struct machine *m, const void *blob, uint64 size)
 {
   CHECK(m->nresv >= 1);
+  if (m->nresv < 1)
+    return;
   CHECK_EQ(m->resv[m->nresv - 1].base, (uint64)blob);
   CHECK_EQ(m->resv[m->nresv - 1].size, size);
 }

@@ -99,8 +99,10 @@ slurp(const char *path, size_t *len)
   do {
     if (n == cap) {
       cap = cap ? 2 * cap : 65536;
-      if ((buf = realloc(buf, cap)) == NULL)
+      char *bigger = realloc(buf, cap);
+      if (bigger == NULL)
         fatal("out of memory");
+      buf = bigger;
     }
     got = fread(buf + n, 1, cap - n, f);
     n += got;

@@ -31,7 +31,7 @@ display_name(char *path)
 static void
 show(char *path, struct stat *st)
 {
-  printf("%s %d %d %lu\n", display_name(path), st->type, st->ino, st->size);
+  printf("%s %d %u %lu\n", display_name(path), st->type, st->ino, st->size);
 }
 
 /* List the entries of the directory open as fd, whose name is path. */
