@@ -189,6 +189,45 @@ def crash_test(cpus, kill_after):
             raise Fail("files damaged after recovery", out)
 
 
+def corrupt_image(path, how):
+    """Damage the fs.img copy at path: 'magic' or 'size' in the superblock,
+    or README's inode (inode 2, the first file mkfs adds): 'type' garbage or
+    a block number 'addr' beyond the disk."""
+    import struct
+    with open(path, "r+b") as f:
+        f.seek(1024)
+        sb = list(struct.unpack("<8I", f.read(32)))
+        if how in ("magic", "size"):
+            sb[0 if how == "magic" else 1] = 0xdeadbeef if how == "magic" else 1 << 30
+            f.seek(1024)
+            f.write(struct.pack("<8I", *sb))
+            return
+        inode = sb[6] * 1024 + 2 * 64  # inodestart block, 64-byte dinodes
+        if how == "type":
+            f.seek(inode)
+            f.write(struct.pack("<h", 77))
+        else:
+            f.seek(inode + 12)  # type, major, minor, nlink (shorts), size: addrs[0]
+            f.write(struct.pack("<I", 999999))
+
+
+def corrupt_test(how):
+    """A damaged image is refused at mount, or the operation on the damaged
+    inode fails with an error: no panic, the system goes on."""
+    with qemu.scratch_image() as img:
+        corrupt_image(img, how)
+        if how in ("magic", "size"):
+            status, out = qemu.run_script("echo ok", 60, image=img)
+            no_panic(out)
+            if "cannot mount the root file system" not in out or status == 0:
+                raise Fail("a corrupt superblock was not refused (status %d)" % status, out)
+            return
+        status, out = qemu.run_script("cat README; echo alive", 60, image=img)
+        no_panic(out)
+        if not re.search(r"^alive$", out, re.M) or re.search(r"^calf$", out, re.M):
+            raise Fail("reading a damaged inode did not fail cleanly", out)
+
+
 def shell_test(steps, cpus):
     """Boot to the prompt, type each command, match its output; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -222,9 +261,11 @@ def parts():
     tools = [("tools:gdb", gdb_test)]
     crash = [("crash:%d:%d" % (cpus, n), lambda cpus=cpus, n=n: crash_test(cpus, n))
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
+    crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))
+              for how in ("magic", "size", "type", "addr")]
     lab = [("lab:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
-            ("shell", shell), ("crash recovery", crash), ("scripted programs", run),
+            ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
             ("copy-on-write lab", lab)]
 
 
