@@ -3,8 +3,8 @@
 #define CALF_BUF_H
 
 struct buf {
-  int valid;  /* data holds the block's contents */
-  int disk;   /* owned by the disk driver while a request is in flight */
+  int valid; /* data holds the block's contents */
+  int disk;  /* owned by the disk driver while a request is in flight */
   uint dev;
   uint blockno;
   struct sleeplock lock; /* guards data and valid */

@@ -17,7 +17,7 @@
 #include "kernel/defs.h"
 
 #define CTRL(x) ((x) - '@')
-#define DEL 0x7f
+#define DEL     0x7f
 
 /* Input ring. Counters only grow; byte i lives in buf[i % INBUF], and
  * r <= w <= e <= r + INBUF: [r, w) is committed and readable, [w, e) is the
@@ -144,17 +144,13 @@ consoleintr(int c)
 
   acquire(&cons.lock);
   switch (c) {
-  case CTRL('P'):
-    dump = 1;
-    break;
+  case CTRL('P'): dump = 1; break;
   case CTRL('U'):
     while (cons_erase())
       ;
     break;
   case '\b':
-  case DEL:
-    cons_erase();
-    break;
+  case DEL: cons_erase(); break;
   default:
     if (c != 0)
       cons_type(c);

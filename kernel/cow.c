@@ -41,12 +41,12 @@ static uint64 zeroframe;
 struct memcounts memcounts_global;
 
 /* Count one event globally and in the current process, if any. */
-#define COUNT(field)                                                           \
-  do {                                                                         \
-    __atomic_fetch_add(&memcounts_global.field, 1, __ATOMIC_RELAXED);          \
-    struct proc *p_ = myproc();                                                \
-    if (p_)                                                                    \
-      p_->mc.field++;                                                          \
+#define COUNT(field)                                                                               \
+  do {                                                                                             \
+    __atomic_fetch_add(&memcounts_global.field, 1, __ATOMIC_RELAXED);                              \
+    struct proc *p_ = myproc();                                                                    \
+    if (p_)                                                                                        \
+      p_->mc.field++;                                                                              \
   } while (0)
 
 /* Allocate the zero frame. Boot hart, once, after frames_init. */

@@ -16,7 +16,7 @@ struct machine;
 
 /* main.c */
 extern struct machine machine; /* what the device tree told */
-extern volatile int panicked;   /* set by panic(); other harts stop */
+extern volatile int panicked;  /* set by panic(); other harts stop */
 
 /* sbi.c */
 long sbi_hart_start(uint64 hartid, uint64 start, uint64 opaque);
@@ -109,9 +109,9 @@ int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
 extern pagetable_t kernel_pagetable;
 
 /* cow.c: the one fault path for user traps and kernel copies */
-#define FAULT_READ 0
+#define FAULT_READ  0
 #define FAULT_WRITE 1
-#define FAULT_BAD (-1)   /* the access is not allowed */
+#define FAULT_BAD   (-1) /* the access is not allowed */
 #define FAULT_NOMEM (-2) /* allowed, but no frame for a private copy */
 int vm_fault(pagetable_t pt, uint64 va, int access, uint64 *pa);
 int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 sz, uint64 eager_va);

@@ -2,11 +2,11 @@
 #ifndef CALF_ELF_H
 #define CALF_ELF_H
 
-#define ELF_MAGIC 0x464C457FU /* "\x7FELF", little endian */
-#define ELFCLASS64 2
+#define ELF_MAGIC   0x464C457FU /* "\x7FELF", little endian */
+#define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define EM_RISCV 243
-#define ET_EXEC 2
+#define EM_RISCV    243
+#define ET_EXEC     2
 
 struct elfhdr {
   uint magic;
@@ -37,9 +37,9 @@ struct proghdr {
   uint64 align;
 };
 
-#define ELF_PROG_LOAD 1
-#define ELF_PROG_FLAG_EXEC 1
+#define ELF_PROG_LOAD       1
+#define ELF_PROG_FLAG_EXEC  1
 #define ELF_PROG_FLAG_WRITE 2
-#define ELF_PROG_FLAG_READ 4
+#define ELF_PROG_FLAG_READ  4
 
 #endif

@@ -21,17 +21,17 @@
 #include "kernel/types.h"
 #include "kernel/fdt.h"
 
-#define FDT_MAGIC 0xd00dfeedU
+#define FDT_MAGIC      0xd00dfeedU
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
 
-#define HDR_V16 36       /* header bytes of a version 16 blob */
-#define HDR_V17 40       /* header bytes from version 17 on */
-#define MAX_DEPTH 16     /* deepest node nesting we follow */
-#define IRQ_S_EXTERNAL 9 /* supervisor external interrupt cause */
+#define HDR_V16        36 /* header bytes of a version 16 blob */
+#define HDR_V17        40 /* header bytes from version 17 on */
+#define MAX_DEPTH      16 /* deepest node nesting we follow */
+#define IRQ_S_EXTERNAL 9  /* supervisor external interrupt cause */
 
 /* Properties the walk remembers for the current node. */
 enum {
@@ -55,22 +55,22 @@ enum {
 };
 
 static const char *const propname[NPROP] = {
-  [P_DEVICE_TYPE] = "device_type",
-  [P_COMPATIBLE] = "compatible",
-  [P_REG] = "reg",
-  [P_INTERRUPTS] = "interrupts",
-  [P_STATUS] = "status",
-  [P_MMU_TYPE] = "mmu-type",
-  [P_PHANDLE] = "phandle",
-  [P_TIMEBASE] = "timebase-frequency",
-  [P_CLOCK] = "clock-frequency",
-  [P_NDEV] = "riscv,ndev",
-  [P_INTS_EXT] = "interrupts-extended",
-  [P_BOOTARGS] = "bootargs",
-  [P_STDOUT] = "stdout-path",
-  [P_ADDR_CELLS] = "#address-cells",
-  [P_SIZE_CELLS] = "#size-cells",
-  [P_INTC] = "interrupt-controller",
+    [P_DEVICE_TYPE] = "device_type",
+    [P_COMPATIBLE] = "compatible",
+    [P_REG] = "reg",
+    [P_INTERRUPTS] = "interrupts",
+    [P_STATUS] = "status",
+    [P_MMU_TYPE] = "mmu-type",
+    [P_PHANDLE] = "phandle",
+    [P_TIMEBASE] = "timebase-frequency",
+    [P_CLOCK] = "clock-frequency",
+    [P_NDEV] = "riscv,ndev",
+    [P_INTS_EXT] = "interrupts-extended",
+    [P_BOOTARGS] = "bootargs",
+    [P_STDOUT] = "stdout-path",
+    [P_ADDR_CELLS] = "#address-cells",
+    [P_SIZE_CELLS] = "#size-cells",
+    [P_INTC] = "interrupt-controller",
 };
 
 /* The checked geometry of a blob. Invariant once header_check() returns 0:
@@ -78,10 +78,10 @@ static const char *const propname[NPROP] = {
  * and strsize == 0 or p[stroff + strsize - 1] == 0. */
 struct blob {
   const uchar *p;
-  uint64 size;           /* totalsize; no byte at or past p + size is read */
-  uint64 soff, send;     /* structure block [soff, send) */
+  uint64 size;            /* totalsize; no byte at or past p + size is read */
+  uint64 soff, send;      /* structure block [soff, send) */
   uint64 stroff, strsize; /* strings block */
-  uint64 rsvoff;         /* memory reservation block */
+  uint64 rsvoff;          /* memory reservation block */
 };
 
 /* A property value: off is its offset in the blob, 0 when absent (no value
@@ -136,7 +136,7 @@ rd64(const uchar *p)
 static int
 str_eq(const uchar *s, const char *lit)
 {
-  while(*lit && *s == (uchar)*lit) {
+  while (*lit && *s == (uchar)*lit) {
     s++;
     lit++;
   }
@@ -150,7 +150,7 @@ str_copy(char *dst, const uchar *src, int n)
 {
   int i;
 
-  for(i = 0; i < n - 1 && src[i]; i++)
+  for (i = 0; i < n - 1 && src[i]; i++)
     dst[i] = src[i];
   dst[i] = 0;
 }
@@ -162,7 +162,7 @@ machine_clear(struct machine *m)
   uchar *p = (uchar *)m;
   uint64 i;
 
-  for(i = 0; i < sizeof(*m); i++)
+  for (i = 0; i < sizeof(*m); i++)
     p[i] = 0;
   m->uart.irq = -1;
   m->plic.irq = -1;
@@ -177,35 +177,35 @@ header_check(const uchar *p, uint64 maxlen, struct blob *b)
   uint64 hdr, ssize;
   uint32 version;
 
-  if(maxlen < 4)
+  if (maxlen < 4)
     return FDT_E_SIZE;
-  if(rd32(p) != FDT_MAGIC)
+  if (rd32(p) != FDT_MAGIC)
     return FDT_E_MAGIC;
-  if(maxlen < HDR_V16)
+  if (maxlen < HDR_V16)
     return FDT_E_SIZE;
   version = rd32(p + 20);
-  if(version < 16 || rd32(p + 24) > 17)
+  if (version < 16 || rd32(p + 24) > 17)
     return FDT_E_VERSION;
   hdr = version >= 17 ? HDR_V17 : HDR_V16;
   b->p = p;
   b->size = rd32(p + 4);
-  if(b->size < hdr || b->size > maxlen)
+  if (b->size < hdr || b->size > maxlen)
     return FDT_E_SIZE;
   b->soff = rd32(p + 8);
   b->stroff = rd32(p + 12);
   b->rsvoff = rd32(p + 16);
   b->strsize = rd32(p + 32);
-  if(b->soff < hdr || b->soff > b->size || b->soff % 4 != 0)
+  if (b->soff < hdr || b->soff > b->size || b->soff % 4 != 0)
     return FDT_E_OFFSET;
   ssize = version >= 17 ? rd32(p + 36) : b->size - b->soff;
-  if(ssize > b->size - b->soff)
+  if (ssize > b->size - b->soff)
     return FDT_E_OFFSET;
   b->send = b->soff + ssize;
-  if(b->stroff < hdr || b->stroff + b->strsize > b->size)
+  if (b->stroff < hdr || b->stroff + b->strsize > b->size)
     return FDT_E_OFFSET;
-  if(b->rsvoff < hdr || b->rsvoff > b->size || b->rsvoff % 8 != 0)
+  if (b->rsvoff < hdr || b->rsvoff > b->size || b->rsvoff % 8 != 0)
     return FDT_E_OFFSET;
-  if(b->strsize > 0 && p[b->stroff + b->strsize - 1] != 0)
+  if (b->strsize > 0 && p[b->stroff + b->strsize - 1] != 0)
     return FDT_E_STRING;
   return 0;
 }
@@ -215,7 +215,7 @@ header_check(const uchar *p, uint64 maxlen, struct blob *b)
 static int
 resv_add(struct machine *m, uint64 base, uint64 size)
 {
-  if(m->nresv == FDT_MAX_RESV)
+  if (m->nresv == FDT_MAX_RESV)
     return FDT_E_TOOMANY;
   m->resv[m->nresv].base = base;
   m->resv[m->nresv].size = size;
@@ -232,14 +232,14 @@ rsvmap_read(const struct blob *b, struct machine *m)
   uint64 off, base, size;
   int err;
 
-  for(off = b->rsvoff;; off += 16) {
-    if(b->size - off < 16)
+  for (off = b->rsvoff;; off += 16) {
+    if (b->size - off < 16)
       return FDT_E_OFFSET;
     base = rd64(b->p + off);
     size = rd64(b->p + off + 8);
-    if(base == 0 && size == 0)
+    if (base == 0 && size == 0)
       return 0;
-    if(size != 0 && (err = resv_add(m, base, size)) < 0)
+    if (size != 0 && (err = resv_add(m, base, size)) < 0)
       return err;
   }
 }
@@ -263,7 +263,7 @@ val(const struct walk *w, int i)
 static int
 prop_u32(const struct walk *w, int i, uint32 *v)
 {
-  if(w->prop[i].len != 4)
+  if (w->prop[i].len != 4)
     return FDT_E_PROP;
   *v = rd32(val(w, i));
   return 0;
@@ -274,9 +274,9 @@ prop_u32(const struct walk *w, int i, uint32 *v)
 static int
 prop_num(const struct walk *w, int i, uint64 *v)
 {
-  if(w->prop[i].len == 4)
+  if (w->prop[i].len == 4)
     *v = rd32(val(w, i));
-  else if(w->prop[i].len == 8)
+  else if (w->prop[i].len == 8)
     *v = rd64(val(w, i));
   else
     return FDT_E_PROP;
@@ -288,9 +288,9 @@ prop_num(const struct walk *w, int i, uint64 *v)
 static int
 prop_str_check(const struct walk *w, int i)
 {
-  if(!has(w, i))
+  if (!has(w, i))
     return 0;
-  if(w->prop[i].len == 0 || val(w, i)[w->prop[i].len - 1] != 0)
+  if (w->prop[i].len == 0 || val(w, i)[w->prop[i].len - 1] != 0)
     return FDT_E_STRING;
   return 0;
 }
@@ -302,14 +302,14 @@ strlist_has(const struct walk *w, int i, const char *lit)
 {
   const uchar *s, *end;
 
-  if(!has(w, i))
+  if (!has(w, i))
     return 0;
   s = val(w, i);
   end = s + w->prop[i].len;
-  while(s < end) {
-    if(str_eq(s, lit))
+  while (s < end) {
+    if (str_eq(s, lit))
       return 1;
-    while(*s)
+    while (*s)
       s++;
     s++;
   }
@@ -322,7 +322,7 @@ name_is(const struct walk *w, const char *lit)
 {
   const uchar *s = w->b->p + w->name;
 
-  while(*lit && *s == (uchar)*lit) {
+  while (*lit && *s == (uchar)*lit) {
     s++;
     lit++;
   }
@@ -333,7 +333,7 @@ name_is(const struct walk *w, const char *lit)
 static uint64
 cells(const uchar *p, uint32 n)
 {
-  if(n == 0)
+  if (n == 0)
     return 0;
   return n == 1 ? rd32(p) : rd64(p);
 }
@@ -348,10 +348,10 @@ reg_count(const struct walk *w, int *n)
   const struct frame *parent = &w->frame[w->depth - 1];
   uint32 tuple;
 
-  if(parent->acells < 1 || parent->acells > 2 || parent->scells > 2)
+  if (parent->acells < 1 || parent->acells > 2 || parent->scells > 2)
     return FDT_E_PROP;
   tuple = 4 * (parent->acells + parent->scells);
-  if(!has(w, P_REG) || w->prop[P_REG].len == 0 || w->prop[P_REG].len % tuple != 0)
+  if (!has(w, P_REG) || w->prop[P_REG].len == 0 || w->prop[P_REG].len % tuple != 0)
     return FDT_E_PROP;
   *n = w->prop[P_REG].len / tuple;
   return 0;
@@ -378,17 +378,17 @@ dev_read(const struct walk *w, struct fdt_dev *d)
   int n, err;
   uint32 irq;
 
-  if((err = reg_count(w, &n)) < 0)
+  if ((err = reg_count(w, &n)) < 0)
     return err;
   reg_get(w, 0, &r);
   d->base = r.base;
   d->size = r.size;
   d->irq = -1;
-  if(has(w, P_INTERRUPTS)) {
-    if(w->prop[P_INTERRUPTS].len < 4)
+  if (has(w, P_INTERRUPTS)) {
+    if (w->prop[P_INTERRUPTS].len < 4)
       return FDT_E_PROP;
     irq = rd32(val(w, P_INTERRUPTS));
-    if(irq > 0x7fffffff)
+    if (irq > 0x7fffffff)
       return FDT_E_PROP;
     d->irq = irq;
   }
@@ -404,13 +404,13 @@ ranges_add(const struct walk *w, struct fdt_range *r, int *nr, int max)
   struct fdt_range t;
   int n, k, err;
 
-  if((err = reg_count(w, &n)) < 0)
+  if ((err = reg_count(w, &n)) < 0)
     return err;
-  for(k = 0; k < n; k++) {
+  for (k = 0; k < n; k++) {
     reg_get(w, k, &t);
-    if(t.size == 0)
+    if (t.size == 0)
       continue;
-    if(*nr == max)
+    if (*nr == max)
       return FDT_E_TOOMANY;
     r[(*nr)++] = t;
   }
@@ -428,22 +428,22 @@ cpu_add(struct walk *w)
   int n, err;
   uint64 tb;
 
-  if(m->nharts == FDT_MAX_HARTS)
+  if (m->nharts == FDT_MAX_HARTS)
     return FDT_E_TOOMANY;
-  if((err = reg_count(w, &n)) < 0)
+  if ((err = reg_count(w, &n)) < 0)
     return err;
   reg_get(w, 0, &r);
   h = &m->harts[m->nharts];
   h->hartid = r.base;
-  h->usable = (!has(w, P_STATUS) || strlist_has(w, P_STATUS, "okay") ||
-               strlist_has(w, P_STATUS, "ok")) &&
-              has(w, P_MMU_TYPE) && !strlist_has(w, P_MMU_TYPE, "riscv,none");
+  h->usable =
+      (!has(w, P_STATUS) || strlist_has(w, P_STATUS, "okay") || strlist_has(w, P_STATUS, "ok")) &&
+      has(w, P_MMU_TYPE) && !strlist_has(w, P_MMU_TYPE, "riscv,none");
   h->plic_ctx = -1;
   w->frame[w->depth].role = R_CPU;
   w->frame[w->depth].hart = m->nharts;
   m->nharts++;
-  if(has(w, P_TIMEBASE) && w->tb_cpu == 0) {
-    if((err = prop_num(w, P_TIMEBASE, &tb)) < 0)
+  if (has(w, P_TIMEBASE) && w->tb_cpu == 0) {
+    if ((err = prop_num(w, P_TIMEBASE, &tb)) < 0)
       return err;
     w->tb_cpu = tb;
   }
@@ -458,16 +458,16 @@ toplevel_node(struct walk *w)
   struct machine *m = w->m;
   int err;
 
-  if(name_is(w, "chosen")) {
-    if(has(w, P_BOOTARGS))
+  if (name_is(w, "chosen")) {
+    if (has(w, P_BOOTARGS))
       str_copy(m->bootargs, val(w, P_BOOTARGS), sizeof(m->bootargs));
-    if(has(w, P_STDOUT))
+    if (has(w, P_STDOUT))
       str_copy(m->stdout_path, val(w, P_STDOUT), sizeof(m->stdout_path));
-  } else if(name_is(w, "cpus")) {
+  } else if (name_is(w, "cpus")) {
     w->frame[w->depth].role = R_CPUS;
-    if(has(w, P_TIMEBASE) && (err = prop_num(w, P_TIMEBASE, &w->tb_cpus)) < 0)
+    if (has(w, P_TIMEBASE) && (err = prop_num(w, P_TIMEBASE, &w->tb_cpus)) < 0)
       return err;
-  } else if(name_is(w, "reserved-memory")) {
+  } else if (name_is(w, "reserved-memory")) {
     w->frame[w->depth].role = R_RESV;
   }
   return 0;
@@ -483,34 +483,36 @@ device_node(struct walk *w)
   uint32 v;
   int err;
 
-  if(strlist_has(w, P_COMPATIBLE, "ns16550a") && m->uart.size == 0) {
-    if((err = dev_read(w, &m->uart)) < 0)
+  if (strlist_has(w, P_COMPATIBLE, "ns16550a") && m->uart.size == 0) {
+    if ((err = dev_read(w, &m->uart)) < 0)
       return err;
-    if(has(w, P_CLOCK) && (err = prop_num(w, P_CLOCK, &m->uart_clock)) < 0)
+    if (has(w, P_CLOCK) && (err = prop_num(w, P_CLOCK, &m->uart_clock)) < 0)
       return err;
-  } else if((strlist_has(w, P_COMPATIBLE, "riscv,plic0") ||
-             strlist_has(w, P_COMPATIBLE, "sifive,plic-1.0.0")) && m->plic.size == 0) {
-    if((err = dev_read(w, &m->plic)) < 0)
+  } else if ((strlist_has(w, P_COMPATIBLE, "riscv,plic0") ||
+              strlist_has(w, P_COMPATIBLE, "sifive,plic-1.0.0")) &&
+             m->plic.size == 0) {
+    if ((err = dev_read(w, &m->plic)) < 0)
       return err;
-    if(has(w, P_NDEV)) {
-      if((err = prop_u32(w, P_NDEV, &v)) < 0)
+    if (has(w, P_NDEV)) {
+      if ((err = prop_u32(w, P_NDEV, &v)) < 0)
         return err;
       m->plic_ndev = v;
     }
-    if(has(w, P_INTS_EXT)) {
-      if(w->prop[P_INTS_EXT].len % 8 != 0)
+    if (has(w, P_INTS_EXT)) {
+      if (w->prop[P_INTS_EXT].len % 8 != 0)
         return FDT_E_PROP;
       w->plic_ext = w->prop[P_INTS_EXT];
     }
-  } else if(strlist_has(w, P_COMPATIBLE, "virtio,mmio")) {
-    if(m->nvirtio == FDT_MAX_VIRTIO)
+  } else if (strlist_has(w, P_COMPATIBLE, "virtio,mmio")) {
+    if (m->nvirtio == FDT_MAX_VIRTIO)
       return FDT_E_TOOMANY;
-    if((err = dev_read(w, &m->virtio[m->nvirtio])) < 0)
+    if ((err = dev_read(w, &m->virtio[m->nvirtio])) < 0)
       return err;
     m->nvirtio++;
-  } else if((strlist_has(w, P_COMPATIBLE, "sifive,test0") ||
-             strlist_has(w, P_COMPATIBLE, "sifive,test1")) && m->test.size == 0) {
-    if((err = dev_read(w, &m->test)) < 0)
+  } else if ((strlist_has(w, P_COMPATIBLE, "sifive,test0") ||
+              strlist_has(w, P_COMPATIBLE, "sifive,test1")) &&
+             m->test.size == 0) {
+    if ((err = dev_read(w, &m->test)) < 0)
       return err;
   }
   return 0;
@@ -523,34 +525,35 @@ node_finish(struct walk *w)
 {
   struct frame *f = &w->frame[w->depth];
   const struct frame *parent = w->depth > 0 ? &w->frame[w->depth - 1] : 0;
-  static const int strprops[] = { P_DEVICE_TYPE, P_COMPATIBLE, P_STATUS, P_MMU_TYPE, P_BOOTARGS, P_STDOUT };
+  static const int strprops[] = {P_DEVICE_TYPE, P_COMPATIBLE, P_STATUS,
+                                 P_MMU_TYPE,    P_BOOTARGS,   P_STDOUT};
   uint32 v;
   uint64 i;
   int err;
 
   w->pending = 0;
-  for(i = 0; i < sizeof(strprops) / sizeof(strprops[0]); i++)
-    if((err = prop_str_check(w, strprops[i])) < 0)
+  for (i = 0; i < sizeof(strprops) / sizeof(strprops[0]); i++)
+    if ((err = prop_str_check(w, strprops[i])) < 0)
       return err;
-  if(has(w, P_ADDR_CELLS) && (err = prop_u32(w, P_ADDR_CELLS, &f->acells)) < 0)
+  if (has(w, P_ADDR_CELLS) && (err = prop_u32(w, P_ADDR_CELLS, &f->acells)) < 0)
     return err;
-  if(has(w, P_SIZE_CELLS) && (err = prop_u32(w, P_SIZE_CELLS, &f->scells)) < 0)
+  if (has(w, P_SIZE_CELLS) && (err = prop_u32(w, P_SIZE_CELLS, &f->scells)) < 0)
     return err;
-  if(parent == 0)
+  if (parent == 0)
     return 0;
-  if(w->depth == 1 && (err = toplevel_node(w)) < 0)
+  if (w->depth == 1 && (err = toplevel_node(w)) < 0)
     return err;
-  if(strlist_has(w, P_DEVICE_TYPE, "memory"))
+  if (strlist_has(w, P_DEVICE_TYPE, "memory"))
     return ranges_add(w, w->m->mem, &w->m->nmem, FDT_MAX_MEM);
-  if(parent->role == R_CPUS && strlist_has(w, P_DEVICE_TYPE, "cpu"))
+  if (parent->role == R_CPUS && strlist_has(w, P_DEVICE_TYPE, "cpu"))
     return cpu_add(w);
-  if(parent->role == R_CPU && has(w, P_INTC) && has(w, P_PHANDLE)) {
-    if((err = prop_u32(w, P_PHANDLE, &v)) < 0)
+  if (parent->role == R_CPU && has(w, P_INTC) && has(w, P_PHANDLE)) {
+    if ((err = prop_u32(w, P_PHANDLE, &v)) < 0)
       return err;
     w->intc[parent->hart] = v;
     return 0;
   }
-  if(parent->role == R_RESV && has(w, P_REG))
+  if (parent->role == R_RESV && has(w, P_REG))
     return ranges_add(w, w->m->resv, &w->m->nresv, FDT_MAX_RESV);
   return device_node(w);
 }
@@ -566,15 +569,15 @@ node_begin(struct walk *w, uint64 *pos)
   uint64 end;
   int err, i;
 
-  if(w->closed)
+  if (w->closed)
     return FDT_E_STRUCT;
-  for(end = *pos; end < b->send && b->p[end] != 0; end++)
+  for (end = *pos; end < b->send && b->p[end] != 0; end++)
     ;
-  if(end == b->send)
+  if (end == b->send)
     return FDT_E_STRING;
-  if(w->pending && (err = node_finish(w)) < 0)
+  if (w->pending && (err = node_finish(w)) < 0)
     return err;
-  if(w->depth + 1 == MAX_DEPTH)
+  if (w->depth + 1 == MAX_DEPTH)
     return FDT_E_TOOMANY;
   w->depth++;
   f = &w->frame[w->depth];
@@ -582,7 +585,7 @@ node_begin(struct walk *w, uint64 *pos)
   f->scells = 1;
   f->role = R_NONE;
   f->hart = -1;
-  for(i = 0; i < NPROP; i++)
+  for (i = 0; i < NPROP; i++)
     w->prop[i].off = w->prop[i].len = 0;
   w->name = *pos;
   w->pending = 1;
@@ -597,12 +600,12 @@ node_end(struct walk *w)
 {
   int err;
 
-  if(w->depth < 0)
+  if (w->depth < 0)
     return FDT_E_STRUCT;
-  if(w->pending && (err = node_finish(w)) < 0)
+  if (w->pending && (err = node_finish(w)) < 0)
     return err;
   w->depth--;
-  if(w->depth < 0)
+  if (w->depth < 0)
     w->closed = 1;
   return 0;
 }
@@ -617,17 +620,17 @@ prop_read(struct walk *w, uint64 *pos)
   uint32 len, nameoff;
   int i;
 
-  if(w->depth < 0 || !w->pending || b->send - *pos < 8)
+  if (w->depth < 0 || !w->pending || b->send - *pos < 8)
     return FDT_E_STRUCT;
   len = rd32(b->p + *pos);
   nameoff = rd32(b->p + *pos + 4);
   data = *pos + 8;
-  if(len > b->send - data)
+  if (len > b->send - data)
     return FDT_E_STRUCT;
-  if(nameoff >= b->strsize)
+  if (nameoff >= b->strsize)
     return FDT_E_STRING;
-  for(i = 0; i < NPROP; i++) {
-    if(str_eq(b->p + b->stroff + nameoff, propname[i])) {
+  for (i = 0; i < NPROP; i++) {
+    if (str_eq(b->p + b->stroff + nameoff, propname[i])) {
       w->prop[i].off = data;
       w->prop[i].len = len;
       break;
@@ -647,24 +650,24 @@ struct_walk(struct walk *w)
   uint32 tok;
   int err;
 
-  for(;;) {
-    if(b->send - pos < 4)
+  for (;;) {
+    if (b->send - pos < 4)
       return FDT_E_STRUCT;
     tok = rd32(b->p + pos);
     pos += 4;
-    if(tok == FDT_BEGIN_NODE)
+    if (tok == FDT_BEGIN_NODE)
       err = node_begin(w, &pos);
-    else if(tok == FDT_END_NODE)
+    else if (tok == FDT_END_NODE)
       err = node_end(w);
-    else if(tok == FDT_PROP)
+    else if (tok == FDT_PROP)
       err = prop_read(w, &pos);
-    else if(tok == FDT_NOP)
+    else if (tok == FDT_NOP)
       err = 0;
-    else if(tok == FDT_END)
+    else if (tok == FDT_END)
       return w->closed ? 0 : FDT_E_STRUCT;
     else
       return FDT_E_STRUCT;
-    if(err < 0)
+    if (err < 0)
       return err;
   }
 }
@@ -679,12 +682,12 @@ plic_contexts(struct walk *w)
   uint32 i, ph;
   int h;
 
-  for(i = 0; i < w->plic_ext.len / 8; i++) {
+  for (i = 0; i < w->plic_ext.len / 8; i++) {
     ph = rd32(p + 8 * i);
-    if(ph == 0 || rd32(p + 8 * i + 4) != IRQ_S_EXTERNAL)
+    if (ph == 0 || rd32(p + 8 * i + 4) != IRQ_S_EXTERNAL)
       continue;
-    for(h = 0; h < w->m->nharts; h++)
-      if(w->intc[h] == ph && w->m->harts[h].plic_ctx < 0)
+    for (h = 0; h < w->m->nharts; h++)
+      if (w->intc[h] == ph && w->m->harts[h].plic_ctx < 0)
         w->m->harts[h].plic_ctx = i;
   }
 }
@@ -695,8 +698,8 @@ any_usable(const struct machine *m)
 {
   int h;
 
-  for(h = 0; h < m->nharts; h++)
-    if(m->harts[h].usable)
+  for (h = 0; h < m->nharts; h++)
+    if (m->harts[h].usable)
       return 1;
   return 0;
 }
@@ -709,9 +712,9 @@ fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
   int err, i;
 
   machine_clear(m);
-  if((err = header_check(fdt, maxlen, &b)) < 0)
+  if ((err = header_check(fdt, maxlen, &b)) < 0)
     return err;
-  if((err = rsvmap_read(&b, m)) < 0)
+  if ((err = rsvmap_read(&b, m)) < 0)
     return err;
   w.b = &b;
   w.m = m;
@@ -721,16 +724,16 @@ fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
   w.name = 0;
   w.tb_cpus = w.tb_cpu = 0;
   w.plic_ext.off = w.plic_ext.len = 0;
-  for(i = 0; i < FDT_MAX_HARTS; i++)
+  for (i = 0; i < FDT_MAX_HARTS; i++)
     w.intc[i] = 0;
-  if((err = struct_walk(&w)) < 0)
+  if ((err = struct_walk(&w)) < 0)
     return err;
-  if(m->nmem == 0)
+  if (m->nmem == 0)
     return FDT_E_NOMEM;
-  if(!any_usable(m))
+  if (!any_usable(m))
     return FDT_E_NOCPU;
   m->timebase = w.tb_cpus ? w.tb_cpus : w.tb_cpu;
-  if(m->timebase == 0)
+  if (m->timebase == 0)
     return FDT_E_TIMEBASE;
   plic_contexts(&w);
   return resv_add(m, (uint64)fdt, b.size);
@@ -739,33 +742,23 @@ fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
 const char *
 fdt_strerror(int err)
 {
-  switch(err) {
-  case 0:
-    return "the device tree is valid";
-  case FDT_E_MAGIC:
-    return "the blob does not start with the device tree magic number";
-  case FDT_E_VERSION:
-    return "the device tree version is not supported (need 16 or 17)";
+  switch (err) {
+  case 0: return "the device tree is valid";
+  case FDT_E_MAGIC: return "the blob does not start with the device tree magic number";
+  case FDT_E_VERSION: return "the device tree version is not supported (need 16 or 17)";
   case FDT_E_SIZE:
     return "the device tree's totalsize is smaller than its header or larger than the blob";
   case FDT_E_OFFSET:
     return "a device tree block (structure, strings or reservations) lies outside the blob";
   case FDT_E_STRING:
     return "a device tree string (a name, the strings block or a property) is not terminated";
-  case FDT_E_STRUCT:
-    return "the device tree structure block is malformed (bad token or nesting)";
-  case FDT_E_NOMEM:
-    return "the device tree has no memory node";
-  case FDT_E_NOCPU:
-    return "the device tree has no usable cpu";
-  case FDT_E_TIMEBASE:
-    return "the device tree has no timebase-frequency";
-  case FDT_E_PROP:
-    return "a device tree property has the wrong length";
-  case FDT_E_TOOMANY:
-    return "the device tree has more entries than calf's tables hold";
-  default:
-    return "unknown device tree error";
+  case FDT_E_STRUCT: return "the device tree structure block is malformed (bad token or nesting)";
+  case FDT_E_NOMEM: return "the device tree has no memory node";
+  case FDT_E_NOCPU: return "the device tree has no usable cpu";
+  case FDT_E_TIMEBASE: return "the device tree has no timebase-frequency";
+  case FDT_E_PROP: return "a device tree property has the wrong length";
+  case FDT_E_TOOMANY: return "the device tree has more entries than calf's tables hold";
+  default: return "unknown device tree error";
   }
 }
 
@@ -774,7 +767,7 @@ fdt_totalsize(const void *fdt)
 {
   const uchar *p = fdt;
 
-  if(rd32(p) != FDT_MAGIC)
+  if (rd32(p) != FDT_MAGIC)
     return 0;
   return rd32(p + 4);
 }

@@ -4,10 +4,10 @@
 #ifndef CALF_FDT_H
 #define CALF_FDT_H
 
-#define FDT_MAX_MEM 8      /* memory ranges */
-#define FDT_MAX_RESV 16    /* reserved ranges (memory reservation block + /reserved-memory) */
-#define FDT_MAX_HARTS 16   /* cpu nodes */
-#define FDT_MAX_VIRTIO 16  /* virtio-mmio slots */
+#define FDT_MAX_MEM      8  /* memory ranges */
+#define FDT_MAX_RESV     16 /* reserved ranges (memory reservation block + /reserved-memory) */
+#define FDT_MAX_HARTS    16 /* cpu nodes */
+#define FDT_MAX_VIRTIO   16 /* virtio-mmio slots */
 #define FDT_MAX_BOOTARGS 256
 
 struct fdt_range {
@@ -16,9 +16,9 @@ struct fdt_range {
 };
 
 struct fdt_hart {
-  uint64 hartid;   /* "reg" of the cpu node */
-  int usable;      /* status absent or "okay" and mmu-type present */
-  int plic_ctx;    /* PLIC context of this hart's S-mode external interrupt, -1 if none */
+  uint64 hartid; /* "reg" of the cpu node */
+  int usable;    /* status absent or "okay" and mmu-type present */
+  int plic_ctx;  /* PLIC context of this hart's S-mode external interrupt, -1 if none */
 };
 
 struct fdt_dev {
@@ -34,14 +34,14 @@ struct machine {
   int nresv;
   struct fdt_hart harts[FDT_MAX_HARTS];
   int nharts;
-  uint64 timebase;       /* ticks of the time CSR per second */
-  struct fdt_dev uart;   /* ns16550a; size 0 if absent */
-  uint64 uart_clock;     /* "clock-frequency", 0 if absent */
-  struct fdt_dev plic;   /* size 0 if absent */
-  int plic_ndev;         /* "riscv,ndev" */
+  uint64 timebase;     /* ticks of the time CSR per second */
+  struct fdt_dev uart; /* ns16550a; size 0 if absent */
+  uint64 uart_clock;   /* "clock-frequency", 0 if absent */
+  struct fdt_dev plic; /* size 0 if absent */
+  int plic_ndev;       /* "riscv,ndev" */
   struct fdt_dev virtio[FDT_MAX_VIRTIO];
   int nvirtio;
-  struct fdt_dev test;   /* sifive,test device (poweroff with a code); size 0 if absent */
+  struct fdt_dev test; /* sifive,test device (poweroff with a code); size 0 if absent */
   char bootargs[FDT_MAX_BOOTARGS];
   char stdout_path[64];
 };
@@ -54,16 +54,16 @@ const char *fdt_strerror(int err);
 /* totalsize from a blob header, 0 if the magic is wrong. */
 uint64 fdt_totalsize(const void *fdt);
 
-#define FDT_E_MAGIC -1     /* bad magic number */
-#define FDT_E_VERSION -2   /* version not supported */
-#define FDT_E_SIZE -3      /* totalsize too small or larger than the blob */
-#define FDT_E_OFFSET -4    /* a block offset/size lies outside the blob */
-#define FDT_E_STRING -5    /* an unterminated string (name, strings block, property) */
-#define FDT_E_STRUCT -6    /* malformed structure block (bad token, nesting) */
-#define FDT_E_NOMEM -7     /* no memory node */
-#define FDT_E_NOCPU -8     /* no usable cpu node */
+#define FDT_E_MAGIC    -1  /* bad magic number */
+#define FDT_E_VERSION  -2  /* version not supported */
+#define FDT_E_SIZE     -3  /* totalsize too small or larger than the blob */
+#define FDT_E_OFFSET   -4  /* a block offset/size lies outside the blob */
+#define FDT_E_STRING   -5  /* an unterminated string (name, strings block, property) */
+#define FDT_E_STRUCT   -6  /* malformed structure block (bad token, nesting) */
+#define FDT_E_NOMEM    -7  /* no memory node */
+#define FDT_E_NOCPU    -8  /* no usable cpu node */
 #define FDT_E_TIMEBASE -9  /* no timebase-frequency */
-#define FDT_E_PROP -10     /* a property has the wrong length */
-#define FDT_E_TOOMANY -11  /* more entries than the fixed tables hold */
+#define FDT_E_PROP     -10 /* a property has the wrong length */
+#define FDT_E_TOOMANY  -11 /* more entries than the fixed tables hold */
 
 #endif

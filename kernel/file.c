@@ -133,8 +133,7 @@ fileread(struct file *f, uint64 addr, int n)
   if (!f->readable)
     return -1;
   switch (f->type) {
-  case FD_PIPE:
-    return piperead(f->pipe, addr, n);
+  case FD_PIPE: return piperead(f->pipe, addr, n);
   case FD_DEVICE:
     if ((d = device(f->major)) == 0 || d->read == 0)
       return -1;
@@ -148,8 +147,7 @@ fileread(struct file *f, uint64 addr, int n)
       f->off += r;
     iunlock(f->ip);
     return r;
-  default:
-    panic("fileread: bad file type");
+  default: panic("fileread: bad file type");
   }
 }
 
@@ -186,15 +184,12 @@ filewrite(struct file *f, uint64 addr, int n)
   if (!f->writable)
     return -1;
   switch (f->type) {
-  case FD_PIPE:
-    return pipewrite(f->pipe, addr, n);
+  case FD_PIPE: return pipewrite(f->pipe, addr, n);
   case FD_DEVICE:
     if ((d = device(f->major)) == 0 || d->write == 0)
       return -1;
     return d->write(1, addr, n);
-  case FD_INODE:
-    return inode_write(f, addr, n);
-  default:
-    panic("filewrite: bad file type");
+  case FD_INODE: return inode_write(f, addr, n);
+  default: panic("filewrite: bad file type");
   }
 }

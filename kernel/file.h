@@ -13,8 +13,8 @@ struct file {
   short major;       /* FD_DEVICE */
 };
 
-#define major(dev) ((dev) >> 16 & 0xFFFF)
-#define minor(dev) ((dev)&0xFFFF)
+#define major(dev)  ((dev) >> 16 & 0xFFFF)
+#define minor(dev)  ((dev)&0xFFFF)
 #define mkdev(m, n) ((uint)((m) << 16 | (n)))
 
 /* An inode in memory. dev, inum and ref are guarded by the inode table lock;

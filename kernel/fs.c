@@ -30,7 +30,7 @@
 
 /* Values of ip->valid. */
 #define INODE_UNREAD 0  /* fields not loaded from disk yet */
-#define INODE_OK 1      /* fields hold a sane copy of the disk inode */
+#define INODE_OK     1  /* fields hold a sane copy of the disk inode */
 #define INODE_BROKEN -1 /* disk inode rejected; fields zeroed, all use fails */
 
 /* The superblock of the one mounted disk; written once by fsinit. */
@@ -89,8 +89,8 @@ sb_check(struct superblock *s, uint64 disk_blocks)
     return 0;
   printf("fs: corrupt superblock: %s (magic %x size %u nblocks %u ninodes %u nlog %u "
          "logstart %u inodestart %u bmapstart %u; disk %lu blocks)\n",
-         why, s->magic, s->size, s->nblocks, s->ninodes, s->nlog, s->logstart,
-         s->inodestart, s->bmapstart, (uint64)disk_blocks);
+         why, s->magic, s->size, s->nblocks, s->ninodes, s->nlog, s->logstart, s->inodestart,
+         s->bmapstart, (uint64)disk_blocks);
   return -1;
 }
 
@@ -334,8 +334,8 @@ iload(struct inode *ip)
   } else if (dip->type == 0) {
     printf("fs: inode %u is free; a directory entry still names it\n", ip->inum);
   } else {
-    printf("fs: inode %u is corrupt (type %d size %u nlink %d)\n", ip->inum,
-           dip->type, dip->size, dip->nlink);
+    printf("fs: inode %u is corrupt (type %d size %u nlink %d)\n", ip->inum, dip->type, dip->size,
+           dip->nlink);
   }
   brelse(bp);
 }

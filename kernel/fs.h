@@ -6,8 +6,8 @@
 #ifndef CALF_FS_H
 #define CALF_FS_H
 
-#define ROOTINO 1  /* inode number of "/" */
-#define BSIZE 1024 /* bytes per block */
+#define ROOTINO 1    /* inode number of "/" */
+#define BSIZE   1024 /* bytes per block */
 
 struct superblock {
   uint magic;      /* FSMAGIC */
@@ -22,24 +22,24 @@ struct superblock {
 
 #define FSMAGIC 0x10203040
 
-#define NDIRECT 12
+#define NDIRECT   12
 #define NINDIRECT (BSIZE / sizeof(uint))
-#define MAXFILE (NDIRECT + NINDIRECT)
+#define MAXFILE   (NDIRECT + NINDIRECT)
 
 /* An inode as stored on disk. */
 struct dinode {
-  short type;              /* 0 when free, else T_DIR, T_FILE, T_DEVICE */
-  short major;             /* device numbers (T_DEVICE only) */
+  short type;  /* 0 when free, else T_DIR, T_FILE, T_DEVICE */
+  short major; /* device numbers (T_DEVICE only) */
   short minor;
   short nlink;             /* directory entries naming this inode */
   uint size;               /* bytes of content */
   uint addrs[NDIRECT + 1]; /* direct blocks, then the indirect block */
 };
 
-#define IPB (BSIZE / sizeof(struct dinode))              /* inodes per block */
-#define IBLOCK(i, sb) ((i) / IPB + (sb).inodestart)      /* block holding inode i */
-#define BPB (BSIZE * 8)                                  /* bitmap bits per block */
-#define BBLOCK(b, sb) ((b) / BPB + (sb).bmapstart)       /* bitmap block for block b */
+#define IPB           (BSIZE / sizeof(struct dinode)) /* inodes per block */
+#define IBLOCK(i, sb) ((i) / IPB + (sb).inodestart)   /* block holding inode i */
+#define BPB           (BSIZE * 8)                     /* bitmap bits per block */
+#define BBLOCK(b, sb) ((b) / BPB + (sb).bmapstart)    /* bitmap block for block b */
 
 #define DIRSIZ 14
 

@@ -38,9 +38,9 @@ _Static_assert(sizeof(struct logheader) <= BSIZE, "log header must fit one block
 static struct {
   struct spinlock lock;
   int dev;
-  uint start;     /* header block; logged copies follow it */
-  uint homestart; /* lowest block a log entry may name (first block after the log) */
-  uint fssize;    /* blocks in the file system; entries must lie below */
+  uint start;      /* header block; logged copies follow it */
+  uint homestart;  /* lowest block a log entry may name (first block after the log) */
+  uint fssize;     /* blocks in the file system; entries must lie below */
   int outstanding; /* operations between begin_op and end_op */
   int committing;  /* commit() running; no operation may begin */
   struct logheader lh;
@@ -117,8 +117,7 @@ recover(void)
 void
 initlog(int dev, struct superblock *sb)
 {
-  if (sb->logstart < 2 || sb->nlog < LOGBLOCKS + 1 ||
-      (uint64)sb->logstart + sb->nlog > sb->size)
+  if (sb->logstart < 2 || sb->nlog < LOGBLOCKS + 1 || (uint64)sb->logstart + sb->nlog > sb->size)
     panic("initlog: superblock describes an unusable log");
 
   initlock(&log.lock, "log");
@@ -135,8 +134,7 @@ void
 begin_op(void)
 {
   acquire(&log.lock);
-  while (log.committing ||
-         log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > LOGBLOCKS)
+  while (log.committing || log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > LOGBLOCKS)
     sleep(&log, &log.lock);
   log.outstanding++;
   release(&log.lock);

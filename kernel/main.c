@@ -30,7 +30,7 @@ static volatile int go; /* set when secondary harts may start scheduling */
 static void
 bad_tree(int err)
 {
-  const char *parts[] = { "calf: bad device tree: ", fdt_strerror(err), "\n" };
+  const char *parts[] = {"calf: bad device tree: ", fdt_strerror(err), "\n"};
   for (int i = 0; i < 3; i++)
     for (const char *s = parts[i]; *s; s++)
       sbi_console_putchar(*s);
@@ -93,7 +93,8 @@ banner(uint64 boot_hartid)
     usable += machine.harts[i].usable;
 
   printf("\ncalf: a copy-on-write kernel for RISC-V\n");
-  printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20, frames_free());
+  printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20,
+         frames_free());
   printf("calf: harts started: %d of %d (boot hart %lu)\n", ncpu, usable, boot_hartid);
   printf("calf: timebase %lu Hz, uart 0x%lx irq %d, plic 0x%lx\n", machine.timebase,
          machine.uart.base, machine.uart.irq, machine.plic.base);

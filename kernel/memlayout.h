@@ -19,22 +19,22 @@
 #include "riscv.h"
 
 #define TRAMPOLINE (MAXVA - PGSIZE)
-#define TRAPFRAME (TRAMPOLINE - PGSIZE)
+#define TRAPFRAME  (TRAMPOLINE - PGSIZE)
 
 /* Kernel stack of process slot p: KSTACK_PAGES pages below TRAMPOLINE, with
  * a guard page under each stack. */
 #define KSTACK_PAGES 2
-#define KSTACK(p) (TRAMPOLINE - ((p) + 1) * (KSTACK_PAGES + 1) * PGSIZE)
+#define KSTACK(p)    (TRAMPOLINE - ((p) + 1) * (KSTACK_PAGES + 1) * PGSIZE)
 
 /* Boot stacks, one per hart, in the kernel's bss: a guard page (unmapped once
  * paging is on) below HART_STACK_PAGES pages of stack. Slot 0 is the boot hart. */
 #define HART_STACK_PAGES 4
-#define HART_STACK_SIZE ((HART_STACK_PAGES + 1) * PGSIZE)
+#define HART_STACK_SIZE  ((HART_STACK_PAGES + 1) * PGSIZE)
 
 /* For xv6 user programs that size their tests by these: QEMU virt puts RAM at
  * KERNBASE, and xv6 assumed 128 MiB of it. The kernel itself never uses
  * them; it learns RAM from the device tree. */
 #define KERNBASE 0x80000000L
-#define PHYSTOP (KERNBASE + 128 * 1024 * 1024)
+#define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)
 
 #endif

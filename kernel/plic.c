@@ -11,10 +11,10 @@
 #include "kernel/proc.h"
 #include "kernel/defs.h"
 
-#define PLIC_PRIORITY(irq) (4 * (irq))
+#define PLIC_PRIORITY(irq)    (4 * (irq))
 #define PLIC_ENABLE(ctx, irq) (0x2000 + 0x80 * (ctx) + 4 * ((irq) / 32))
-#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx) (0x200004 + 0x1000 * (ctx))
+#define PLIC_THRESHOLD(ctx)   (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)       (0x200004 + 0x1000 * (ctx))
 
 /* Address of the 32-bit PLIC register at offset off. */
 static volatile uint32 *

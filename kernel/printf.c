@@ -95,16 +95,15 @@ out_num(struct out *o, uint64 v, int base, int neg, const struct spec *sp)
 
 /* Fetch the next integer argument, as wide as its length modifier says,
  * sign-extended if is_signed. */
-#define NEXT_INT(ap, longs, is_signed)                                         \
-  ((longs) > 0 ? ((is_signed) ? (uint64)va_arg(ap, long) : va_arg(ap, uint64)) \
-               : ((is_signed) ? (uint64)(long)va_arg(ap, int)                  \
-                              : (uint64)va_arg(ap, uint)))
+#define NEXT_INT(ap, longs, is_signed)                                                             \
+  ((longs) > 0 ? ((is_signed) ? (uint64)va_arg(ap, long) : va_arg(ap, uint64))                     \
+               : ((is_signed) ? (uint64)(long)va_arg(ap, int) : (uint64)va_arg(ap, uint)))
 
 /* Format fmt with ap into o. */
 static void
 format(struct out *o, const char *fmt, va_list ap)
 {
-  static const struct spec ptr_spec = { 1, 0, 16 };
+  static const struct spec ptr_spec = {1, 0, 16};
   struct spec sp;
   int longs;
   uint64 v;
@@ -132,12 +131,8 @@ format(struct out *o, const char *fmt, va_list ap)
       v = NEXT_INT(ap, longs, 1);
       out_num(o, (long)v < 0 ? -v : v, 10, (long)v < 0, &sp);
       break;
-    case 'u':
-      out_num(o, NEXT_INT(ap, longs, 0), 10, 0, &sp);
-      break;
-    case 'x':
-      out_num(o, NEXT_INT(ap, longs, 0), 16, 0, &sp);
-      break;
+    case 'u': out_num(o, NEXT_INT(ap, longs, 0), 10, 0, &sp); break;
+    case 'x': out_num(o, NEXT_INT(ap, longs, 0), 16, 0, &sp); break;
     case 'p':
       out_char(o, '0');
       out_char(o, 'x');
@@ -153,11 +148,8 @@ format(struct out *o, const char *fmt, va_list ap)
       ch = (char)va_arg(ap, int);
       out_str(o, &ch, 1, &sp);
       break;
-    case '%':
-      out_char(o, '%');
-      break;
-    case 0:
-      return;
+    case '%': out_char(o, '%'); break;
+    case 0: return;
     default:
       out_char(o, '%');
       out_char(o, *fmt);
@@ -171,7 +163,7 @@ format(struct out *o, const char *fmt, va_list ap)
 int
 printf(const char *fmt, ...)
 {
-  struct out o = { 0, 0, 0 };
+  struct out o = {0, 0, 0};
   int locked = !panicked;
   va_list ap;
 
@@ -191,7 +183,7 @@ printf(const char *fmt, ...)
 int
 snprintf(char *buf, int n, const char *fmt, ...)
 {
-  struct out o = { buf, n, 0 };
+  struct out o = {buf, n, 0};
   va_list ap;
 
   va_start(ap, fmt);
@@ -203,8 +195,7 @@ snprintf(char *buf, int n, const char *fmt, ...)
 }
 
 /* Stop this hart for good, interrupts off. */
-static void __attribute__((noreturn))
-halt_hart(void)
+static void __attribute__((noreturn)) halt_hart(void)
 {
   intr_off();
   for (;;)
@@ -225,8 +216,7 @@ stop_other_harts(int me)
 
 /* The end of the panicking hart: in a scripted run (bootargs given) power
  * off so QEMU exits with status 3; otherwise halt so the console stays up. */
-static void __attribute__((noreturn))
-panic_end(void)
+static void __attribute__((noreturn)) panic_end(void)
 {
   if (machine.bootargs[0] != 0)
     poweroff(3);
@@ -247,8 +237,8 @@ panic_at(const char *msg, const char *file, int line, uint64 caller)
       panic_end(); /* panicked again on the way out */
     halt_hart();
   }
-  printf("panic: hart %lu: %s (%s:%d, called from %p)\n", cpus[me].hartid, msg,
-         file, line, (void *)caller);
+  printf("panic: hart %lu: %s (%s:%d, called from %p)\n", cpus[me].hartid, msg, file, line,
+         (void *)caller);
   stop_other_harts(me);
   panic_end();
 }

@@ -203,7 +203,7 @@ growproc(int n, int lazy)
     if (!lazy && uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
       return -1;
     p->sz = sz + n;
-  } else if (n < 0 && (uint64)-(long)n <= sz) {
+  } else if (n < 0 && (uint64) - (long)n <= sz) {
     p->sz = uvmdealloc(p->pagetable, sz, sz + n);
     sfence_vma();
   }
@@ -471,7 +471,7 @@ forkret(void)
       poweroff(1);
     }
     p->cwd = namei("/");
-    char *argv[] = { "init", 0 };
+    char *argv[] = {"init", 0};
     if (p->cwd == 0 || exec("/init", argv) < 0) {
       printf("calf: cannot run /init\n");
       poweroff(1);
@@ -589,8 +589,8 @@ void
 procdump(void)
 {
   static char *states[] = {
-    [UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
-    [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+      [UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
+      [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
   };
   printf("\n");
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {

@@ -68,11 +68,11 @@ struct trapframe {
 
 /* Memory events, counted per process and globally (see cow.c). */
 struct memcounts {
-  uint64 cow_faults;  /* store faults on COW pages */
-  uint64 cow_copies;  /* ... that copied the frame */
-  uint64 cow_reuses;  /* ... that reused the last reference */
-  uint64 zero_fills;  /* faults that gave a page of the zero frame its own frame */
-  uint64 shared;      /* pages shared by fork */
+  uint64 cow_faults; /* store faults on COW pages */
+  uint64 cow_copies; /* ... that copied the frame */
+  uint64 cow_reuses; /* ... that reused the last reference */
+  uint64 zero_fills; /* faults that gave a page of the zero frame its own frame */
+  uint64 shared;     /* pages shared by fork */
 };
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
@@ -82,9 +82,9 @@ struct proc {
 
   /* p->lock must be held when using these: */
   enum procstate state;
-  void *chan;  /* sleeping on chan, if non-zero */
-  int killed;  /* set by kill(); the process exits at its next trap return */
-  int xstate;  /* exit status for the parent's wait() */
+  void *chan; /* sleeping on chan, if non-zero */
+  int killed; /* set by kill(); the process exits at its next trap return */
+  int xstate; /* exit status for the parent's wait() */
   int pid;
 
   /* wait_lock must be held when using this: */
@@ -101,8 +101,8 @@ struct proc {
   struct inode *cwd;
   char name[16];
   struct memcounts mc;
-  int vforked;                 /* shares its parent's pagetable until exec/exit */
-  uint64 stackbase;            /* lowest address of the user stack (guard page is below) */
+  int vforked;      /* shares its parent's pagetable until exec/exit */
+  uint64 stackbase; /* lowest address of the user stack (guard page is below) */
 };
 
 #endif

@@ -6,21 +6,21 @@
 
 #ifndef __ASSEMBLER__
 
-#define CSR_READ(name)                                                         \
-  ({                                                                           \
-    uint64 v_;                                                                 \
-    asm volatile("csrr %0, " #name : "=r"(v_));                                \
-    v_;                                                                        \
+#define CSR_READ(name)                                                                             \
+  ({                                                                                               \
+    uint64 v_;                                                                                     \
+    asm volatile("csrr %0, " #name : "=r"(v_));                                                    \
+    v_;                                                                                            \
   })
 #define CSR_WRITE(name, v) asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
-#define CSR_SET(name, v) asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)))
+#define CSR_SET(name, v)   asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)))
 #define CSR_CLEAR(name, v) asm volatile("csrc " #name ", %0" : : "r"((uint64)(v)))
 
 /* sstatus */
-#define SSTATUS_SPP (1L << 8)  /* previous mode: 1 = supervisor, 0 = user */
-#define SSTATUS_SPIE (1L << 5) /* supervisor interrupts enabled before the trap */
-#define SSTATUS_SIE (1L << 1)  /* supervisor interrupts enabled */
-#define SSTATUS_SUM (1L << 18) /* supervisor may touch user pages (calf never sets it) */
+#define SSTATUS_SPP  (1L << 8)  /* previous mode: 1 = supervisor, 0 = user */
+#define SSTATUS_SPIE (1L << 5)  /* supervisor interrupts enabled before the trap */
+#define SSTATUS_SIE  (1L << 1)  /* supervisor interrupts enabled */
+#define SSTATUS_SUM  (1L << 18) /* supervisor may touch user pages (calf never sets it) */
 
 /* sie / sip */
 #define SIE_SSIE (1L << 1) /* software (IPI) */
@@ -28,79 +28,170 @@
 #define SIE_SEIE (1L << 9) /* external (PLIC) */
 
 /* scause */
-#define SCAUSE_INTR (1UL << 63)
-#define IRQ_S_SOFT 1
-#define IRQ_S_TIMER 5
-#define IRQ_S_EXT 9
-#define EXC_INST_MISALIGNED 0
-#define EXC_INST_ACCESS 1
-#define EXC_ILLEGAL 2
-#define EXC_BREAKPOINT 3
-#define EXC_LOAD_MISALIGNED 4
-#define EXC_LOAD_ACCESS 5
+#define SCAUSE_INTR          (1UL << 63)
+#define IRQ_S_SOFT           1
+#define IRQ_S_TIMER          5
+#define IRQ_S_EXT            9
+#define EXC_INST_MISALIGNED  0
+#define EXC_INST_ACCESS      1
+#define EXC_ILLEGAL          2
+#define EXC_BREAKPOINT       3
+#define EXC_LOAD_MISALIGNED  4
+#define EXC_LOAD_ACCESS      5
 #define EXC_STORE_MISALIGNED 6
-#define EXC_STORE_ACCESS 7
-#define EXC_ECALL_U 8
-#define EXC_INST_PAGE 12
-#define EXC_LOAD_PAGE 13
-#define EXC_STORE_PAGE 15
+#define EXC_STORE_ACCESS     7
+#define EXC_ECALL_U          8
+#define EXC_INST_PAGE        12
+#define EXC_LOAD_PAGE        13
+#define EXC_STORE_PAGE       15
 
-static inline uint64 r_sstatus(void) { return CSR_READ(sstatus); }
-static inline void w_sstatus(uint64 x) { CSR_WRITE(sstatus, x); }
-static inline uint64 r_sip(void) { return CSR_READ(sip); }
-static inline void w_sip(uint64 x) { CSR_WRITE(sip, x); }
-static inline uint64 r_sie(void) { return CSR_READ(sie); }
-static inline void w_sie(uint64 x) { CSR_WRITE(sie, x); }
-static inline uint64 r_sepc(void) { return CSR_READ(sepc); }
-static inline void w_sepc(uint64 x) { CSR_WRITE(sepc, x); }
-static inline uint64 r_stvec(void) { return CSR_READ(stvec); }
-static inline void w_stvec(uint64 x) { CSR_WRITE(stvec, x); }
-static inline uint64 r_satp(void) { return CSR_READ(satp); }
-static inline void w_satp(uint64 x) { CSR_WRITE(satp, x); }
-static inline uint64 r_scause(void) { return CSR_READ(scause); }
-static inline uint64 r_stval(void) { return CSR_READ(stval); }
-static inline uint64 r_time(void) { return CSR_READ(time); }
-static inline uint64 r_tp(void)
+static inline uint64
+r_sstatus(void)
+{
+  return CSR_READ(sstatus);
+}
+static inline void
+w_sstatus(uint64 x)
+{
+  CSR_WRITE(sstatus, x);
+}
+static inline uint64
+r_sip(void)
+{
+  return CSR_READ(sip);
+}
+static inline void
+w_sip(uint64 x)
+{
+  CSR_WRITE(sip, x);
+}
+static inline uint64
+r_sie(void)
+{
+  return CSR_READ(sie);
+}
+static inline void
+w_sie(uint64 x)
+{
+  CSR_WRITE(sie, x);
+}
+static inline uint64
+r_sepc(void)
+{
+  return CSR_READ(sepc);
+}
+static inline void
+w_sepc(uint64 x)
+{
+  CSR_WRITE(sepc, x);
+}
+static inline uint64
+r_stvec(void)
+{
+  return CSR_READ(stvec);
+}
+static inline void
+w_stvec(uint64 x)
+{
+  CSR_WRITE(stvec, x);
+}
+static inline uint64
+r_satp(void)
+{
+  return CSR_READ(satp);
+}
+static inline void
+w_satp(uint64 x)
+{
+  CSR_WRITE(satp, x);
+}
+static inline uint64
+r_scause(void)
+{
+  return CSR_READ(scause);
+}
+static inline uint64
+r_stval(void)
+{
+  return CSR_READ(stval);
+}
+static inline uint64
+r_time(void)
+{
+  return CSR_READ(time);
+}
+static inline uint64
+r_tp(void)
 {
   uint64 x;
   asm volatile("mv %0, tp" : "=r"(x));
   return x;
 }
-static inline void w_tp(uint64 x) { asm volatile("mv tp, %0" : : "r"(x)); }
-static inline uint64 r_sp(void)
+static inline void
+w_tp(uint64 x)
+{
+  asm volatile("mv tp, %0" : : "r"(x));
+}
+static inline uint64
+r_sp(void)
 {
   uint64 x;
   asm volatile("mv %0, sp" : "=r"(x));
   return x;
 }
-static inline uint64 r_ra(void)
+static inline uint64
+r_ra(void)
 {
   uint64 x;
   asm volatile("mv %0, ra" : "=r"(x));
   return x;
 }
 
-static inline void intr_on(void) { CSR_SET(sstatus, SSTATUS_SIE); }
-static inline void intr_off(void) { CSR_CLEAR(sstatus, SSTATUS_SIE); }
-static inline int intr_get(void) { return (r_sstatus() & SSTATUS_SIE) != 0; }
+static inline void
+intr_on(void)
+{
+  CSR_SET(sstatus, SSTATUS_SIE);
+}
+static inline void
+intr_off(void)
+{
+  CSR_CLEAR(sstatus, SSTATUS_SIE);
+}
+static inline int
+intr_get(void)
+{
+  return (r_sstatus() & SSTATUS_SIE) != 0;
+}
 
 /* Flush this hart's whole TLB. */
-static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero" ::: "memory"); }
+static inline void
+sfence_vma(void)
+{
+  asm volatile("sfence.vma zero, zero" ::: "memory");
+}
 /* Flush this hart's TLB entries for one virtual address, every address space. */
-static inline void sfence_vma_va(uint64 va) { asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory"); }
-static inline void wfi(void) { asm volatile("wfi"); }
+static inline void
+sfence_vma_va(uint64 va)
+{
+  asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+}
+static inline void
+wfi(void)
+{
+  asm volatile("wfi");
+}
 
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t; /* 512 PTEs */
 
 #endif /* __ASSEMBLER__ */
 
-#define SATP_SV39 (8L << 60)
+#define SATP_SV39            (8L << 60)
 #define MAKE_SATP(pagetable) (SATP_SV39 | (((uint64)(pagetable)) >> 12))
 
-#define PGSIZE 4096
-#define PGSHIFT 12
-#define PGROUNDUP(sz) (((sz) + PGSIZE - 1) & ~(PGSIZE - 1))
+#define PGSIZE         4096
+#define PGSHIFT        12
+#define PGROUNDUP(sz)  (((sz) + PGSIZE - 1) & ~(PGSIZE - 1))
 #define PGROUNDDOWN(a) (((a)) & ~(PGSIZE - 1))
 
 #define PTE_V (1L << 0) /* valid */
@@ -116,14 +207,14 @@ typedef uint64 *pagetable_t; /* 512 PTEs */
 #define PTE_COW (1L << 8)
 #define PTE_RSW PTE_COW
 
-#define PA2PTE(pa) ((((uint64)pa) >> 12) << 10)
-#define PTE2PA(pte) (((pte) >> 10) << 12)
+#define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)
+#define PTE2PA(pte)    (((pte) >> 10) << 12)
 #define PTE_FLAGS(pte) ((pte)&0x3FF)
 
 /* Sv39: three levels of 9-bit indexes above the 12-bit page offset. */
-#define PXMASK 0x1FF
+#define PXMASK         0x1FF
 #define PXSHIFT(level) (PGSHIFT + (9 * (level)))
-#define PX(level, va) ((((uint64)(va)) >> PXSHIFT(level)) & PXMASK)
+#define PX(level, va)  ((((uint64)(va)) >> PXSHIFT(level)) & PXMASK)
 
 /* One beyond the highest user-usable virtual address. Sv39 allows 2^39, but
  * staying below 2^38 avoids sign-extending addresses with the top bit set. */

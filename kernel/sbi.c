@@ -6,23 +6,23 @@
 #include "kernel/defs.h"
 
 /* Extension IDs (a7) from the RISC-V SBI specification. */
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
+#define SBI_EXT_LEGACY_PUTCHAR  0x01
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494D45 /* "TIME" */
-#define SBI_EXT_IPI 0x735049    /* "sPI" */
-#define SBI_EXT_HSM 0x48534D    /* "HSM" */
-#define SBI_EXT_SRST 0x53525354 /* "SRST" */
+#define SBI_EXT_BASE            0x10
+#define SBI_EXT_TIME            0x54494D45 /* "TIME" */
+#define SBI_EXT_IPI             0x735049   /* "sPI" */
+#define SBI_EXT_HSM             0x48534D   /* "HSM" */
+#define SBI_EXT_SRST            0x53525354 /* "SRST" */
 
 /* Function IDs (a6) within those extensions. */
 #define SBI_BASE_PROBE_EXTENSION 3
-#define SBI_TIME_SET_TIMER 0
-#define SBI_IPI_SEND_IPI 0
-#define SBI_HSM_HART_START 0
-#define SBI_SRST_SYSTEM_RESET 0
+#define SBI_TIME_SET_TIMER       0
+#define SBI_IPI_SEND_IPI         0
+#define SBI_HSM_HART_START       0
+#define SBI_SRST_SYSTEM_RESET    0
 
 #define SBI_SRST_TYPE_SHUTDOWN 0
-#define SBI_SRST_REASON_NONE 0
+#define SBI_SRST_REASON_NONE   0
 
 /* What every SBI call returns: error in a0 (0 = success), value in a1. */
 struct sbiret {
@@ -41,10 +41,7 @@ sbi_call(uint64 eid, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2)
   register uint64 a7 asm("a7") = eid;
   struct sbiret ret;
 
-  asm volatile("ecall"
-               : "+r"(a0), "+r"(a1)
-               : "r"(a2), "r"(a6), "r"(a7)
-               : "memory");
+  asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
   ret.error = (long)a0;
   ret.value = (long)a1;
   return ret;
@@ -97,8 +94,7 @@ void
 sbi_shutdown(void)
 {
   if (sbi_has_srst())
-    sbi_call(SBI_EXT_SRST, SBI_SRST_SYSTEM_RESET, SBI_SRST_TYPE_SHUTDOWN,
-             SBI_SRST_REASON_NONE, 0);
+    sbi_call(SBI_EXT_SRST, SBI_SRST_SYSTEM_RESET, SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_NONE, 0);
   else
     sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0, 0);
   intr_off();

@@ -3,10 +3,10 @@
 #define CALF_SLEEPLOCK_H
 
 struct sleeplock {
-  uint locked;        /* held? guarded by lk */
+  uint locked; /* held? guarded by lk */
   struct spinlock lk;
   char *name;
-  int pid;            /* holder */
+  int pid; /* holder */
 };
 
 #endif

@@ -3,9 +3,9 @@
 #define CALF_SPINLOCK_H
 
 struct spinlock {
-  uint locked;      /* 0 free, 1 held */
-  char *name;       /* for panics */
-  struct cpu *cpu;  /* holder, for panics and holding() */
+  uint locked;     /* 0 free, 1 held */
+  char *name;      /* for panics */
+  struct cpu *cpu; /* holder, for panics and holding() */
 };
 
 #endif

@@ -13,8 +13,8 @@
  * well defined. */
 typedef uint64 __attribute__((may_alias)) word;
 
-#define WORDSZ 8
-#define BLOCK (8 * WORDSZ)
+#define WORDSZ      8
+#define BLOCK       (8 * WORDSZ)
 #define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
 /* Is p 8-byte aligned? */

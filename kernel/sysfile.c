@@ -254,8 +254,7 @@ create(char *path, short type, short major, short minor)
   ip->minor = minor;
   ip->nlink = 1;
   iupdate(ip);
-  if (type == T_DIR &&
-      (dirlink(ip, ".", ip->inum) < 0 || dirlink(ip, "..", dp->inum) < 0))
+  if (type == T_DIR && (dirlink(ip, ".", ip->inum) < 0 || dirlink(ip, "..", dp->inum) < 0))
     goto fail;
   if (dirlink(dp, name, ip->inum) < 0)
     goto fail;
@@ -316,8 +315,7 @@ sys_open(void)
     return -1;
   }
   if ((ip->type == T_DIR && writing) ||
-      (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) ||
-      (f = filealloc()) == 0) {
+      (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) || (f = filealloc()) == 0) {
     iunlockput(ip);
     end_op();
     return -1;

@@ -15,7 +15,7 @@
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
 
-#define TICK_HZ 100
+#define TICK_HZ      100
 #define CSR_STIMECMP 0x14D
 
 struct spinlock tickslock;
@@ -101,9 +101,7 @@ devintr(uint64 scause)
       plic_complete(irq);
     return 1;
   }
-  case IRQ_S_TIMER:
-    clockintr();
-    return 2;
+  case IRQ_S_TIMER: clockintr(); return 2;
   case IRQ_S_SOFT:
     w_sip(r_sip() & ~SIE_SSIE);
     if (panicked) {
@@ -139,9 +137,8 @@ cause_name(uint64 scause)
 static void
 user_fault(struct proc *p, uint64 scause, uint64 stval, int why)
 {
-  printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)%s\n", p->pid, p->name,
-         cause_name(scause), stval, r_sepc(),
-         why == FAULT_NOMEM ? ": out of memory for a copy-on-write page" : "");
+  printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)%s\n", p->pid, p->name, cause_name(scause),
+         stval, r_sepc(), why == FAULT_NOMEM ? ": out of memory for a copy-on-write page" : "");
   setkilled(p);
 }
 
@@ -165,7 +162,8 @@ usertrap(void)
     intr_on();
     syscall();
   } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE) {
-    int r = vm_fault(p->pagetable, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ, 0);
+    int r =
+        vm_fault(p->pagetable, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ, 0);
     if (r != 0)
       user_fault(p, scause, r_stval(), r);
   } else if ((which = devintr(scause)) == 0) {
@@ -222,7 +220,8 @@ kerneltrap(void)
   }
   int which = devintr(scause);
   if (which == 0) {
-    printf("scause 0x%lx (%s) sepc 0x%lx stval 0x%lx\n", scause, cause_name(scause), sepc, r_stval());
+    printf("scause 0x%lx (%s) sepc 0x%lx stval 0x%lx\n", scause, cause_name(scause), sepc,
+           r_stval());
     panic("kerneltrap: unexpected trap in the kernel");
   }
   if (which == 2 && myproc() != 0)

@@ -36,18 +36,18 @@
 #define MCR 4 /* modem control */
 #define LSR 5 /* line status */
 
-#define IER_RX 0x01       /* interrupt when a byte has arrived */
-#define IER_TX_EMPTY 0x02 /* interrupt when the transmitter wants more */
-#define FCR_ENABLE 0x01
-#define FCR_CLEAR 0x06    /* empty both FIFOs */
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80     /* registers 0 and 1 become the baud divisor */
+#define IER_RX           0x01 /* interrupt when a byte has arrived */
+#define IER_TX_EMPTY     0x02 /* interrupt when the transmitter wants more */
+#define FCR_ENABLE       0x01
+#define FCR_CLEAR        0x06 /* empty both FIFOs */
+#define LCR_8N1          0x03
+#define LCR_DLAB         0x80 /* registers 0 and 1 become the baud divisor */
 #define MCR_DTR_RTS_OUT2 0x0B
-#define LSR_DR 0x01       /* a received byte is waiting in RBR */
-#define LSR_THRE 0x20     /* transmit FIFO is empty */
+#define LSR_DR           0x01 /* a received byte is waiting in RBR */
+#define LSR_THRE         0x20 /* transmit FIFO is empty */
 
 #define TX_FIFO 16 /* bytes the 16550A takes after LSR_THRE */
-#define BAUD 115200
+#define BAUD    115200
 
 /* Transmit ring. r and w count bytes ever taken and ever queued, so
  * r <= w <= r + TXBUF; byte i lives in buf[i % TXBUF]. All guarded by lock.
@@ -68,8 +68,7 @@ uart_reg(int reg)
 }
 
 /* Stop this hart for good: used once another hart's panic owns the UART. */
-static void __attribute__((noreturn))
-uart_park(void)
+static void __attribute__((noreturn)) uart_park(void)
 {
   intr_off();
   for (;;)

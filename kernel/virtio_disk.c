@@ -22,7 +22,7 @@
 #include "kernel/virtio.h"
 #include "kernel/defs.h"
 
-#define NUM 16 /* descriptors in the queue; a power of two */
+#define NUM               16 /* descriptors in the queue; a power of two */
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR)
 
 static struct disk {
@@ -31,8 +31,8 @@ static struct disk {
   int irq;        /* PLIC source of the slot */
   uint64 nblocks; /* capacity in BSIZE blocks */
 
-  struct virtq_desc *desc;       /* NUM descriptors, one page */
-  struct virtq_avail *avail;     /* driver -> device, one page */
+  struct virtq_desc *desc;          /* NUM descriptors, one page */
+  struct virtq_avail *avail;        /* driver -> device, one page */
   volatile struct virtq_used *used; /* device -> driver, one page */
 
   char free[NUM];  /* free[i]: descriptor i is unused */
@@ -77,7 +77,8 @@ find_block_slot(void)
       return i;
     if (version == VIRTIO_VERSION_LEGACY)
       printf("virtio: slot %d is a legacy block device; calf needs "
-             "-global virtio-mmio.force-legacy=false\n", i);
+             "-global virtio-mmio.force-legacy=false\n",
+             i);
     else
       printf("virtio: slot %d has unknown version %d\n", i, (int)version);
   }
@@ -381,8 +382,8 @@ virtio_disk_rw(struct buf *b, int write)
   disk.req[d[0]].b = 0;
   free_chain(d[0]);
   if (status != VIRTIO_BLK_S_OK) {
-    printf("virtio: %s of block %d failed, status %d\n", write ? "write" : "read",
-           (int)b->blockno, status);
+    printf("virtio: %s of block %d failed, status %d\n", write ? "write" : "read", (int)b->blockno,
+           status);
     panic("virtio_disk_rw: disk error");
   }
   release(&disk.lock);

@@ -344,7 +344,8 @@ copylevel(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 sz, u
       new[i] = PA2PTE(t) | PTE_V;
     }
     pagetable_t o = (pagetable_t)PTE2PA(old[i]), n = (pagetable_t)PTE2PA(new[i]);
-    int r = level == 1 ? fork_table(o, n, va, sz, eager_va) : copylevel(o, n, level - 1, va, sz, eager_va);
+    int r = level == 1 ? fork_table(o, n, va, sz, eager_va)
+                       : copylevel(o, n, level - 1, va, sz, eager_va);
     if (r != 0)
       return -1;
   }

@@ -24,11 +24,11 @@
 #include "kernel/stat.h"
 #include "kernel/param.h"
 
-#define NINODES 200
-#define NLOG (LOGBLOCKS + 1)
+#define NINODES      200
+#define NLOG         (LOGBLOCKS + 1)
 #define NINODEBLOCKS ((int)(NINODES / IPB) + 1)
-#define NBITMAP (FSSIZE / BPB + 1)
-#define NMETA (2 + NLOG + NINODEBLOCKS + NBITMAP) /* boot, super, log, inodes, bitmap */
+#define NBITMAP      (FSSIZE / BPB + 1)
+#define NMETA        (2 + NLOG + NINODEBLOCKS + NBITMAP) /* boot, super, log, inodes, bitmap */
 
 _Static_assert(BSIZE % sizeof(struct dinode) == 0, "inodes must tile a block");
 _Static_assert(BSIZE % sizeof(struct dirent) == 0, "dirents must tile a block");
@@ -39,8 +39,7 @@ static uint next_inum = ROOTINO; /* lowest inode never allocated */
 static uint next_block = NMETA;  /* lowest data block never allocated */
 
 /* Print "mkfs: " and the message, then exit with status 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
   va_list ap;
 
@@ -242,7 +241,7 @@ main(int argc, char *argv[])
     add_file(root, argv[i]);
   write_bitmap();
   write_image(argv[1]);
-  printf("mkfs: %s: %d files, %u of %d data blocks, %u of %d inodes used\n", argv[1],
-         argc - 2, next_block - NMETA, FSSIZE - NMETA, next_inum - 1, NINODES - 1);
+  printf("mkfs: %s: %d files, %u of %d data blocks, %u of %d inodes used\n", argv[1], argc - 2,
+         next_block - NMETA, FSSIZE - NMETA, next_inum - 1, NINODES - 1);
   return 0;
 }

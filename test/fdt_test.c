@@ -20,34 +20,33 @@
 static const char *dtbdir = "test/build";
 static int failed; /* checks failed in this test (child process) */
 
-#define CHECK(c)                                                          \
-  do {                                                                    \
-    if(!(c)) {                                                            \
-      printf("    %s:%d: check failed: %s\n", __FILE__, __LINE__, #c);   \
-      failed++;                                                           \
-    }                                                                     \
-  } while(0)
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      printf("    %s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                             \
+      failed++;                                                                                    \
+    }                                                                                              \
+  } while (0)
 
-#define CHECK_EQ(a, b)                                                    \
-  do {                                                                    \
-    unsigned long long a_ = (unsigned long long)(a);                      \
-    unsigned long long b_ = (unsigned long long)(b);                      \
-    if(a_ != b_) {                                                        \
-      printf("    %s:%d: %s == 0x%llx, want %s == 0x%llx\n", __FILE__,   \
-             __LINE__, #a, a_, #b, b_);                                   \
-      failed++;                                                           \
-    }                                                                     \
-  } while(0)
+#define CHECK_EQ(a, b)                                                                             \
+  do {                                                                                             \
+    unsigned long long a_ = (unsigned long long)(a);                                               \
+    unsigned long long b_ = (unsigned long long)(b);                                               \
+    if (a_ != b_) {                                                                                \
+      printf("    %s:%d: %s == 0x%llx, want %s == 0x%llx\n", __FILE__, __LINE__, #a, a_, #b, b_);  \
+      failed++;                                                                                    \
+    }                                                                                              \
+  } while (0)
 
-#define CHECK_ERR(got, want)                                              \
-  do {                                                                    \
-    int g_ = (got);                                                       \
-    if(g_ != (want)) {                                                    \
-      printf("    %s:%d: got %d (%s), want %s (%s)\n", __FILE__, __LINE__, \
-             g_, fdt_strerror(g_), #want, fdt_strerror(want));            \
-      failed++;                                                           \
-    }                                                                     \
-  } while(0)
+#define CHECK_ERR(got, want)                                                                       \
+  do {                                                                                             \
+    int g_ = (got);                                                                                \
+    if (g_ != (want)) {                                                                            \
+      printf("    %s:%d: got %d (%s), want %s (%s)\n", __FILE__, __LINE__, g_, fdt_strerror(g_),   \
+             #want, fdt_strerror(want));                                                           \
+      failed++;                                                                                    \
+    }                                                                                              \
+  } while (0)
 
 /* A blob read from a file; data is malloc'd. */
 struct dtb {
@@ -66,14 +65,14 @@ dtb_load(const char *name, struct dtb *d)
 
   snprintf(path, sizeof(path), "%s/%s.dtb", dtbdir, name);
   f = fopen(path, "rb");
-  if(f == 0 || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
+  if (f == 0 || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0) {
     printf("    cannot read %s\n", path);
     exit(1);
   }
   rewind(f);
   d->data = malloc(n);
   d->size = n;
-  if(d->data == 0 || fread(d->data, 1, n, f) != (size_t)n) {
+  if (d->data == 0 || fread(d->data, 1, n, f) != (size_t)n) {
     printf("    cannot read %s\n", path);
     exit(1);
   }
@@ -84,7 +83,8 @@ dtb_load(const char *name, struct dtb *d)
 static uint32
 get32(const uchar *b, uint64 off)
 {
-  return ((uint32)b[off] << 24) | ((uint32)b[off + 1] << 16) | ((uint32)b[off + 2] << 8) | b[off + 3];
+  return ((uint32)b[off] << 24) | ((uint32)b[off + 1] << 16) | ((uint32)b[off + 2] << 8) |
+         b[off + 3];
 }
 
 /* Stores v big-endian at off of blob b. */
@@ -98,8 +98,17 @@ put32(uchar *b, uint64 off, uint32 v)
 }
 
 /* Header field offsets. */
-enum { H_MAGIC = 0, H_TOTALSIZE = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSVMAP = 16,
-       H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36 };
+enum {
+  H_MAGIC = 0,
+  H_TOTALSIZE = 4,
+  H_OFF_STRUCT = 8,
+  H_OFF_STRINGS = 12,
+  H_OFF_RSVMAP = 16,
+  H_VERSION = 20,
+  H_LAST_COMP = 24,
+  H_SIZE_STRINGS = 32,
+  H_SIZE_STRUCT = 36
+};
 
 /* Offset of the FDT_PROP token of property prop in the n-th (from 0) node
  * named node (full name, "" for the root) of the good blob b; exits the test
@@ -112,21 +121,21 @@ prop_find(const uchar *b, const char *node, int n, const char *prop)
   int in = 0, seen = 0;
   uint32 tok, len;
 
-  for(;;) {
+  for (;;) {
     tokpos = pos;
     tok = get32(b, pos);
     pos += 4;
-    if(tok == 1) {
+    if (tok == 1) {
       in = strcmp((const char *)b + pos, node) == 0 && seen++ == n;
       pos = (pos + strlen((const char *)b + pos) + 1 + 3) & ~3UL;
-    } else if(tok == 3) {
+    } else if (tok == 3) {
       len = get32(b, pos);
-      if(in && strcmp(strs + get32(b, pos + 4), prop) == 0)
+      if (in && strcmp(strs + get32(b, pos + 4), prop) == 0)
         return tokpos;
       pos = (pos + 8 + len + 3) & ~3UL;
-    } else if(tok == 2) {
+    } else if (tok == 2) {
       in = 0;
-    } else if(tok == 9) {
+    } else if (tok == 9) {
       printf("    no property %s in node '%s' #%d\n", prop, node, n);
       exit(1);
     }
@@ -140,17 +149,17 @@ node_find(const uchar *b, const char *node)
   uint64 pos = get32(b, H_OFF_STRUCT), tokpos;
   uint32 tok;
 
-  for(;;) {
+  for (;;) {
     tokpos = pos;
     tok = get32(b, pos);
     pos += 4;
-    if(tok == 1) {
-      if(strcmp((const char *)b + pos, node) == 0)
+    if (tok == 1) {
+      if (strcmp((const char *)b + pos, node) == 0)
         return tokpos;
       pos = (pos + strlen((const char *)b + pos) + 1 + 3) & ~3UL;
-    } else if(tok == 3) {
+    } else if (tok == 3) {
       pos = (pos + 8 + get32(b, pos) + 3) & ~3UL;
-    } else if(tok == 9) {
+    } else if (tok == 9) {
       printf("    no node '%s'\n", node);
       exit(1);
     }
@@ -163,8 +172,8 @@ string_find(const uchar *b, const char *s)
 {
   uint64 off = get32(b, H_OFF_STRINGS), end = off + get32(b, H_SIZE_STRINGS);
 
-  for(; off < end; off += strlen((const char *)b + off) + 1)
-    if(strcmp((const char *)b + off, s) == 0)
+  for (; off < end; off += strlen((const char *)b + off) + 1)
+    if (strcmp((const char *)b + off, s) == 0)
       return off;
   printf("    no string %s\n", s);
   exit(1);
@@ -185,7 +194,7 @@ check_virt_harts(const struct machine *m, int n)
   int i;
 
   CHECK_EQ(m->nharts, n);
-  for(i = 0; i < m->nharts; i++) {
+  for (i = 0; i < m->nharts; i++) {
     CHECK_EQ(m->harts[i].hartid, i);
     CHECK_EQ(m->harts[i].usable, 1);
     CHECK_EQ(m->harts[i].plic_ctx, 2 * i + 1);
@@ -219,7 +228,7 @@ check_virt_devices(const struct machine *m)
   CHECK_EQ(m->test.size, 0x1000);
   CHECK_EQ(m->nvirtio, 8);
   /* blob order: QEMU emits slot 7 (0x10008000, irq 8) first */
-  for(i = 0; i < m->nvirtio; i++) {
+  for (i = 0; i < m->nvirtio; i++) {
     CHECK_EQ(m->virtio[i].base, 0x10008000 - 0x1000 * i);
     CHECK_EQ(m->virtio[i].size, 0x1000);
     CHECK_EQ(m->virtio[i].irq, 8 - i);
@@ -415,7 +424,7 @@ test_nop(void)
   dtb_load("virt-smp3-128M", &d);
   p = prop_find(d.data, "chosen", 0, "rng-seed");
   end = p + 12 + ((get32(d.data, p + 4) + 3) & ~3U);
-  for(; p < end; p += 4)
+  for (; p < end; p += 4)
     put32(d.data, p, 4); /* FDT_NOP */
   CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
   check_virt_harts(&m, 3);
@@ -427,9 +436,9 @@ test_strerror(void)
 {
   int e;
 
-  for(e = FDT_E_TOOMANY; e <= 0; e++) {
+  for (e = FDT_E_TOOMANY; e <= 0; e++) {
     CHECK(fdt_strerror(e) != 0 && strlen(fdt_strerror(e)) > 10);
-    if(e < 0)
+    if (e < 0)
       CHECK(strcmp(fdt_strerror(e), fdt_strerror(e + 1)) != 0);
   }
   CHECK(fdt_strerror(-100) != 0);
@@ -487,21 +496,19 @@ test_bad_offsets(void)
 
   dtb_load("virt-smp3-128M", &d);
   sz = d.size;
-  struct { int field; uint32 value; } cases[] = {
-    { H_OFF_STRUCT, sz + 8 },
-    { H_OFF_STRUCT, 8 }, /* inside the header */
-    { H_SIZE_STRUCT, sz },
-    { H_SIZE_STRUCT, 0xfffffffc },
-    { H_OFF_STRINGS, sz },
-    { H_OFF_STRINGS, 0xffffffff },
-    { H_SIZE_STRINGS, sz },
-    { H_OFF_RSVMAP, sz + 16 },
-    { H_OFF_RSVMAP, sz - 8 }, /* entry runs past the end */
+  struct {
+    int field;
+    uint32 value;
+  } cases[] = {
+      {H_OFF_STRUCT, sz + 8},      {H_OFF_STRUCT, 8}, /* inside the header */
+      {H_SIZE_STRUCT, sz},         {H_SIZE_STRUCT, 0xfffffffc}, {H_OFF_STRINGS, sz},
+      {H_OFF_STRINGS, 0xffffffff}, {H_SIZE_STRINGS, sz},        {H_OFF_RSVMAP, sz + 16},
+      {H_OFF_RSVMAP, sz - 8}, /* entry runs past the end */
   };
   uint32 saved;
   uint64 i;
 
-  for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     saved = get32(d.data, cases[i].field);
     put32(d.data, cases[i].field, cases[i].value);
     CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_OFFSET);
@@ -628,10 +635,10 @@ test_no_cpu(void)
   struct machine m;
   uint64 p;
   int i;
-  static const char *const cpus[] = { "cpu@0", "cpu@1", "cpu@2" };
+  static const char *const cpus[] = {"cpu@0", "cpu@1", "cpu@2"};
 
   dtb_load("virt-smp3-128M", &d);
-  for(i = 0; i < 3; i++) {
+  for (i = 0; i < 3; i++) {
     p = prop_find(d.data, cpus[i], 0, "status");
     memcpy(d.data + p + 12, "fail", 5);
   }
@@ -695,8 +702,8 @@ test_too_many(void)
 
 /* A buffer whose usable bytes are bracketed by inaccessible pages. */
 struct guarded {
-  uchar *lo;   /* first usable byte; the page before is PROT_NONE */
-  uchar *hi;   /* one past the last usable byte; PROT_NONE from here */
+  uchar *lo; /* first usable byte; the page before is PROT_NONE */
+  uchar *hi; /* one past the last usable byte; PROT_NONE from here */
 };
 
 /* Maps at least n usable bytes (whole pages) between two guard pages. */
@@ -709,7 +716,8 @@ guarded_map(struct guarded *g, uint64 n)
   n = (n + pg - 1) / pg * pg;
   p = mmap(0, n + 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-  if(p == MAP_FAILED || mprotect(p, pg, PROT_NONE) != 0 || mprotect(p + pg + n, pg, PROT_NONE) != 0) {
+  if (p == MAP_FAILED || mprotect(p, pg, PROT_NONE) != 0 ||
+      mprotect(p + pg + n, pg, PROT_NONE) != 0) {
     printf("    mmap failed\n");
     exit(1);
   }
@@ -727,7 +735,7 @@ parse_guarded(struct guarded *g, const uchar *blob, uint64 len)
   uint64 t = len >= 8 ? get32(blob, H_TOTALSIZE) : len;
   int e1, e2;
 
-  if(t > len)
+  if (t > len)
     t = len;
   memcpy(g->lo, blob, t);
   e1 = fdt_parse(g->lo, t, &m);
@@ -757,24 +765,24 @@ test_fuzz(void)
   struct guarded g;
   uchar *copy;
   uint64 n;
-  int i, k, nerr[12] = { 0 };
-  static const int fields[] = { H_TOTALSIZE, H_OFF_STRUCT, H_OFF_STRINGS, H_OFF_RSVMAP,
-                                H_SIZE_STRINGS, H_SIZE_STRUCT };
+  int i, k, nerr[12] = {0};
+  static const int fields[] = {H_TOTALSIZE,  H_OFF_STRUCT,   H_OFF_STRINGS,
+                               H_OFF_RSVMAP, H_SIZE_STRINGS, H_SIZE_STRUCT};
 
   dtb_load("quirks", &d);
   copy = malloc(d.size);
   guarded_map(&g, d.size);
-  for(i = 0; i < 20000; i++) {
+  for (i = 0; i < 20000; i++) {
     memcpy(copy, d.data, d.size);
-    for(k = 1 + rng() % 4; k > 0; k--) {
-      if(rng() % 4 == 0)
+    for (k = 1 + rng() % 4; k > 0; k--) {
+      if (rng() % 4 == 0)
         put32(copy, fields[rng() % 6], rng() % (d.size + 64));
       else
         copy[rng() % d.size] = rng();
     }
     nerr[-parse_guarded(&g, copy, d.size)]++;
   }
-  for(n = 0; n <= d.size; n++) {
+  for (n = 0; n <= d.size; n++) {
     memcpy(copy, d.data, d.size);
     put32(copy, H_TOTALSIZE, n);
     parse_guarded(&g, copy, d.size);
@@ -790,34 +798,34 @@ static struct test {
   void (*fn)(void);
   const char *name;
 } tests[] = {
-  { test_smp1, "virt -smp 1: one hart, context 1, devices" },
-  { test_smp3, "virt -smp 3: harts 0-2, contexts 2h+1, blob reserved" },
-  { test_smp8, "virt -smp 8: harts 0-7, contexts 2h+1" },
-  { test_mem_1g, "virt -m 1G: RAM 0x80000000 + 1G" },
-  { test_mem_3g, "virt -m 3G: RAM 0x80000000 + 3G" },
-  { test_bootargs, "virt -append: bootargs" },
-  { test_reserved, "reserved-memory and /memreserve/ reported" },
-  { test_quirks, "1-cell reg, late phandles, cpu timebase, truncation" },
-  { test_unaligned, "unaligned blob" },
-  { test_totalsize, "fdt_totalsize and maxlen" },
-  { test_nop, "FDT_NOP tokens skipped" },
-  { test_strerror, "fdt_strerror names each error" },
-  { test_bad_magic, "bad magic: FDT_E_MAGIC" },
-  { test_bad_version, "bad version: FDT_E_VERSION" },
-  { test_truncated, "truncated blob: FDT_E_SIZE" },
-  { test_bad_offsets, "block outside the blob: FDT_E_OFFSET" },
-  { test_strings_unterminated, "strings block unterminated: FDT_E_STRING" },
-  { test_nameoff_past_strings, "nameoff past strings block: FDT_E_STRING" },
-  { test_prop_unterminated, "unterminated string property: FDT_E_STRING" },
-  { test_name_unterminated, "unterminated node name: FDT_E_STRING" },
-  { test_garbage_token, "garbage token: FDT_E_STRUCT" },
-  { test_bad_struct, "bad nesting, missing END, long value: FDT_E_STRUCT" },
-  { test_no_memory, "no memory node: FDT_E_NOMEM" },
-  { test_no_cpu, "all cpus disabled: FDT_E_NOCPU" },
-  { test_no_timebase, "no timebase-frequency: FDT_E_TIMEBASE" },
-  { test_bad_prop_length, "wrong property length: FDT_E_PROP" },
-  { test_too_many, "17 harts: FDT_E_TOOMANY" },
-  { test_fuzz, "20000 mutated blobs stay inside the blob" },
+    {test_smp1, "virt -smp 1: one hart, context 1, devices"},
+    {test_smp3, "virt -smp 3: harts 0-2, contexts 2h+1, blob reserved"},
+    {test_smp8, "virt -smp 8: harts 0-7, contexts 2h+1"},
+    {test_mem_1g, "virt -m 1G: RAM 0x80000000 + 1G"},
+    {test_mem_3g, "virt -m 3G: RAM 0x80000000 + 3G"},
+    {test_bootargs, "virt -append: bootargs"},
+    {test_reserved, "reserved-memory and /memreserve/ reported"},
+    {test_quirks, "1-cell reg, late phandles, cpu timebase, truncation"},
+    {test_unaligned, "unaligned blob"},
+    {test_totalsize, "fdt_totalsize and maxlen"},
+    {test_nop, "FDT_NOP tokens skipped"},
+    {test_strerror, "fdt_strerror names each error"},
+    {test_bad_magic, "bad magic: FDT_E_MAGIC"},
+    {test_bad_version, "bad version: FDT_E_VERSION"},
+    {test_truncated, "truncated blob: FDT_E_SIZE"},
+    {test_bad_offsets, "block outside the blob: FDT_E_OFFSET"},
+    {test_strings_unterminated, "strings block unterminated: FDT_E_STRING"},
+    {test_nameoff_past_strings, "nameoff past strings block: FDT_E_STRING"},
+    {test_prop_unterminated, "unterminated string property: FDT_E_STRING"},
+    {test_name_unterminated, "unterminated node name: FDT_E_STRING"},
+    {test_garbage_token, "garbage token: FDT_E_STRUCT"},
+    {test_bad_struct, "bad nesting, missing END, long value: FDT_E_STRUCT"},
+    {test_no_memory, "no memory node: FDT_E_NOMEM"},
+    {test_no_cpu, "all cpus disabled: FDT_E_NOCPU"},
+    {test_no_timebase, "no timebase-frequency: FDT_E_TIMEBASE"},
+    {test_bad_prop_length, "wrong property length: FDT_E_PROP"},
+    {test_too_many, "17 harts: FDT_E_TOOMANY"},
+    {test_fuzz, "20000 mutated blobs stay inside the blob"},
 };
 
 /* Runs test t in a child; returns 1 if it passed. */
@@ -829,19 +837,19 @@ run(const struct test *t)
 
   fflush(stdout);
   pid = fork();
-  if(pid < 0) {
+  if (pid < 0) {
     perror("fork");
     return 0;
   }
-  if(pid == 0) {
+  if (pid == 0) {
     failed = 0;
     t->fn();
     fflush(stdout);
     _exit(failed ? 1 : 0);
   }
-  if(waitpid(pid, &status, 0) != pid)
+  if (waitpid(pid, &status, 0) != pid)
     return 0;
-  if(WIFSIGNALED(status))
+  if (WIFSIGNALED(status))
     printf("    killed by signal %d\n", WTERMSIG(status));
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -852,10 +860,10 @@ main(int argc, char *argv[])
   uint64 i;
   int pass = 0, fail = 0;
 
-  if(argc > 1)
+  if (argc > 1)
     dtbdir = argv[1];
-  for(i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-    if(run(&tests[i])) {
+  for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+    if (run(&tests[i])) {
       printf("ok   %s\n", tests[i].name);
       pass++;
     } else {

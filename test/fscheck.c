@@ -38,18 +38,17 @@ struct logheader {
   int block[LOGBLOCKS];
 };
 
-static uchar *img;          /* the image, replayed log applied */
-static uint img_blocks;     /* whole blocks in the image file */
+static uchar *img;      /* the image, replayed log applied */
+static uint img_blocks; /* whole blocks in the image file */
 static struct superblock sb;
-static uint datastart;      /* first data block */
-static uint *owner;         /* owner[b]: inode using block b, 0 if none */
-static int *refs;           /* refs[i]: directory entries naming inode i, "." excluded */
-static char *reached;       /* reached[i]: inode i is named from the tree */
+static uint datastart; /* first data block */
+static uint *owner;    /* owner[b]: inode using block b, 0 if none */
+static int *refs;      /* refs[i]: directory entries naming inode i, "." excluded */
+static char *reached;  /* reached[i]: inode i is named from the tree */
 static int problems;
 
 /* Report one problem: "fscheck: message". */
-static void __attribute__((format(printf, 1, 2)))
-bad(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
 {
   va_list ap;
 
@@ -63,8 +62,7 @@ bad(const char *fmt, ...)
 }
 
 /* Report a problem that makes further checking meaningless, and exit 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fatal(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) fatal(const char *fmt, ...)
 {
   va_list ap;
 
@@ -99,7 +97,7 @@ slurp(const char *path, size_t *len)
   do {
     if (n == cap) {
       cap = cap ? 2 * cap : 65536;
-      char *bigger = realloc(buf, cap);
+      uchar *bigger = realloc(buf, cap);
       if (bigger == NULL)
         fatal("out of memory");
       buf = bigger;
@@ -168,8 +166,8 @@ replay_log(void)
   }
   for (int i = 0; i < h.n; i++) {
     if ((uint)h.block[i] < sb.logstart + sb.nlog || (uint)h.block[i] >= sb.size) {
-      bad("log: entry %d names block %d outside the file system; the kernel will ignore the log",
-          i, h.block[i]);
+      bad("log: entry %d names block %d outside the file system; the kernel will ignore the log", i,
+          h.block[i]);
       return;
     }
   }
@@ -203,8 +201,7 @@ static int
 claim(uint inum, uint b, const char *role)
 {
   if (!in_data_area(b)) {
-    bad("inode %u: %s block %u outside the data area [%u, %u)", inum, role, b, datastart,
-        sb.size);
+    bad("inode %u: %s block %u outside the data area [%u, %u)", inum, role, b, datastart, sb.size);
     return 0;
   }
   if (owner[b] != 0) {
@@ -243,8 +240,7 @@ check_inode(uint inum, const struct dinode *d)
     ok = 0;
   }
   if (d->type == T_DIR && d->size % sizeof(struct dirent) != 0) {
-    bad("inode %u: directory size %u not a multiple of %zu", inum, d->size,
-        sizeof(struct dirent));
+    bad("inode %u: directory size %u not a multiple of %zu", inum, d->size, sizeof(struct dirent));
     ok = 0;
   }
   for (uint i = 0; i < NDIRECT; i++)
@@ -367,8 +363,7 @@ walk_dir(const struct pending *p, const char *readable, struct pending *queue, u
     if (name[0] == 0)
       bad("%s: entry with an empty name (inode %u)", p->path, e->inum);
     if (reached[e->inum] && inode(e->inum).type == T_DIR) {
-      bad("%s/%s: directory inode %u is linked from more than one place", p->path, name,
-          e->inum);
+      bad("%s/%s: directory inode %u is linked from more than one place", p->path, name, e->inum);
       continue;
     }
     if (!reached[e->inum] && inode(e->inum).type == T_DIR && readable[e->inum]) {

@@ -22,7 +22,8 @@ import qemu  # noqa: E402
 # --- the tables ---------------------------------------------------------------
 
 # Host test targets: `make -s TARGET` must exit 0 (each target counts as one test).
-HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300), ("test/build/fscheck", 120)]
+HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300), ("test/build/fscheck", 120),
+                ("format-check", 120), ("lint", 600)]
 
 # Boot matrix: (MEM, CPUS). Boots with RUN='echo ok'; the banner must report
 # exactly this RAM and this many harts, and QEMU must exit 0.

@@ -68,7 +68,7 @@ wait_for(int pid)
 static void
 interactive(void)
 {
-  char *argv[] = { "sh", 0 };
+  char *argv[] = {"sh", 0};
 
   for (;;) {
     int pid;
@@ -89,7 +89,7 @@ interactive(void)
 static void
 scripted(char *line)
 {
-  char *argv[] = { "sh", "-c", line, 0 };
+  char *argv[] = {"sh", "-c", line, 0};
   int pid, status;
 
   printf("init: running: %s\n", line);

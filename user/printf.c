@@ -13,7 +13,7 @@
 /* Output being gathered for one fd. */
 struct out {
   int fd;
-  int n;             /* bytes waiting in buf */
+  int n; /* bytes waiting in buf */
   char buf[OUTBUF];
 };
 

@@ -20,8 +20,8 @@
 #include "user/user.h"
 
 #define LINEMAX 512
-#define NNODE 64   /* command-tree nodes per line */
-#define NREDIR 8   /* redirections per command */
+#define NNODE   64 /* command-tree nodes per line */
+#define NREDIR  8  /* redirections per command */
 
 enum kind { EXEC, PIPE, LIST, BACK, SUBSHELL };
 
@@ -44,21 +44,21 @@ struct node {
 };
 
 /* Token kinds besides the one-character symbols themselves. */
-#define TOK_END 0
-#define TOK_WORD 1
+#define TOK_END    0
+#define TOK_WORD   1
 #define TOK_APPEND 2 /* ">>" */
 
 /* Lexer and parser state for one line. Words are copied, NUL-terminated,
  * into words[], which is large enough for any line of LINEMAX bytes. */
 struct parser {
-  char *p;          /* next unread character of the line */
-  int tok;          /* current token */
-  char *word;       /* its text when tok == TOK_WORD */
+  char *p;    /* next unread character of the line */
+  int tok;    /* current token */
+  char *word; /* its text when tok == TOK_WORD */
   char words[2 * LINEMAX];
   int wused;
   struct node nodes[NNODE];
   int nused;
-  const char *err;  /* first error, or 0 */
+  const char *err; /* first error, or 0 */
 };
 
 static const char blanks[] = " \t\r\n\v";
@@ -417,18 +417,14 @@ run(struct node *n)
     if (n->argc > 0 && n->nredir == 0 && builtin(n->argv, &status))
       return status;
     break;
-  case LIST:
-    run(n->left);
-    return run(n->right);
-  case PIPE:
-    return run_pipe(n);
+  case LIST: run(n->left); return run(n->right);
+  case PIPE: return run_pipe(n);
   case BACK:
     pid = fork_or_warn();
     if (pid == 0)
       run_in_child(n->left);
     return pid < 0 ? -1 : 0;
-  case SUBSHELL:
-    break;
+  case SUBSHELL: break;
   }
   pid = fork_or_warn();
   if (pid == 0)

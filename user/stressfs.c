@@ -5,8 +5,8 @@
 #include "user/user.h"
 
 #define NWRITER 4
-#define NCHUNK 20  /* chunks per file */
-#define CHUNK 512  /* bytes per chunk */
+#define NCHUNK  20  /* chunks per file */
+#define CHUNK   512 /* bytes per chunk */
 
 static char chunk[CHUNK];
 

@@ -8,13 +8,13 @@
 
 /* The program's own entry function, defined in every program. (Declared with
  * its name in parentheses so the build's program detector skips this file.) */
-int (main)(int, char **);
+int(main)(int, char **);
 
 /* The raw sbrk system call (usys.S): grow the heap by n bytes, mapping the
  * pages now (lazy == 0) or on first touch (lazy == 1). */
 char *__sys_sbrk(int n, int lazy);
 
-#define WORD sizeof(uint64)
+#define WORD     sizeof(uint64)
 #define WORDMASK (WORD - 1)
 
 /* ELF entry point. exec leaves argc in a0 and argv in a1; a program that

@@ -14,7 +14,7 @@ union header {
     union header *next; /* free list only */
     uint units;         /* size of the block, this header included */
   } h;
-  long double align;    /* forces 16-byte alignment of the payload */
+  long double align; /* forces 16-byte alignment of the payload */
 };
 
 typedef union header Header;

@@ -38,7 +38,7 @@ int bootargs(char *buf, int n);
 int poweroff(int status);
 struct memstat;
 struct vmquery;
-int memstat(int pid, struct memstat *); /* pid 0: global counters; kernel/memstat.h */
+int memstat(int pid, struct memstat *);            /* pid 0: global counters; kernel/memstat.h */
 int vmquery(int pid, uint64 va, struct vmquery *); /* pid 0: the caller */
 int cowctl(int stack_shortcut); /* 1 on, 0 off, other: ask; returns the old setting */
 
