@@ -3,16 +3,18 @@
 
     python3 test/grade.py [--kernel PATH] [--tree DIR] [--only PART,...] [-v]
 
-Parts, each one boot of its own with its own timeout:
-  cowtest    `cowtest`: one graded test per `test NAME: OK|FAILED` line it prints
-             (a test the program lists but never reported fails), plus a test that
-             the run ends with ALL COW TESTS PASSED. cowtest counts free frames
-             around every test, so a leak shows as that test's FAILED line.
+Parts, each a boot of its own with its own timeout:
+  cowtest    `cowtest`: one graded test per `test NAME: OK|FAILED` line it prints,
+             plus one for the run ending with ALL COW TESTS PASSED. cowtest counts
+             free frames around every test, so a leak is that test's FAILED line.
+             If the run hangs or panics, each test of user/cowtest.c's table with
+             no result yet is run alone.
   usertests  `usertests -q` prints ALL TESTS PASSED.
   grind      `grind -t 30`: random system calls from parallel processes; no leak.
 
 Prints `name: OK (Ns)` or `name: FAIL (Ns)` and the reason for each test, then
-`Score: X/Y`. Exits 0 only on full marks.
+`Score: X/Y`. Exits 0 only on full marks. The console output of every boot is
+kept in test/build/grade/ of the tree graded (-v also prints the end of it).
 
 --kernel PATH  boot this kernel with this tree's fs.img instead of kernel/kernel.
 --tree DIR     grade another tree (a lab handout): run make there, boot its kernel
@@ -46,45 +48,71 @@ GRIND_SECONDS = 30
 GRIND_TIMEOUT = GRIND_SECONDS + 90
 GRIND_POINTS = 10
 
-PARTS = ("cowtest", "usertests", "grind")
-
 COWTEST_STALL = 30          # seconds without a cowtest line before a test counts as hung
 COWTEST_LINE = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<rest>.*)"
                           r"|(?P<end>ALL COW TESTS PASSED|SOME COW TESTS FAILED)"
                           r"|(?P<panic>panic:.*))\n", re.M)
+TEST_TABLE = re.compile(r"\btests\[\]\s*=\s*\{(.*?)^\};", re.S | re.M)
 TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*\}', re.M)
 
 
 # --- running ------------------------------------------------------------------
 
 class Target:
-    """What to boot: a kernel file, a disk image that each boot copies, the source tree."""
+    """What to boot: a kernel file, a disk image that each boot copies, and the
+    source tree, whose test/build/grade/ receives each boot's console output."""
 
     def __init__(self, kernel, image, source):
         self.kernel, self.image, self.source = kernel, image, source
+        self.logdir = os.path.join(source, "test", "build", "grade")
+
+    def log(self, cmd):
+        """The file that keeps the console output of the boot that ran cmd."""
+        return os.path.join(self.logdir, re.sub(r"[^\w.-]+", "_", cmd).strip("_") + ".out")
 
     @contextlib.contextmanager
     def boot(self, cmd, limit):
         """Yield a started qemu.Machine running cmd on a private copy of the image;
-        QEMU is killed after limit seconds at the latest."""
+        QEMU is killed after limit seconds at the latest, and its output is saved."""
         fd, copy = tempfile.mkstemp(prefix="calf-grade-", suffix=".img")
         os.close(fd)
         try:
             shutil.copyfile(self.image, copy)
             with qemu.Machine(run=cmd, cpus=CPUS, mem=MEM, image=copy, kernel=self.kernel,
                               limit=limit + 10) as m:
-                yield m
+                try:
+                    yield m
+                finally:
+                    os.makedirs(self.logdir, exist_ok=True)
+                    with open(self.log(cmd), "w") as f:
+                        f.write(m.output)
         finally:
             os.unlink(copy)
 
     def run(self, cmd, timeout):
-        """Boot with RUN=cmd and wait for power-off.
+        """Boot with RUN=cmd and wait for power-off; a run still going after timeout
+        gets its process list dumped (^P) and is killed.
 
         Returns (QEMU exit status or None if it did not finish, output, seconds)."""
         start = time.monotonic()
         with self.boot(cmd, timeout) as m:
-            status = finish(m, timeout)
+            try:
+                m.expect(r"^(init: exit status -?\d+|panic:.*)\n", timeout)
+                status = finish(m, 10)
+            except qemu.MachineError:
+                dump_processes(m)
+                status = finish(m, 2)
             return status, m.output, time.monotonic() - start
+
+
+def dump_processes(m):
+    """Type ^P on machine m, if it still runs, and give the kernel a moment to list
+    its processes into the output (so a hang can be diagnosed from the log)."""
+    try:
+        m.send("\x10")
+        m.expect(r"timer interrupts\n", 3)
+    except qemu.MachineError:
+        pass
 
 
 def finish(m, timeout):
@@ -114,12 +142,14 @@ def failed_lines(out, limit=8):
 # --- the parts ----------------------------------------------------------------
 
 def cowtest_names(source):
-    """Test names from the {fn, "name"} table of user/cowtest.c in tree source ([] if none)."""
+    """Test names from the tests[] table of {fn, "name"} rows in user/cowtest.c of tree
+    source ([] if there is none)."""
     try:
         with open(os.path.join(source, "user", "cowtest.c")) as f:
-            return TABLE_ROW.findall(f.read())
+            table = TEST_TABLE.search(f.read())
     except OSError:
         return []
+    return TABLE_ROW.findall(table[1]) if table else []
 
 
 def cowtest_stream(target, cmd, stall, limit, only=None):
@@ -135,7 +165,8 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
             try:
                 line = m.expect(COWTEST_LINE, stall)
             except qemu.MachineError:
-                status = finish(m, 1)
+                dump_processes(m)
+                status = finish(m, 2)
                 if status is not None:
                     why = "ended without a verdict (QEMU exit status %d)" % status
                 elif m.timed_out:
@@ -159,7 +190,8 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
 
 
 def part_cowtest(target):
-    """Yield (name, points, ok, reason, seconds, output) for each cowtest test and the run.
+    """Yield (name, points, ok, reason, seconds, command booted) for each cowtest test
+    and for the run as a whole.
 
     One boot runs them all. If that run stops early (a test hangs, the kernel
     panics), each test of user/cowtest.c's table that has no result yet gets a
@@ -175,27 +207,29 @@ def part_cowtest(target):
     for name in names:
         if name in results:
             ok, reason = results[name]
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, out
+            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, "cowtest"
         else:
-            alone, _, why1, out1, took1 = cowtest_stream(target, "cowtest " + name, COWTEST_STALL,
+            alone, _, why1, _, took1 = cowtest_stream(target, "cowtest " + name, COWTEST_STALL,
                                                          COWTEST_STALL * 2, only=name)
             ok, reason = alone.get(name, (False, why1 or "no result"))
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason + " (run alone)", took1, out1
+            yield "cowtest: " + name, COWTEST_POINTS, ok, reason + " (run alone)", took1, "cowtest " + name
         took = 0.0
-    yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, out
+    yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, "cowtest"
 
 
 def part_usertests(target):
     """Yield the one result of `usertests -q`."""
-    status, out, took = target.run("usertests -q", USERTESTS_TIMEOUT)
+    cmd = "usertests -q"
+    status, out, took = target.run(cmd, USERTESTS_TIMEOUT)
     ok = status == 0 and re.search(r"^ALL TESTS PASSED$", out, re.M)
     reason = "" if ok else "; ".join(failed_lines(out) or [why_stopped(status, out, USERTESTS_TIMEOUT)])
-    yield "usertests -q", USERTESTS_POINTS, bool(ok), reason, took, out
+    yield cmd, USERTESTS_POINTS, bool(ok), reason, took, cmd
 
 
 def part_grind(target):
     """Yield the one result of `grind -t GRIND_SECONDS`."""
-    status, out, took = target.run("grind -t %d" % GRIND_SECONDS, GRIND_TIMEOUT)
+    cmd = "grind -t %d" % GRIND_SECONDS
+    status, out, took = target.run(cmd, GRIND_TIMEOUT)
     verdict = re.search(r"^grind: (ok|FAILED).*$", out, re.M)
     ok = status == 0 and verdict and verdict[1] == "ok"
     if ok:
@@ -205,7 +239,7 @@ def part_grind(target):
                            and "ops:" not in ln and "workers for" not in ln)
     else:
         reason = why_stopped(status, out, GRIND_TIMEOUT)
-    yield "grind -t %d" % GRIND_SECONDS, GRIND_POINTS, bool(ok), reason, took, out
+    yield cmd, GRIND_POINTS, bool(ok), reason, took, cmd
 
 
 PART_FUNCS = {"cowtest": part_cowtest, "usertests": part_usertests, "grind": part_grind}
@@ -239,7 +273,7 @@ def main():
     ap = argparse.ArgumentParser(description="Grade the copy-on-write lab.")
     ap.add_argument("--kernel", metavar="PATH", help="kernel to boot (default kernel/kernel)")
     ap.add_argument("--tree", metavar="DIR", help="build and grade the tree in DIR")
-    ap.add_argument("--only", metavar="PARTS", default=",".join(PARTS),
+    ap.add_argument("--only", metavar="PARTS", default=",".join(PART_FUNCS),
                     help="comma-separated parts to run (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show the end of the console output of failed tests")
@@ -247,13 +281,13 @@ def main():
     parts = [p for p in args.only.split(",") if p]
     unknown = [p for p in parts if p not in PART_FUNCS]
     if unknown:
-        ap.error("unknown part %s; parts: %s" % (", ".join(unknown), ", ".join(PARTS)))
+        ap.error("unknown part %s; parts: %s" % (", ".join(unknown), ", ".join(PART_FUNCS)))
 
     target = target_of(args)
     score = total = 0
     for part in parts:
-        shown = False  # -v shows a part's console output once
-        for name, points, ok, reason, took, out in PART_FUNCS[part](target):
+        shown = set()  # boots whose console output was pointed at (and with -v shown)
+        for name, points, ok, reason, took, cmd in PART_FUNCS[part](target):
             total += points
             if ok:
                 score += points
@@ -261,9 +295,14 @@ def main():
                 continue
             print("%s: FAIL (%.1fs)" % (name, took), flush=True)
             print("    " + reason, flush=True)
-            if args.verbose and not shown:
-                print("    | " + qemu.tail(out).replace("\n", "\n    | "), flush=True)
-                shown = True
+            if cmd in shown:
+                continue
+            shown.add(cmd)
+            log = os.path.relpath(target.log(cmd))
+            print("    console output: %s" % (target.log(cmd) if log.startswith("..") else log), flush=True)
+            if args.verbose:
+                with open(target.log(cmd)) as f:
+                    print("    | " + qemu.tail(f.read()).replace("\n", "\n    | "), flush=True)
     print("Score: %d/%d" % (score, total), flush=True)
     return 0 if score == total else 1
 

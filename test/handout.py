@@ -50,7 +50,8 @@ IF_ANY = re.compile(r"^\s*#\s*if(n?def)?\b")
 ELSE = re.compile(r"^\s*#\s*else\b")
 ELIF = re.compile(r"^\s*#\s*elif\b")
 ENDIF = re.compile(r"^\s*#\s*endif\b")
-COW_LEFT = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif)\b.*\bCOW\b", re.M)
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+COW_WORD = re.compile(r"\bCOW\b")
 
 
 class HandoutError(Exception):
@@ -75,8 +76,8 @@ def staff_only(path):
 def strip_cow(text, name):
     """text with each `#if COW` block replaced by its fenced #else part.
 
-    Raises HandoutError on a block it cannot read (#elif, no #endif) or when a
-    COW conditional of another form (#ifdef COW, #if !COW) would remain."""
+    Raises HandoutError on a block it cannot read (#elif, no #endif) or when code
+    outside comments would still name COW (#ifdef COW, #if !COW, if (COW))."""
     lines = text.split("\n")
     out, i = [], 0
     while i < len(lines):
@@ -112,9 +113,12 @@ def strip_cow(text, name):
         out.append(indent + FENCE_CLOSE)
         i += 1
     text = "\n".join(out)
-    left = COW_LEFT.search(text)
+    code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
+    left = COW_WORD.search(code)
     if left:
-        raise HandoutError("%s: COW conditional the handout cannot strip: %s" % (name, left[0].strip()))
+        line = code.count("\n", 0, left.start()) + 1
+        raise HandoutError("%s:%d: COW in code the handout cannot strip: %s"
+                           % (name, line, code.split("\n")[line - 1].strip()))
     return text
 
 
@@ -174,7 +178,8 @@ def write_handout(out):
 # --- checking a handout ----------------------------------------------------------
 
 def grade(args, what):
-    """Run test/grade.py with args; print its output indented. Returns (exit status, score, total)."""
+    """Run test/grade.py with args, print its output indented and what (the name of the
+    tree) with the score. Returns (exit status, score, total, output)."""
     start = time.monotonic()
     proc = subprocess.run([sys.executable, os.path.join(TEST, "grade.py")] + args,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -6,12 +6,14 @@
  * Each worker owns a directory gwN and, until the deadline, runs operations
  * picked at random from ops[] (fork/wait, pipes, files, links, directories,
  * sbrk and sbrklazy, copy-on-write sharing, exec, kill, dup, fstat), checking
- * every result; -o OP runs only the operation named OP. A worker that sees a wrong result prints why and exits 1; it
- * reaps each child it makes before its next operation, so it never leaves an
- * orphan behind. At the end every worker empties and removes its directory,
- * and the parent checks that the free frame count is exactly what it was
- * before the workers started. Prints `grind: ok (N operations)` and exits 0,
- * or `grind: FAILED ...` and exits 1.
+ * every result; -o OP runs only the operation named OP. A worker that sees a
+ * wrong result prints why and exits 1; it reaps each child it makes before
+ * its next operation, so it never leaves an orphan behind. At the end every
+ * worker empties and removes its directory, and the parent checks that the
+ * free frame count is exactly what it was before the workers started. Prints
+ * `grind: ok (N operations)` and exits 0, or `grind: FAILED ...` and exits 1.
+ * The seed (default: the uptime) is printed; -s SEED repeats a run's choices,
+ * though not its interleaving.
  *
  * The user stack is one page, so big buffers live in bss. Only workers touch
  * them: the parent writes no global after it has counted free frames, since
@@ -32,6 +34,7 @@
 #define MAXCOW     32   /* pages shared with a child by op_cow */
 #define MSG        64   /* bytes of one message down a pipe */
 #define MAXOPS     16   /* room in a report; at least NOPS */
+#define KILLWAIT   1000 /* ticks op_kill's child waits for its kill */
 
 /* One worker's state. Each worker is its own process, so this needs no lock;
  * the parent never touches it. */
@@ -563,6 +566,25 @@ op_exec(void)
   reap(pid, 0);
 }
 
+/* Child side of op_kill: sleep (how 1) or block on read end fd (how 2), then
+ * spin in user mode; a kill ends it with -1 at any of these. A kill that never
+ * lands ends it after KILLWAIT ticks with status 2, for the worker to report. */
+static void
+kill_child(int how, int fd)
+{
+  volatile int spin = 0;
+  int until = uptime() + KILLWAIT;
+
+  if (how == 1)
+    pause(KILLWAIT);
+  else if (how == 2)
+    read(fd, rbuf, 1);
+  while (uptime() < until)
+    for (int i = 0; i < 100000; i++)
+      spin++;
+  exit(2);
+}
+
 /* Kill a child that spins, sleeps, or blocks on a pipe; it dies with -1. */
 static void
 op_kill(void)
@@ -577,21 +599,17 @@ op_kill(void)
     return;
   }
   if (pid == 0) {
-    volatile int spin = 0;
-    if (how == 1)
-      pause(100000);
-    else if (how == 2)
-      read(fds[0], rbuf, 1);
-    for (;;)
-      spin++;
+    close(fds[1]);
+    kill_child(how, fds[0]);
   }
+  close(fds[0]);
   if (pick(2))
     pause(pick(3));
-  if (kill(pid) != 0)
-    fail("kill of own child", -1, 0);
-  reap(pid, -1);
-  close(fds[0]);
+  int r = kill(pid);
   close(fds[1]);
+  if (r != 0)
+    fail("kill of own child", r, 0);
+  reap(pid, -1);
 }
 
 /* fstat tells a directory, a file and the console apart; bad fds fail. */
@@ -798,6 +816,7 @@ op_index(const char *name)
   return -1;
 }
 
+/* Parse the options (see the top of the file), run, print the verdict. */
 int
 main(int argc, char *argv[])
 {
