@@ -596,7 +596,10 @@ procdump(void)
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)
       continue;
-    printf("%d %s %s sz %lu\n", p->pid, states[p->state], p->name, p->sz);
+    printf("%d %s %s sz %lu", p->pid, states[p->state], p->name, p->sz);
+    if (p->state == SLEEPING)
+      printf(" chan %p", p->chan);
+    printf("\n");
   }
   for (int i = 0; i < ncpu; i++)
     printf("hart %lu: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);

@@ -212,12 +212,22 @@ class Machine:
         try:
             status = self._proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            self._dump_processes()
             self.kill()
             raise MachineError("still running after %ss; killed" % timeout, self.output) from None
         self._reader.join(5)
         if self.timed_out:
             raise self._error("did not finish")
         return status
+
+    def _dump_processes(self):
+        """Type ^P so the kernel's process list lands in the output of a hung run."""
+        try:
+            self._proc.stdin.write(b"\x10")
+            self._proc.stdin.flush()
+            time.sleep(2)
+        except (BrokenPipeError, ValueError):
+            pass
 
     def kill(self):
         """SIGKILL QEMU now (also how tests simulate a crash) and reap it."""
