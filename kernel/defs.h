@@ -102,7 +102,6 @@ int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz, uint64 eager_va);
 void uvmfree(pagetable_t pt);
 void uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free);
 void uvmclear(pagetable_t pt, uint64 va);
-void freewalk(pagetable_t pt);
 int copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len);
 int copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len);
 int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);

@@ -136,7 +136,7 @@ allocproc(void)
     release(&p->lock);
     return 0;
   }
-  memset(p->trapframe, 0, PGSIZE);
+  memset(p->trapframe, 0, sizeof(*p->trapframe));
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;

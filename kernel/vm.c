@@ -268,21 +268,6 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
   }
 }
 
-/* Free a page-table page and the tables below it; leaves must be gone. */
-void
-freewalk(pagetable_t pt)
-{
-  for (int i = 0; i < 512; i++) {
-    pte_t pte = pt[i];
-    if (!(pte & PTE_V))
-      continue;
-    if (pte & (PTE_R | PTE_W | PTE_X))
-      panic("freewalk: leaf still mapped");
-    freewalk((pagetable_t)PTE2PA(pte));
-  }
-  kfree(pt);
-}
-
 /* Drop the reference each PTE of leaf table pt holds, then free the table.
  * This loop runs once per resident page of every exit and exec. */
 static void
