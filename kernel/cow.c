@@ -3,8 +3,9 @@
  * After fork, parent and child map the same frames. A page that was writable
  * loses PTE_W and gains PTE_COW in both page tables; a page that was never
  * writable (text, rodata) is shared as it is, and a store to it stays fatal.
- * Fresh lazy memory (sbrklazy, the tail of an ELF's bss) maps the zero frame,
- * read-only with PTE_COW, so reading it costs no frame.
+ * Fresh memory (grown by sbrklazy, the tail of an ELF's bss) has no PTE
+ * until it is touched (fresh_fault): a read maps the zero frame, read-only
+ * with PTE_COW, so reading costs no frame; a write gets a zeroed frame.
  *
  * A store to a PTE_COW page faults, from user mode (usertrap) or from the
  * kernel (copyout): both end in vm_fault(), and cow_fault() decides:
