@@ -224,6 +224,8 @@ uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
   return newsz;
 }
 
+static void prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi);
+
 /* Shrink a process from oldsz to newsz bytes, dropping the frames of the
  * pages in between. Returns the new size. */
 uint64
@@ -234,6 +236,7 @@ uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
   if (PGROUNDUP(newsz) < PGROUNDUP(oldsz)) {
     uint64 npages = (PGROUNDUP(oldsz) - PGROUNDUP(newsz)) / PGSIZE;
     uvmunmap(pt, PGROUNDUP(newsz), npages, 1);
+    prune(pt, 2, 0, PGROUNDUP(newsz), PGROUNDUP(oldsz));
   }
   return newsz;
 }
@@ -299,6 +302,31 @@ freelevel(pagetable_t pt, int level)
       freeleaf((pagetable_t)PTE2PA(pte));
   }
   kfree(pt);
+}
+
+/* Free the page-table pages under table pt (at `level` >= 1, mapping from
+ * base) whose whole span lies in [lo, hi), where nothing is mapped any more,
+ * so that a shrink gives back its page tables too. Tables that also cover
+ * addresses outside stay. */
+static void
+prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi)
+{
+  uint64 span = 1UL << PXSHIFT(level);
+  for (uint64 i = lo > base ? (lo - base) / span : 0; i < 512 && base + i * span < hi; i++) {
+    uint64 va = base + i * span;
+    if (!(pt[i] & PTE_V))
+      continue;
+    pagetable_t child = (pagetable_t)PTE2PA(pt[i]);
+    if (va >= lo && va + span <= hi) {
+      if (level == 1)
+        freeleaf(child);
+      else
+        freelevel(child, level - 1);
+      pt[i] = 0;
+    } else if (level > 1) {
+      prune(child, level - 1, va, lo, hi);
+    }
+  }
 }
 
 /* Free a user page table and drop a reference on every frame it maps. The

@@ -194,6 +194,20 @@ eat_memory(void)
   return eaten;
 }
 
+/* Shrink the heap by n bytes, in steps sbrk's int argument can hold.
+ * Returns 0, or -1 if a step failed. */
+static int
+give_back(uint64 n)
+{
+  while (n > 0) {
+    int step = n > (1 << 30) ? (1 << 30) : (int)n;
+    if (sbrk(-step) == SBRK_ERROR)
+      return -1;
+    n -= step;
+  }
+  return 0;
+}
+
 /* 1 if fork shares pages copy-on-write (the kernel was built with COW),
  * judged by the global count of pages fork shared. */
 static int
@@ -1844,15 +1858,15 @@ static void
 sbrkhuge(char *s)
 {
   char *a = sbrk(0);
-  if (sbrk(1 << 30) != SBRK_ERROR || sbrk(0x7fffffff) != SBRK_ERROR)
-    fail(s, "sbrk of 1 GiB or 2 GiB succeeded");
-  int f = freeframes();
-  if (sbrk((f + 64) * PGSIZE) != SBRK_ERROR)
-    fail(s, "sbrk of more than free memory succeeded");
+  uint64 f = freeframes(), sizes[] = {1 << 30, 0x7fffffff, (f + 64) * PGSIZE};
+  /* Each size that is more than free memory (and fits sbrk's int) fails. */
+  for (int i = 0; i < 3; i++)
+    if (sizes[i] > f * PGSIZE && sizes[i] <= 0x7fffffff && sbrk((int)sizes[i]) != SBRK_ERROR)
+      fail(s, "sbrk of %d bytes, more than free memory, succeeded", (int)sizes[i]);
   if (sbrk(0) != a)
     fail(s, "failed sbrk moved the break");
   if (freeframes() < f - PT_SLACK)
-    fail(s, "failed sbrk kept %d frames", f - freeframes());
+    fail(s, "failed sbrk kept %d frames", (int)(f - freeframes()));
   char *b = sbrklazy(1 << 30);
   if (b != SBRK_ERROR && (b != a || sbrklazy(-(1 << 30)) == SBRK_ERROR))
     fail(s, "lazy sbrk of 1 GiB returned a bad address or would not shrink");
@@ -2614,8 +2628,9 @@ oomfork(char *s)
   uint64 eaten = eat_memory();
   if (eaten < (1 << 20))
     fail(s, "could only take %d bytes", (int)eaten);
-  int forked = 0;
-  for (int k = 0; k <= 256; k = k ? 2 * k : 1) {
+  /* COW fork still needs the child's page tables: a page per 512 pages. */
+  int forked = 0, most = 256 + eaten / PGSIZE / 256;
+  for (int k = 0; k <= most; k = k ? 2 * k : 1) {
     if (sbrk(-k * PGSIZE) == SBRK_ERROR)
       fail(s, "shrink failed");
     eaten -= k * PGSIZE;
@@ -2635,7 +2650,7 @@ oomfork(char *s)
         fail(s, "child's writes reached the parent's memory");
   }
   if (forked == 0 && cow)
-    fail(s, "fork never succeeded, even with 256 more pages free");
+    fail(s, "fork never succeeded, even with %d more pages free", most);
 }
 
 /* Out of memory: sbrk fails; giving memory back lets it succeed again. */
@@ -2648,7 +2663,7 @@ oomsbrk(char *s)
     fail(s, "sbrk succeeded with memory exhausted");
   if (sbrk(0) != a + eaten)
     fail(s, "failed sbrk moved the break");
-  if (sbrk(-(int)eaten) == SBRK_ERROR || sbrk(0) != a)
+  if (give_back(eaten) != 0 || sbrk(0) != a)
     fail(s, "giving memory back failed");
   if (sbrk(PGSIZE) == SBRK_ERROR)
     fail(s, "sbrk fails after memory came back");
@@ -2701,7 +2716,7 @@ oomsyscalls(char *s)
   r = read(fd, lazy + PGSIZE, 10);
   if (strict && r != -1)
     fail(s, "read into a lazy page with no free frames returned %d", r);
-  sbrk(-(int)eaten);
+  give_back(eaten);
   if (read(fd, cowbuf + PGSIZE + 8, 10) != 10 || read(fd, lazy + PGSIZE, 10) != 10)
     fail(s, "reads fail after memory came back");
   close(fd);
