@@ -160,12 +160,17 @@ def gdb_test():
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        time.sleep(2)
-        gdb = subprocess.run(["gdb-multiarch", "-q", "-batch", "-x", ".gdbinit",
-                              "-ex", "break boot_main", "-ex", "continue", "-ex", "info registers pc"],
-                             cwd=qemu.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             timeout=60)
-        out = gdb.stdout.decode(errors="replace")
+        deadline = time.monotonic() + 60
+        while True:  # until QEMU (built and started by make) listens
+            time.sleep(1)
+            gdb = subprocess.run(["gdb-multiarch", "-q", "-batch", "-x", ".gdbinit",
+                                  "-ex", "break boot_main", "-ex", "continue",
+                                  "-ex", "info registers pc"],
+                                 cwd=qemu.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 timeout=60)
+            out = gdb.stdout.decode(errors="replace")
+            if "Connection refused" not in out or time.monotonic() > deadline:
+                break
         if not re.search(r"Breakpoint 1, boot_main", out):
             raise Fail("gdb did not stop at boot_main", out)
     finally:
