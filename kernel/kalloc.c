@@ -45,11 +45,18 @@ uint32 *frame_refs;
 uint64 frame_base;
 static uint64 ram_frames, total;
 
+/* Is pa a page-aligned address inside the RAM the count array covers? */
+int
+frame_managed(uint64 pa)
+{
+  return pa % PGSIZE == 0 && pa >= frame_base && (pa - frame_base) / PGSIZE < ram_frames;
+}
+
 /* Index of managed frame pa; panics on an address the allocator does not own. */
 static uint64
 frame_index(uint64 pa)
 {
-  if (pa % PGSIZE != 0 || pa < frame_base || (pa - frame_base) / PGSIZE >= ram_frames)
+  if (!frame_managed(pa))
     panic("frame_index: address not a managed frame");
   return (pa - frame_base) / PGSIZE;
 }
@@ -197,13 +204,6 @@ int
 frame_refcount(uint64 pa)
 {
   return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_RELAXED);
-}
-
-/* Is pa a frame this allocator manages? */
-int
-frame_managed(uint64 pa)
-{
-  return pa % PGSIZE == 0 && pa >= frame_base && (pa - frame_base) / PGSIZE < ram_frames;
 }
 
 /* Free frames right now. */

@@ -167,6 +167,39 @@ report_faults(const char *name, char *p, int n)
   printf("bench: %s ops=%d instret=%lu loop=%lu\n", name, n, faulting, plain);
 }
 
+/* Fork a child that holds its memory, blocked reading a pipe, until
+ * release_blocked. Returns the pipe's write end. If free is not 0, stores
+ * there the free frames just before the fork (after the pipe is made). */
+static int
+fork_blocked(int *free)
+{
+  int fds[2];
+  char c;
+  if (pipe(fds) < 0)
+    fail("pipe failed");
+  if (free)
+    *free = freeframes();
+  int pid = fork();
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    close(fds[1]);
+    read(fds[0], &c, 1);
+    exit(0);
+  }
+  close(fds[0]);
+  return fds[1];
+}
+
+/* Let the child of fork_blocked exit, and reap it. */
+static void
+release_blocked(int wfd)
+{
+  write(wfd, "x", 1);
+  close(wfd);
+  wait(0);
+}
+
 /* Faults: zero-fill (lazy heap), copy (frame shared with a live child) and
  * reuse (the child has exited: the parent holds the last reference). */
 static void
@@ -182,23 +215,9 @@ bench_faults(void)
     fail("sbrk failed");
   store_pages(heap, FAULT_PAGES);
 
-  int fds[2];
-  char c = 0;
-  if (pipe(fds) < 0)
-    fail("pipe failed");
-  int pid = fork();
-  if (pid < 0)
-    fail("fork failed");
-  if (pid == 0) {
-    close(fds[1]);
-    read(fds[0], &c, 1);
-    exit(0);
-  }
+  int wfd = fork_blocked(0);
   report_faults("fault-copy", heap, FAULT_PAGES);
-  write(fds[1], &c, 1);
-  close(fds[0]);
-  close(fds[1]);
-  wait(0);
+  release_blocked(wfd);
 
   fork_exit_wait();
   report_faults("fault-reuse", heap, FAULT_PAGES);
@@ -209,26 +228,11 @@ bench_faults(void)
 static void
 bench_frames(void)
 {
-  int fds[2];
-  char c = 0;
-
+  int before;
   grow(64);
-  if (pipe(fds) < 0)
-    fail("pipe failed");
-  int before = freeframes();
-  int pid = fork();
-  if (pid < 0)
-    fail("fork failed");
-  if (pid == 0) {
-    close(fds[1]);
-    read(fds[0], &c, 1);
-    exit(0);
-  }
+  int wfd = fork_blocked(&before);
   int during = freeframes();
-  write(fds[1], &c, 1);
-  close(fds[0]);
-  close(fds[1]);
-  wait(0);
+  release_blocked(wfd);
   int after = freeframes();
   printf("bench: frames-64 before=%d during=%d after=%d\n", before, during, after);
 }
