@@ -54,16 +54,6 @@ void plicinithart(void);
 int plic_claim(void);
 void plic_complete(int irq);
 
-/* kalloc.c: physical frames with reference counts */
-void frames_init(void);
-void *kalloc(void);
-void kfree(void *pa);
-void frame_ref(uint64 pa);
-int frame_refcount(uint64 pa);
-uint64 frames_free(void);
-uint64 frames_total(void);
-int frame_managed(uint64 pa);
-
 /* string.c */
 void *memset(void *dst, int c, uint64 n);
 void *memmove(void *dst, const void *src, uint64 n);
@@ -88,36 +78,6 @@ void acquiresleep(struct sleeplock *lk);
 void releasesleep(struct sleeplock *lk);
 int holdingsleep(struct sleeplock *lk);
 
-/* vm.c */
-void kvminit(void);
-void kvminithart(void);
-pte_t *walk(pagetable_t pt, uint64 va, int alloc);
-uint64 walkaddr(pagetable_t pt, uint64 va);
-int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
-void kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm);
-pagetable_t uvmcreate(void);
-uint64 uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);
-uint64 uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
-int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz, uint64 eager_va);
-void uvmfree(pagetable_t pt);
-void uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free);
-void uvmclear(pagetable_t pt, uint64 va);
-int copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len);
-int copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len);
-int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
-extern pagetable_t kernel_pagetable;
-
-/* cow.c: the one fault path for user traps and kernel copies */
-#define FAULT_READ  0
-#define FAULT_WRITE 1
-#define FAULT_BAD   (-1) /* the access is not allowed */
-#define FAULT_NOMEM (-2) /* allowed, but no frame for a private copy */
-int vm_fault(pagetable_t pt, uint64 va, int access, uint64 *pa);
-int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 sz, uint64 eager_va);
-uint64 zero_frame(void);
-void cowinit(void);
-extern struct memcounts memcounts_global;
-
 /* proc.c */
 void procinit(void);
 void userinit(void);
@@ -137,10 +97,8 @@ int kill(int pid);
 int killed(struct proc *p);
 void setkilled(struct proc *p);
 int growproc(int n, int lazy);
-extern int fork_copies_stack;
-pagetable_t proc_pagetable(struct proc *p);
-void proc_freepagetable(pagetable_t pt);
-void vfork_release(struct proc *p, pagetable_t pt);
+extern int stack_shortcut;
+void vfork_release(struct proc *p);
 int either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 void procdump(void);

@@ -12,6 +12,7 @@
 #include "kernel/sleeplock.h"
 #include "kernel/file.h"
 #include "kernel/defs.h"
+#include "kernel/aspace.h"
 
 #define MAXPHNUM 64 /* program headers we are willing to read */
 
@@ -28,25 +29,27 @@ elf_header_ok(struct elfhdr *eh, uint64 filesize)
   return eh->phoff <= filesize && eh->phnum * sizeof(struct proghdr) <= filesize - eh->phoff;
 }
 
-/* Is loadable segment ph sane, page-aligned, inside the file, above the
- * previous segments (which end at sz) and below the trapframe? */
+/* Is loadable segment ph sane, page-aligned, inside the file and above the
+ * previous segments (which end at end)? Where it may lie in the address
+ * space is the regions' business (as_add_region). */
 static int
-segment_ok(struct proghdr *ph, uint64 sz, uint64 filesize)
+segment_ok(struct proghdr *ph, uint64 end, uint64 filesize)
 {
-  if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 || ph->vaddr < sz)
+  if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 || ph->vaddr < end)
     return 0;
-  if (ph->vaddr + ph->memsz < ph->vaddr || ph->vaddr + ph->memsz > TRAPFRAME)
+  if (ph->vaddr + ph->memsz < ph->vaddr || ph->vaddr + ph->memsz > USER_TOP)
     return 0;
   return ph->off <= filesize && ph->filesz <= filesize - ph->off;
 }
 
-/* Read n bytes at offset off of ip into user pages from page-aligned va,
- * which are mapped to frames of their own. Returns 0 or -1. */
+/* Read n bytes at offset off of ip into the pages of as from page-aligned
+ * va, which have frames of their own (nobody else sees as yet, so the
+ * frames stay put while readi sleeps). Returns 0 or -1. */
 static int
-loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint n)
+loadseg(struct aspace *as, uint64 va, struct inode *ip, uint off, uint n)
 {
   for (uint i = 0; i < n; i += PGSIZE) {
-    uint64 pa = walkaddr(pt, va + i);
+    uint64 pa = as_frame(as, va + i);
     if (pa == 0)
       panic("loadseg: page not mapped");
     uint m = n - i < PGSIZE ? n - i : PGSIZE;
@@ -56,59 +59,73 @@ loadseg(pagetable_t pt, uint64 va, struct inode *ip, uint off, uint n)
   return 0;
 }
 
-/* Map and load one segment. The part of a writable segment past the file's
- * bytes (bss) is left unmapped: it is zero-filled on first touch
- * (vm_fault); a read-only one gets zeroed frames now. Returns the new size,
- * or 0. */
-static uint64
-map_segment(pagetable_t pt, struct proghdr *ph, struct inode *ip)
+/* The protection of segment ph's pages. */
+static int
+segment_prot(struct proghdr *ph)
 {
-  int perm = 0;
+  int prot = PTE_R;
   if (ph->flags & ELF_PROG_FLAG_EXEC)
-    perm |= PTE_X;
+    prot |= PTE_X;
   if (ph->flags & ELF_PROG_FLAG_WRITE)
-    perm |= PTE_W;
-
-  uint64 filend = ph->vaddr + ph->filesz, end = ph->vaddr + ph->memsz;
-  uint64 sz = ph->vaddr;
-  if (filend > ph->vaddr) {
-    if ((sz = uvmalloc(pt, sz, filend, perm)) == 0)
-      return 0;
-    if (loadseg(pt, ph->vaddr, ip, ph->off, ph->filesz) < 0)
-      return 0;
-  }
-  if (end > PGROUNDUP(sz) && !(perm & PTE_W) && uvmalloc(pt, sz, end, perm) == 0)
-    return 0;
-  return end;
+    prot |= PTE_W;
+  return prot;
 }
 
-/* Build the user stack: a guard page, USERSTACK pages, argv strings and
- * the argv array. Returns the new sp, or 0 on failure. */
-static uint64
-build_stack(pagetable_t pt, uint64 *szp, char **argv, int *argcp, uint64 *stackbase)
+/* Make the regions of one segment and load it. A read-only segment is one
+ * text region, loaded now (zeroes past the file's bytes included). A
+ * writable one is a data region for the pages holding the file's bytes,
+ * loaded now, and a bss region for the rest, zero-filled on first touch.
+ * Returns 0 or -1. */
+static int
+map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
 {
-  uint64 sz = PGROUNDUP(*szp), ustack[MAXARG + 1];
-  if (uvmalloc(pt, sz, sz + (USERSTACK + 1) * PGSIZE, PTE_W) == 0)
-    return 0;
-  uvmclear(pt, sz);
-  *szp = sz + (USERSTACK + 1) * PGSIZE;
-  *stackbase = sz + PGSIZE;
-  uint64 sp = *szp;
+  int prot = segment_prot(ph);
+  uint64 start = ph->vaddr, end = PGROUNDUP(ph->vaddr + ph->memsz);
+  uint64 filend = (prot & PTE_W) ? PGROUNDUP(ph->vaddr + ph->filesz) : end;
 
+  if (filend > start) {
+    int kind = (prot & PTE_W) ? REGION_DATA : REGION_TEXT;
+    if (as_add_region(as, start, filend, prot, kind) != 0 || as_populate(as, start, filend) != 0)
+      return -1;
+    if (loadseg(as, start, ip, ph->off, ph->filesz) < 0)
+      return -1;
+  }
+  if (end > filend && as_add_region(as, filend, end, prot, REGION_BSS) != 0)
+    return -1;
+  return 0;
+}
+
+/* Build the user stack above the program, which ends at end: a guard page,
+ * USERSTACK pages, argv strings and the argv array; the break starts above
+ * the stack. Returns the new sp, or 0 on failure. */
+static uint64
+build_stack(struct aspace *as, uint64 end, char **argv, int *argcp)
+{
+  uint64 guard = PGROUNDUP(end), base = guard + PGSIZE, top = base + USERSTACK * PGSIZE;
+  uint64 ustack[MAXARG + 1];
+
+  if (top < guard || top > USER_TOP)
+    return 0;
+  if (as_add_region(as, guard, base, 0, REGION_GUARD) != 0 ||
+      as_add_region(as, base, top, PTE_R | PTE_W, REGION_STACK) != 0 ||
+      as_populate(as, base, top) != 0 || as_start_break(as, top) != 0)
+    return 0;
+
+  uint64 sp = top;
   int argc;
   for (argc = 0; argv[argc]; argc++) {
     if (argc >= MAXARG)
       return 0;
     sp -= strlen(argv[argc]) + 1;
     sp -= sp % 16;
-    if (sp < *stackbase || copyout(pt, sp, argv[argc], strlen(argv[argc]) + 1) < 0)
+    if (sp < base || copyout(as, sp, argv[argc], strlen(argv[argc]) + 1) < 0)
       return 0;
     ustack[argc] = sp;
   }
   ustack[argc] = 0;
   sp -= (argc + 1) * sizeof(uint64);
   sp -= sp % 16;
-  if (sp < *stackbase || copyout(pt, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
+  if (sp < base || copyout(as, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
     return 0;
   *argcp = argc;
   return sp;
@@ -123,8 +140,8 @@ exec(char *path, char **argv)
   struct elfhdr eh;
   struct proghdr ph;
   struct inode *ip;
-  pagetable_t pt = 0;
-  uint64 sz = 0, sp, stackbase;
+  struct aspace *as = 0;
+  uint64 end = 0, sp;
   int argc;
 
   begin_op();
@@ -135,7 +152,7 @@ exec(char *path, char **argv)
   ilock(ip);
   if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) != sizeof(eh) || !elf_header_ok(&eh, ip->size))
     goto bad;
-  if ((pt = proc_pagetable(p)) == 0)
+  if ((as = as_create((uint64)p->trapframe)) == 0)
     goto bad;
   for (int i = 0; i < eh.phnum; i++) {
     uint off = eh.phoff + i * sizeof(ph);
@@ -143,18 +160,19 @@ exec(char *path, char **argv)
       goto bad;
     if (ph.type != ELF_PROG_LOAD)
       continue;
-    if (!segment_ok(&ph, sz, ip->size))
+    if (!segment_ok(&ph, end, ip->size))
       goto bad;
     if (ph.memsz == 0)
       continue;
-    if ((sz = map_segment(pt, &ph, ip)) == 0)
+    if (map_segment(as, &ph, ip) != 0)
       goto bad;
+    end = ph.vaddr + ph.memsz;
   }
   iunlockput(ip);
   end_op();
   ip = 0;
 
-  if (sz == 0 || eh.entry >= sz || (sp = build_stack(pt, &sz, argv, &argc, &stackbase)) == 0)
+  if (end == 0 || !(as_prot(as, eh.entry) & PTE_X) || (sp = build_stack(as, end, argv, &argc)) == 0)
     goto bad;
 
   char *last = path, *s;
@@ -163,20 +181,21 @@ exec(char *path, char **argv)
       last = s + 1;
   safestrcpy(p->name, last, sizeof(p->name));
 
-  pagetable_t old = p->pagetable;
-  vfork_release(p, old); /* before p->sz changes: the parent gets it back */
-  p->pagetable = pt;
-  p->sz = sz;
-  p->stackbase = stackbase;
+  vfork_release(p); /* a vfork child gives the parent's space back */
+  acquire(&p->lock);
+  struct aspace *old = p->as;
+  p->as = as;
+  release(&p->lock);
   p->trapframe->epc = eh.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;
-  proc_freepagetable(old);
+  if (old)
+    as_destroy(old);
   return argc;
 
 bad:
-  if (pt)
-    proc_freepagetable(pt);
+  if (as)
+    as_destroy(as);
   if (ip) {
     iunlockput(ip);
     end_op();

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "stat.h"
 #include "proc.h"
+#include "aspace.h"
 
 /* Read/write functions per major device number; drivers fill them in at boot. */
 struct devsw devsw[NDEV];
@@ -108,7 +109,7 @@ filestat(struct file *f, uint64 addr)
   ok = ilock(f->ip) == 0;
   stati(f->ip, &st);
   iunlock(f->ip);
-  if (!ok || copyout(myproc()->pagetable, addr, (char *)&st, sizeof(st)) < 0)
+  if (!ok || copyout(myproc()->as, addr, (char *)&st, sizeof(st)) < 0)
     return -1;
   return 0;
 }

@@ -1,34 +1,70 @@
-/* frame.h: the reference-count array of kalloc.c, for the loops that cannot
- * afford a function call per page: fork sharing a page table's worth of
- * frames (cow.c) and a process's exit dropping them (vm.c). The rule for the
- * counts is written in kalloc.c. Such a loop loads frame_refs and
- * frame_base once (they never change after boot) and passes them in. */
+/* frame.h: physical frames and their reference counts (kalloc.c), the lowest
+ * layer of memory. Everything above (page tables, page decisions, address
+ * spaces) calls down into it; it calls nothing above.
+ *
+ * The count of a frame is the number of PTEs, across all page tables, that
+ * map it, plus the holds the kernel keeps on it (a page-table page, a kernel
+ * stack, a trapframe, a pipe buffer, the zero frame: one each). It is 0
+ * exactly when the frame is free or not managed.
+ *
+ * Ordering rules for the counts, the only place they are written:
+ *  1. An increment is relaxed: whoever takes a reference already holds one
+ *     (a PTE it copies, a kernel hold), so the frame cannot go away meanwhile.
+ *  2. A decrement is a release operation: a release RMW, or a relaxed RMW
+ *     after a release fence that covers it (one fence may serve a whole
+ *     table of decrements). So this holder's reads and writes of the frame
+ *     come before anyone who later sees the smaller count.
+ *  3. Whoever acts on a count it read (frees the frame when it reached 0,
+ *     reuses the frame in place when it reads 1) first performs an acquire:
+ *     an acquire load, or an acquire fence after the RMW. With rule 2, every
+ *     other holder's last access to the frame happens before the frame is
+ *     freed or written by its last holder.
+ * frame_unref_pte and the reuse test (frame_is_last) are the two acquirers.
+ */
 #ifndef CALF_FRAME_H
 #define CALF_FRAME_H
 
-extern uint32 *frame_refs; /* indexed by (pa - frame_base) / PGSIZE */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+
+void frames_init(void);
+void *kalloc(void);
+void kfree(void *pa);
+void frame_ref(uint64 pa);
+void frame_unref(uint64 pa);
+int frame_refcount(uint64 pa);
+int frame_is_last(uint64 pa);
+int frame_managed(uint64 pa);
+uint64 frames_free(void);
+uint64 frames_total(void);
+
+/* The count array itself, for the loops that cannot afford a call per page:
+ * fork sharing a leaf table's frames (cow.c) and a leaf table dropping them
+ * (pagetable.c). Neither pointer changes after boot, so such a loop loads them
+ * once. frame_refs[(pa - frame_base) / PGSIZE] is frame pa's count. */
+extern uint32 *frame_refs;
 extern uint64 frame_base;
 
 void frame_release(uint64 pa, uint32 oldcount);
 
 /* One more reference on the frame that valid PTE pte maps (so the frame is
- * managed and allocated, and no check is needed). basepfn = frame_base/PGSIZE. */
+ * managed and allocated, and no check is needed). basepfn = frame_base/PGSIZE.
+ * Rule 1. */
 static inline void
 frame_ref_pte(uint32 *refs, uint64 basepfn, pte_t pte)
 {
   __atomic_fetch_add(&refs[(pte >> 10) - basepfn], 1, __ATOMIC_RELAXED);
 }
 
-/* Drop the reference that PTE pte, which is going away, held; the last
- * reference returns the frame to the free list. The caller has issued a
- * release fence since its last use of the frame (one fence can serve a whole
- * table), so that another hart that frees the frame sees those uses done. */
+/* Drop the reference that PTE pte, which is going away, held; the last one
+ * returns the frame to the free list. The caller has issued a release fence
+ * since its last use of the frame (rule 2); the acquire fence is rule 3. */
 static inline void
 frame_unref_pte(uint32 *refs, uint64 basepfn, pte_t pte)
 {
   uint32 old = __atomic_fetch_sub(&refs[(pte >> 10) - basepfn], 1, __ATOMIC_RELAXED);
   if (old <= 1) {
-    __atomic_thread_fence(__ATOMIC_ACQUIRE); /* others' last uses come before reuse */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     frame_release(PTE2PA(pte), old);
   }
 }

@@ -7,8 +7,9 @@
  * since boot (`fresh`), taken in order; so boot touches no free frame at all.
  *
  * Locking: `lock` guards recycled, fresh and nfree. The reference counts are
- * not under it: they change with atomic operations only, so fork can share
- * thousands of frames without taking a global lock per page.
+ * not under it: they change with atomic operations only, following the
+ * ordering rules in frame.h, so fork can share thousands of frames without
+ * taking a global lock per page.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -35,12 +36,9 @@ static struct {
   uint64 nfree;
 } fmem;
 
-/* frame_refs[(pa - frame_base) / PGSIZE] is the number of PTEs, across all page
- * tables, that map frame pa, plus the holds the kernel keeps on it (a page
- * table page, a kernel stack, a pipe buffer: one each). kalloc sets it to 1,
- * frame_ref adds one, kfree drops one and frees the frame when it reaches 0.
- * Atomic updates only (__atomic builtins); a count is 0 exactly when the frame
- * is free or not managed. */
+/* The counts (frame.h says what a count is and how it may change): kalloc
+ * sets one to 1, frame_ref adds one, frame_unref drops one and frees the frame
+ * when it reaches 0, kfree drops the only one. */
 uint32 *frame_refs;
 uint64 frame_base;
 static uint64 ram_frames, total;
@@ -172,14 +170,26 @@ frame_ref(uint64 pa)
     panic("frame_ref: frame is free");
 }
 
-/* Drop one reference on frame pa; the last one returns it to the free list. */
+/* Drop one reference on frame pa; the last one returns it to the free list.
+ * Rules 2 and 3 of frame.h: a release decrement, an acquire before freeing. */
+void
+frame_unref(uint64 pa)
+{
+  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index(pa)], 1, __ATOMIC_ACQ_REL);
+  if (old <= 1)
+    frame_release(pa, old);
+}
+
+/* Free frame pa, of which the caller holds the only reference (a page-table
+ * page, a pipe buffer, a trapframe). A frame someone else still holds is a
+ * kernel bug. */
 void
 kfree(void *pa)
 {
-  uint64 i = frame_index((uint64)pa);
-  uint32 old = __atomic_fetch_sub(&frame_refs[i], 1, __ATOMIC_ACQ_REL);
-  if (old <= 1)
-    frame_release((uint64)pa, old);
+  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
+  if (old != 1)
+    panic(old == 0 ? "kfree: frame already free" : "kfree: frame still has other references");
+  frame_release((uint64)pa, old);
 }
 
 /* The count of frame pa has just dropped from oldcount: 1 means that was the
@@ -189,7 +199,7 @@ void
 frame_release(uint64 pa, uint32 oldcount)
 {
   if (oldcount == 0)
-    panic("kfree: frame already free");
+    panic("frame_release: frame already free");
 
   struct run *r = (struct run *)pa;
   acquire(&fmem.lock);
@@ -204,6 +214,16 @@ int
 frame_refcount(uint64 pa)
 {
   return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_RELAXED);
+}
+
+/* Does the caller, holding a reference to frame pa, hold the only one? A yes
+ * stays true (nobody can take a reference without holding one) and, by the
+ * acquire (rule 3 of frame.h), every former holder's last access to the frame
+ * happened before the caller's next one: the caller may write it in place. */
+int
+frame_is_last(uint64 pa)
+{
+  return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_ACQUIRE) == 1;
 }
 
 /* Free frames right now. */

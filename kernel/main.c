@@ -14,6 +14,10 @@
 #include "kernel/proc.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
+#include "kernel/pagetable.h"
+#include "kernel/aspace.h"
+#include "kernel/cow.h"
 
 struct machine machine;
 volatile int panicked;
@@ -120,6 +124,7 @@ boot_main(uint64 hartid, void *dtb)
   kvminit();
   kvminithart();
   cowinit();
+  aspace_init();
   procinit();
   trapinit();
   trapinithart();

@@ -1,5 +1,8 @@
-/* memstat.h: what the memstat and vmquery system calls report. Shared by the
- * kernel and user programs (memstat, vmmap, cowdemo, tests). */
+/* memstat.h: what the memstat, vmquery, vmregions and memcheck system calls
+ * report. Shared by the kernel and user programs (memstat, vmmap, cowdemo,
+ * memcheck, tests). The kernel keeps its counters in struct memstat itself,
+ * one system-wide and one per address space; the frame and size fields are
+ * filled in when a program asks. */
 #ifndef CALF_MEMSTAT_H
 #define CALF_MEMSTAT_H
 
@@ -11,7 +14,7 @@ struct memstat {
   uint64 cow_reuses;   /* ... resolved by reusing the last reference */
   uint64 zero_fills;   /* ... on the zero frame, resolved by a fresh zeroed frame */
   uint64 shared;       /* pages shared (not copied) by fork */
-  uint64 sz;           /* the process's size in bytes (0 for the global form) */
+  uint64 sz;           /* the process's break in bytes (0 for the global form) */
 };
 
 /* Flags in vmquery.flags: the PTE's low bits (PTE_V, PTE_R, PTE_W, PTE_X,
@@ -21,6 +24,34 @@ struct vmquery {
   uint64 pa;       /* frame behind it, 0 if not mapped */
   uint64 refcount; /* that frame's reference count */
   uint64 flags;    /* PTE flags; 0 if not mapped */
+};
+
+/* Kinds of region (struct vmregion.kind); see kernel/aspace.h. */
+#define REGION_TEXT  1 /* program text and read-only data, from the ELF */
+#define REGION_DATA  2 /* writable program data, from the ELF */
+#define REGION_BSS   3 /* zero-filled program data, on first touch */
+#define REGION_HEAP  4 /* grown by sbrk (eager) or sbrklazy (on first touch) */
+#define REGION_STACK 5 /* the user stack */
+#define REGION_GUARD 6 /* the page under the stack: any access is fatal */
+
+/* One region of an address space, as vmregions reports it. */
+struct vmregion {
+  uint64 start; /* first address */
+  uint64 end;   /* one past the last; both page-aligned */
+  uint64 prot;  /* PTE_R, PTE_W, PTE_X of its pages */
+  uint64 kind;  /* REGION_* */
+};
+
+/* What memcheck found: the reference count of every frame that user PTEs map
+ * must equal the number of such PTEs (plus the zero frame's permanent hold),
+ * and every user page-table page must have count 1. */
+struct memcheck {
+  uint64 spaces; /* address spaces walked */
+  uint64 tables; /* page-table pages checked */
+  uint64 frames; /* distinct frames checked */
+  uint64 bad_pa; /* 0, or the first frame (or table page) whose count is wrong */
+  uint64 refs;   /* ... its reference count */
+  uint64 maps;   /* ... the count the walk expected */
 };
 
 #endif

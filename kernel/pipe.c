@@ -14,6 +14,8 @@
 #include "fs.h"
 #include "sleeplock.h"
 #include "file.h"
+#include "frame.h"
+#include "aspace.h"
 
 #define PIPESIZE 512
 
@@ -116,7 +118,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     run = ring_run(pi->nwrite, pi->nread + PIPESIZE - pi->nwrite);
     if (run > (uint)(n - done))
       run = n - done;
-    if (copyin(p->pagetable, &pi->data[pi->nwrite % PIPESIZE], addr + done, run) < 0) {
+    if (copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run) < 0) {
       failed = 1;
       break;
     }
@@ -149,7 +151,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
     uint run = ring_run(pi->nread, pi->nwrite - pi->nread);
     if (run > (uint)(n - done))
       run = n - done;
-    if (copyout(p->pagetable, addr + done, &pi->data[pi->nread % PIPESIZE], run) < 0) {
+    if (copyout(p->as, addr + done, &pi->data[pi->nread % PIPESIZE], run) < 0) {
       failed = 1;
       break;
     }

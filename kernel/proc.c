@@ -1,9 +1,14 @@
 /* proc.c: processes, the per-hart scheduler, sleep and wakeup.
  *
- * Locks, in the order they may be taken: wait_lock, then a p->lock, then any
- * other lock. wait_lock guards every p->parent and the vfork hand-back
- * (p->vforked), so that exit's wakeup of a parent cannot be lost. p->lock
- * guards the fields struct proc lists under it. pid_lock guards nextpid.
+ * A process's memory is an address space (aspace.h); this file only decides
+ * which one a process runs in: a new one at exec, a copy-on-write copy at
+ * fork, its parent's (borrowed) after vfork, none after exit.
+ *
+ * Locks, in the order they may be taken: wait_lock, then a p->lock, then an
+ * address space's lock, then any other lock. wait_lock guards every
+ * p->parent and the vfork hand-back (p->vforked), so that exit's wakeup of a
+ * parent cannot be lost. p->lock guards the fields struct proc lists under
+ * it. pid_lock guards nextpid.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -16,6 +21,9 @@
 #include "kernel/file.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
+#include "kernel/pagetable.h"
+#include "kernel/aspace.h"
 
 struct cpu cpus[NCPU];
 int ncpu;
@@ -27,12 +35,11 @@ static int nextpid = 1;
 static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 
-/* When set, fork gives the child a private copy of the page holding the
- * stack pointer, so fork-then-exec takes no copy-on-write fault at all. */
-int fork_copies_stack = 1;
+/* The stack-page shortcut: when set, fork gives the child a private copy of
+ * the page holding the stack pointer, so fork-then-exec takes no
+ * copy-on-write fault at all. cowctl switches it. */
+int stack_shortcut = 1;
 
-extern char trampoline[];
-extern void uservec(void);
 static void forkret(void);
 
 /* Set up the process table and map each slot's kernel stack (with an unmapped
@@ -93,13 +100,12 @@ allocpid(void)
 static void
 freeproc(struct proc *p)
 {
+  if (p->as && !p->vforked)
+    as_destroy(p->as);
+  p->as = 0;
   if (p->trapframe)
     kfree(p->trapframe);
   p->trapframe = 0;
-  if (p->pagetable)
-    proc_freepagetable(p->pagetable);
-  p->pagetable = 0;
-  p->sz = 0;
   p->pid = 0;
   p->parent = 0;
   p->name[0] = 0;
@@ -107,14 +113,12 @@ freeproc(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   p->vforked = 0;
-  p->stackbase = 0;
-  memset(&p->mc, 0, sizeof(p->mc));
   p->state = UNUSED;
 }
 
-/* Find an unused slot and give it a pid, a trapframe, a page table with the
- * trampoline and trapframe mapped, and a context that starts in forkret.
- * Returns it locked, or 0 if the table is full or memory runs out. */
+/* Find an unused slot and give it a pid, a trapframe and a context that
+ * starts in forkret; no address space yet. Returns it locked, or 0 if the
+ * table is full or memory runs out. */
 static struct proc *
 allocproc(void)
 {
@@ -131,7 +135,7 @@ allocproc(void)
 
   p->pid = allocpid();
   p->state = USED;
-  if ((p->trapframe = kalloc()) == 0 || (p->pagetable = proc_pagetable(p)) == 0) {
+  if ((p->trapframe = kalloc()) == 0) {
     freeproc(p);
     release(&p->lock);
     return 0;
@@ -141,35 +145,6 @@ allocproc(void)
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;
   return p;
-}
-
-/* A user page table holding only the trampoline and p's trapframe, or 0. */
-pagetable_t
-proc_pagetable(struct proc *p)
-{
-  pagetable_t pt = uvmcreate();
-  if (pt == 0)
-    return 0;
-  if (mappages(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) != 0) {
-    uvmfree(pt);
-    return 0;
-  }
-  if (mappages(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) != 0) {
-    uvmunmap(pt, TRAMPOLINE, 1, 0);
-    uvmfree(pt);
-    return 0;
-  }
-  return pt;
-}
-
-/* Free a user page table and drop its frames; the trampoline and the
- * trapframe are not the page table's to free. */
-void
-proc_freepagetable(pagetable_t pt)
-{
-  uvmunmap(pt, TRAMPOLINE, 1, 0);
-  uvmunmap(pt, TRAPFRAME, 1, 0);
-  uvmfree(pt);
 }
 
 /* Create the first process. Its first run (forkret) mounts the file system
@@ -187,26 +162,19 @@ userinit(void)
 }
 
 /* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
- * Eager growth allocates zeroed frames now; lazy growth only moves the end,
- * and the pages appear on first touch (vm_fault). A shrink below 0 changes
- * nothing, as in xv6. Returns 0, or -1 if the end would pass TRAPFRAME or
- * memory runs out. */
+ * Eager growth allocates zeroed frames now; lazy growth only moves the break,
+ * and the pages appear on first touch. A shrink below 0 changes nothing, as
+ * in xv6. Returns 0, or -1 if the break would pass USER_TOP or memory runs
+ * out. */
 int
 growproc(int n, int lazy)
 {
-  struct proc *p = myproc();
-  uint64 sz = p->sz;
+  struct aspace *as = myproc()->as;
 
-  if (n > 0) {
-    if (sz + n > TRAPFRAME)
-      return -1;
-    if (!lazy && uvmalloc(p->pagetable, sz, sz + n, PTE_W) == 0)
-      return -1;
-    p->sz = sz + n;
-  } else if (n < 0 && (uint64) - (long)n <= sz) {
-    p->sz = uvmdealloc(p->pagetable, sz, sz + n);
-    sfence_vma();
-  }
+  if (n > 0)
+    return as_grow(as, n, lazy);
+  if (n < 0 && (uint64) - (long)n <= as->brk)
+    as_shrink(as, -(long)n);
   return 0;
 }
 
@@ -216,8 +184,6 @@ inherit(struct proc *np, struct proc *p)
 {
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;
-  np->sz = p->sz;
-  np->stackbase = p->stackbase;
   for (int i = 0; i < NOFILE; i++)
     if (p->ofile[i])
       np->ofile[i] = filedup(p->ofile[i]);
@@ -248,8 +214,8 @@ fork(void)
 
   if ((np = allocproc()) == 0)
     return -1;
-  uint64 eager = fork_copies_stack ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
-  if (uvmcopy(p->pagetable, np->pagetable, p->sz, eager) != 0) {
+  uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
+  if ((np->as = as_create((uint64)np->trapframe)) == 0 || as_fork(p->as, np->as, shortcut) != 0) {
     freeproc(np);
     release(&np->lock);
     return -1;
@@ -259,15 +225,11 @@ fork(void)
   return start_child(np, p);
 }
 
-/* Top-level page-table entries below this index hold user memory; the last
- * one holds the trapframe and trampoline, which stay per process. */
-#define USER_ROOT_ENTRIES PX(2, TRAPFRAME)
-
 /* Create a child that runs in the parent's address space, with the parent
- * suspended until the child execs or exits (vfork_release). The child gets
- * its own root page table whose user entries point at the parent's subtrees,
- * so it has its own trapframe but the parent's memory; nothing is copied or
- * marked copy-on-write. Returns as fork does. */
+ * suspended until the child execs or exits (vfork_release). The child
+ * borrows the address space whole, regions, break and all, with the
+ * TRAPFRAME page switched to its own trapframe; nothing is copied or marked
+ * copy-on-write. Returns as fork does. */
 int
 vfork(void)
 {
@@ -275,10 +237,12 @@ vfork(void)
 
   if ((np = allocproc()) == 0)
     return -1;
-  for (int i = 0; i < USER_ROOT_ENTRIES; i++)
-    np->pagetable[i] = p->pagetable[i];
-  np->vforked = 1;
+  np->as = p->as;
+  as_set_trapframe(p->as, (uint64)np->trapframe);
   release(&np->lock);
+  acquire(&wait_lock);
+  np->vforked = 1;
+  release(&wait_lock);
   inherit(np, p);
   int pid = start_child(np, p);
 
@@ -289,24 +253,37 @@ vfork(void)
   return pid;
 }
 
-/* A vfork child execs or exits: hand the address space in pt (its root page
- * table before exec) back to the parent, with any growth the child made, and
- * wake the parent. */
+/* A vfork child p execs or exits: give the borrowed address space back to
+ * the parent, with its own trapframe mapped again, and wake it. p is left
+ * with no address space. Does nothing if p is not a vfork child. */
 void
-vfork_release(struct proc *p, pagetable_t pt)
+vfork_release(struct proc *p)
 {
-  if (!p->vforked)
-    return;
   acquire(&wait_lock);
-  struct proc *parent = p->parent;
-  for (int i = 0; i < USER_ROOT_ENTRIES; i++) {
-    parent->pagetable[i] = pt[i];
-    pt[i] = 0;
+  if (p->vforked) {
+    struct proc *parent = p->parent;
+    as_set_trapframe(p->as, (uint64)parent->trapframe);
+    acquire(&p->lock);
+    p->as = 0;
+    release(&p->lock);
+    p->vforked = 0;
+    wakeup(parent);
   }
-  parent->sz = p->sz;
-  p->vforked = 0;
-  wakeup(parent);
   release(&wait_lock);
+}
+
+/* Take p's address space away from it and destroy it, or hand it back if it
+ * is borrowed. */
+static void
+drop_memory(struct proc *p)
+{
+  vfork_release(p);
+  acquire(&p->lock);
+  struct aspace *as = p->as;
+  p->as = 0;
+  release(&p->lock);
+  if (as)
+    as_destroy(as);
 }
 
 /* Give p's children to init. Caller holds wait_lock. */
@@ -340,7 +317,7 @@ exit(int status)
   iput(p->cwd);
   end_op();
   p->cwd = 0;
-  vfork_release(p, p->pagetable);
+  drop_memory(p);
 
   acquire(&wait_lock);
   reparent(p);
@@ -371,7 +348,7 @@ wait(uint64 addr)
       havekids = 1;
       if (pp->state == ZOMBIE) {
         int pid = pp->pid;
-        if (addr != 0 && copyout(p->pagetable, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0) {
+        if (addr != 0 && copyout(p->as, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0) {
           release(&pp->lock);
           release(&wait_lock);
           return -1;
@@ -517,10 +494,13 @@ wakeup(void *chan)
 }
 
 /* Mark process pid killed; it exits at its next return to user mode.
- * Returns 0, or -1 if there is no such process. */
+ * Returns 0, or -1 if there is no such process or it is init, which must
+ * never exit. */
 int
 kill(int pid)
 {
+  if (pid == initproc->pid)
+    return -1;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {
@@ -557,7 +537,7 @@ int
 either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
 {
   if (user_dst)
-    return copyout(myproc()->pagetable, dst, src, len);
+    return copyout(myproc()->as, dst, src, len);
   memmove((void *)dst, src, len);
   return 0;
 }
@@ -567,7 +547,7 @@ int
 either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 {
   if (user_src)
-    return copyin(myproc()->pagetable, dst, src, len);
+    return copyin(myproc()->as, dst, src, len);
   memmove(dst, (void *)src, len);
   return 0;
 }
@@ -596,7 +576,7 @@ procdump(void)
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)
       continue;
-    printf("%d %s %s sz %lu", p->pid, states[p->state], p->name, p->sz);
+    printf("%d %s %s sz %lu", p->pid, states[p->state], p->name, p->as ? p->as->brk : 0);
     if (p->state == SLEEPING)
       printf(" chan %p", p->chan);
     printf("\n");

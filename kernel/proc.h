@@ -2,6 +2,8 @@
 #ifndef CALF_PROC_H
 #define CALF_PROC_H
 
+struct aspace;
+
 /* Callee-saved registers, saved by swtch.S. */
 struct context {
   uint64 ra;
@@ -66,15 +68,6 @@ struct trapframe {
   /* 280 */ uint64 t6;
 };
 
-/* Memory events, counted per process and globally (see cow.c). */
-struct memcounts {
-  uint64 cow_faults; /* store faults on COW pages */
-  uint64 cow_copies; /* ... that copied the frame */
-  uint64 cow_reuses; /* ... that reused the last reference */
-  uint64 zero_fills; /* faults that gave a page of the zero frame its own frame */
-  uint64 shared;     /* pages shared by fork */
-};
-
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 struct proc {
@@ -87,22 +80,24 @@ struct proc {
   int xstate; /* exit status for the parent's wait() */
   int pid;
 
-  /* wait_lock must be held when using this: */
-  struct proc *parent;
+  /* The address space the process runs in (its own, or its parent's while it
+   * is a vfork child), 0 before its first exec and after exit. The process
+   * changes it with p->lock held and reads it freely; others read it with
+   * p->lock held, which keeps it from being destroyed under them. */
+  struct aspace *as;
 
-  /* Private to the process (or its vfork child while the process is
-   * suspended in vfork), no lock needed: */
+  /* wait_lock must be held when using these: */
+  struct proc *parent;
+  int vforked; /* a vfork child: p->as is borrowed from the parent, who sleeps
+                * in vfork until it is given back (exec or exit) */
+
+  /* Private to the process, no lock needed: */
   uint64 kstack;               /* virtual address of the kernel stack */
-  uint64 sz;                   /* bytes of user memory */
-  pagetable_t pagetable;       /* user page table */
   struct trapframe *trapframe; /* page at TRAPFRAME */
   struct context context;      /* swtch() here to run the process */
   struct file *ofile[NOFILE];
   struct inode *cwd;
   char name[16];
-  struct memcounts mc;
-  int vforked;      /* shares its parent's pagetable until exec/exit */
-  uint64 stackbase; /* lowest address of the user stack (guard page is below) */
 };
 
 #endif

@@ -10,12 +10,13 @@
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "kernel/defs.h"
+#include "kernel/aspace.h"
 
 /* Read a uint64 at user address addr into *ip. Returns 0 or -1. */
 int
 fetchaddr(uint64 addr, uint64 *ip)
 {
-  return copyin(myproc()->pagetable, (char *)ip, addr, sizeof(*ip));
+  return copyin(myproc()->as, (char *)ip, addr, sizeof(*ip));
 }
 
 /* Copy the string at user address addr into buf (max bytes with the NUL).
@@ -23,7 +24,7 @@ fetchaddr(uint64 addr, uint64 *ip)
 int
 fetchstr(uint64 addr, char *buf, int max)
 {
-  if (copyinstr(myproc()->pagetable, buf, addr, max) < 0)
+  if (copyinstr(myproc()->as, buf, addr, max) < 0)
     return -1;
   return strlen(buf);
 }
@@ -81,23 +82,25 @@ extern uint64 sys_fork(void), sys_exit(void), sys_wait(void), sys_pipe(void), sy
     sys_getpid(void), sys_sbrk(void), sys_pause(void), sys_uptime(void), sys_open(void),
     sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void),
     sys_close(void), sys_freeframes(void), sys_vfork(void), sys_memstat(void), sys_vmquery(void),
-    sys_bootargs(void), sys_poweroff(void), sys_cowctl(void);
+    sys_bootargs(void), sys_poweroff(void), sys_cowctl(void), sys_vmregions(void),
+    sys_memcheck(void);
 
 static uint64 (*syscalls[])(void) = {
-    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
-    [SYS_wait] = sys_wait,         [SYS_pipe] = sys_pipe,
-    [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
-    [SYS_exec] = sys_exec,         [SYS_fstat] = sys_fstat,
-    [SYS_chdir] = sys_chdir,       [SYS_dup] = sys_dup,
-    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
-    [SYS_pause] = sys_pause,       [SYS_uptime] = sys_uptime,
-    [SYS_open] = sys_open,         [SYS_write] = sys_write,
-    [SYS_mknod] = sys_mknod,       [SYS_unlink] = sys_unlink,
-    [SYS_link] = sys_link,         [SYS_mkdir] = sys_mkdir,
-    [SYS_close] = sys_close,       [SYS_freeframes] = sys_freeframes,
-    [SYS_vfork] = sys_vfork,       [SYS_memstat] = sys_memstat,
-    [SYS_vmquery] = sys_vmquery,   [SYS_bootargs] = sys_bootargs,
-    [SYS_poweroff] = sys_poweroff, [SYS_cowctl] = sys_cowctl,
+    [SYS_fork] = sys_fork,           [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,           [SYS_pipe] = sys_pipe,
+    [SYS_read] = sys_read,           [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,           [SYS_fstat] = sys_fstat,
+    [SYS_chdir] = sys_chdir,         [SYS_dup] = sys_dup,
+    [SYS_getpid] = sys_getpid,       [SYS_sbrk] = sys_sbrk,
+    [SYS_pause] = sys_pause,         [SYS_uptime] = sys_uptime,
+    [SYS_open] = sys_open,           [SYS_write] = sys_write,
+    [SYS_mknod] = sys_mknod,         [SYS_unlink] = sys_unlink,
+    [SYS_link] = sys_link,           [SYS_mkdir] = sys_mkdir,
+    [SYS_close] = sys_close,         [SYS_freeframes] = sys_freeframes,
+    [SYS_vfork] = sys_vfork,         [SYS_memstat] = sys_memstat,
+    [SYS_vmquery] = sys_vmquery,     [SYS_bootargs] = sys_bootargs,
+    [SYS_poweroff] = sys_poweroff,   [SYS_cowctl] = sys_cowctl,
+    [SYS_vmregions] = sys_vmregions, [SYS_memcheck] = sys_memcheck,
 };
 
 /* Run the system call the current process asked for. */

@@ -31,5 +31,7 @@
 #define SYS_bootargs   26 /* copy the device tree's /chosen bootargs */
 #define SYS_poweroff   27 /* turn the machine off with a status */
 #define SYS_cowctl     28 /* switch fork's stack-page shortcut on or off */
+#define SYS_vmregions  29 /* the regions of an address space */
+#define SYS_memcheck   30 /* check every user frame's reference count */
 
 #endif

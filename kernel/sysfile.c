@@ -17,6 +17,8 @@
 #include "sleeplock.h"
 #include "file.h"
 #include "fcntl.h"
+#include "frame.h"
+#include "aspace.h"
 
 #define SHORT_MAX 32767 /* largest on-disk nlink, major or minor */
 
@@ -477,8 +479,8 @@ sys_pipe(void)
   if (argaddr(0, &fdarray) < 0 || pipealloc(&rf, &wf) < 0)
     return -1;
   if ((fd0 = fdalloc(rf)) < 0 || (fd1 = fdalloc(wf)) < 0 ||
-      copyout(p->pagetable, fdarray, (char *)&fd0, sizeof(fd0)) < 0 ||
-      copyout(p->pagetable, fdarray + sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0) {
+      copyout(p->as, fdarray, (char *)&fd0, sizeof(fd0)) < 0 ||
+      copyout(p->as, fdarray + sizeof(fd0), (char *)&fd1, sizeof(fd1)) < 0) {
     pipe_undo(rf, wf, fd0, fd1);
     return -1;
   }

@@ -8,6 +8,9 @@
 #include "kernel/fdt.h"
 #include "kernel/memstat.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
+#include "kernel/aspace.h"
+#include "kernel/cow.h"
 
 uint64
 sys_exit(void)
@@ -51,7 +54,7 @@ sys_sbrk(void)
   int n, lazy;
   argint(0, &n);
   argint(1, &lazy);
-  uint64 addr = myproc()->sz;
+  uint64 addr = myproc()->as->brk;
   if (growproc(n, lazy == 1) < 0)
     return -1;
   return addr;
@@ -102,6 +105,22 @@ sys_freeframes(void)
   return frames_free();
 }
 
+/* Lock and return the live process pid (0: the caller) that has an address
+ * space, or 0. Holding p->lock keeps p->as from being destroyed. */
+static struct proc *
+lock_proc_with_memory(int pid)
+{
+  struct proc *p = pid == 0 ? myproc() : proc_lookup(pid);
+  if (p == 0)
+    return 0;
+  acquire(&p->lock);
+  if ((pid != 0 && p->pid != pid) || p->as == 0) {
+    release(&p->lock);
+    return 0;
+  }
+  return p;
+}
+
 /* memstat(pid, struct memstat *st): counters of process pid, or the global
  * ones for pid 0. Returns 0, or -1 for no such process or a bad pointer. */
 uint64
@@ -109,76 +128,85 @@ sys_memstat(void)
 {
   int pid;
   uint64 addr;
-  struct memstat st;
+  struct memstat st = memstat_global;
 
   argint(0, &pid);
   argaddr(1, &addr);
-  memset(&st, 0, sizeof(st));
-  struct memcounts mc = memcounts_global;
   if (pid != 0) {
-    struct proc *p = proc_lookup(pid);
+    struct proc *p = lock_proc_with_memory(pid);
     if (p == 0)
       return -1;
-    mc = p->mc;
-    st.sz = p->sz;
+    as_counts(p->as, &st);
+    release(&p->lock);
   }
   st.frames_free = frames_free();
   st.frames_total = frames_total();
-  st.cow_faults = mc.cow_faults;
-  st.cow_copies = mc.cow_copies;
-  st.cow_reuses = mc.cow_reuses;
-  st.zero_fills = mc.zero_fills;
-  st.shared = mc.shared;
-  return copyout(myproc()->pagetable, addr, (char *)&st, sizeof(st));
-}
-
-/* Fill *q for page va of process p, whose page table must not change
- * meanwhile. */
-static void
-vmquery_of(struct proc *p, uint64 va, struct vmquery *q)
-{
-  memset(q, 0, sizeof(*q));
-  q->va = PGROUNDDOWN(va);
-  if (q->va >= MAXVA)
-    return;
-  pte_t *pte = walk(p->pagetable, q->va, 0);
-  if (pte == 0 || !(*pte & PTE_V))
-    return;
-  q->pa = PTE2PA(*pte);
-  q->flags = PTE_FLAGS(*pte);
-  q->refcount = frame_managed(q->pa) ? frame_refcount(q->pa) : 0;
+  return copyout(myproc()->as, addr, (char *)&st, sizeof(st));
 }
 
 /* vmquery(pid, va, struct vmquery *q): what backs page va of process pid
- * (0 = the caller). Another process is examined only while it is not running
- * (its p->lock held), so its page table cannot change underneath. Returns 0,
- * or -1 for no such process, one that is running, or a bad pointer. */
+ * (0 = the caller), running or not: the address space's lock keeps its
+ * page table still while it is read. Returns 0, or -1 for no such process
+ * (or one without memory: a zombie) or a bad pointer. */
 uint64
 sys_vmquery(void)
 {
   int pid;
   uint64 va, addr;
   struct vmquery q;
-  struct proc *me = myproc();
 
   argint(0, &pid);
   arglong(1, &va);
   argaddr(2, &addr);
-  if (pid == 0 || pid == me->pid) {
-    vmquery_of(me, va, &q);
-  } else {
-    struct proc *p = proc_lookup(pid);
-    if (p == 0)
-      return -1;
-    acquire(&p->lock);
-    int ok = p->pid == pid && (p->state == SLEEPING || p->state == RUNNABLE);
-    if (ok)
-      vmquery_of(p, va, &q);
-    release(&p->lock);
-    if (!ok)
-      return -1;
-  }
-  return copyout(me->pagetable, addr, (char *)&q, sizeof(q));
+  struct proc *p = lock_proc_with_memory(pid);
+  if (p == 0)
+    return -1;
+  as_query(p->as, va, &q);
+  release(&p->lock);
+  return copyout(myproc()->as, addr, (char *)&q, sizeof(q));
+}
+
+/* vmregions(pid, struct vmregion *buf, max): copy up to max regions of
+ * process pid (0 = the caller) to buf. Returns how many regions it has, or
+ * -1 for no such process or a bad pointer. */
+uint64
+sys_vmregions(void)
+{
+  int pid, max;
+  uint64 addr;
+  struct vmregion r[NREGION];
+
+  argint(0, &pid);
+  argaddr(1, &addr);
+  argint(2, &max);
+  struct proc *p = lock_proc_with_memory(pid);
+  if (p == 0)
+    return -1;
+  int n = as_regions(p->as, r, NREGION);
+  release(&p->lock);
+  if (max < 0)
+    return -1;
+  if (max > n)
+    max = n;
+  if (copyout(myproc()->as, addr, (char *)r, max * sizeof(r[0])) < 0)
+    return -1;
+  return n;
+}
+
+/* memcheck(struct memcheck *mc): audit every user frame's reference count
+ * (aspace.c). Returns 0 if all agree, 1 if one is wrong (mc names it), -1
+ * if memory never stood still or the pointer is bad. */
+uint64
+sys_memcheck(void)
+{
+  uint64 addr;
+  struct memcheck mc;
+
+  argaddr(0, &addr);
+  int r = memcheck(&mc);
+  if (copyout(myproc()->as, addr, (char *)&mc, sizeof(mc)) < 0)
+    return -1;
+  return r;
 }
 
 /* bootargs(buf, n): copy the device tree's /chosen bootargs, NUL-terminated
@@ -197,7 +225,7 @@ sys_bootargs(void)
   char tmp[FDT_MAX_BOOTARGS];
   memmove(tmp, machine.bootargs, m);
   tmp[m - 1] = 0;
-  if (copyout(myproc()->pagetable, addr, tmp, m) < 0)
+  if (copyout(myproc()->as, addr, tmp, m) < 0)
     return -1;
   return len;
 }
@@ -209,9 +237,9 @@ sys_cowctl(void)
 {
   int on;
   argint(0, &on);
-  int old = fork_copies_stack;
+  int old = stack_shortcut;
   if (on == 0 || on == 1)
-    fork_copies_stack = on;
+    stack_shortcut = on;
   return old;
 }
 

@@ -14,6 +14,7 @@
 #include "kernel/proc.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
+#include "kernel/aspace.h"
 
 #define TICK_HZ      100
 #define CSR_STIMECMP 0x14D
@@ -162,8 +163,7 @@ usertrap(void)
     intr_on();
     syscall();
   } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE) {
-    int r =
-        vm_fault(p->pagetable, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ, 0);
+    int r = vm_fault(p->as, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ);
     if (r != 0)
       user_fault(p, scause, r_stval(), r);
   } else if ((which = devintr(scause)) == 0) {
@@ -196,7 +196,7 @@ usertrapret(void)
   w_sstatus(x);
   w_sepc(p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(p->pagetable);
+  uint64 satp = as_satp(p->as);
   uint64 fn = TRAMPOLINE + ((uint64)userret - (uint64)trampoline);
   ((void (*)(uint64))fn)(satp);
   panic("usertrapret: returned");

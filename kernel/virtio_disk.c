@@ -21,6 +21,7 @@
 #include "kernel/buf.h"
 #include "kernel/virtio.h"
 #include "kernel/defs.h"
+#include "kernel/frame.h"
 
 #define NUM               16 /* descriptors in the queue; a power of two */
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR)

@@ -47,3 +47,5 @@ syscall poweroff, SYS_poweroff
 syscall memstat, SYS_memstat
 syscall vmquery, SYS_vmquery
 syscall cowctl, SYS_cowctl
+syscall vmregions, SYS_vmregions
+syscall memcheck, SYS_memcheck

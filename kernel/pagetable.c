@@ -1,4 +1,7 @@
-/* vm.c: Sv39 page tables, for the kernel and for user processes.
+/* pagetable.c: Sv39 page tables, the layer above frames (frame.h) and below
+ * everything that decides what a page should hold (cow.c, aspace.c). It
+ * walks, maps, unmaps and frees tables; it never looks at a process or an
+ * address space, and calls only the frame layer.
  *
  * The kernel page table maps devices and RAM at their physical addresses
  * (text R-X, rodata R--, everything else RW-; the guard page under each
@@ -6,20 +9,20 @@
  * the trampoline at TRAMPOLINE. It is built once and never changes after boot
  * except for process kernel stacks, mapped by procinit before other harts run.
  *
- * A user page table is private to its process: only the process itself (or,
- * while the parent is suspended in vfork, its vfork child) changes it, so it
- * needs no lock. Every page below p->sz is mapped, either to a frame of its
- * own or, copy-on-write, to a shared one (see cow.c).
+ * A user page table belongs to one address space, whose lock the caller
+ * holds while it changes the table (aspace.h). Every table page is a frame
+ * with one kernel hold (count 1); every leaf PTE holds one reference on the
+ * frame it maps, except the trampoline's and the trapframe's, which the
+ * address space clears with pt_clear before it destroys the table.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
-#include "kernel/spinlock.h"
-#include "kernel/proc.h"
 #include "kernel/fdt.h"
 #include "kernel/defs.h"
 #include "kernel/frame.h"
+#include "kernel/pagetable.h"
 
 pagetable_t kernel_pagetable;
 
@@ -59,19 +62,6 @@ walk(pagetable_t pt, uint64 va, int alloc)
     }
   }
   return &pt[PX(0, va)];
-}
-
-/* Physical address behind user page va, or 0 if it is not mapped for user
- * access. Does not resolve copy-on-write: for reads only. */
-uint64
-walkaddr(pagetable_t pt, uint64 va)
-{
-  if (va >= MAXVA)
-    return 0;
-  pte_t *pte = walk(pt, va, 0);
-  if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
-    return 0;
-  return PTE2PA(*pte);
 }
 
 /* Map [va, va+size) to [pa, ...) with 4 KiB pages. va and size need not be
@@ -193,86 +183,41 @@ kvminithart(void)
   sfence_vma();
 }
 
-/* An empty user page table, or 0. */
+/* An empty page table, or 0. */
 pagetable_t
-uvmcreate(void)
+pt_create(void)
 {
   return ptalloc();
 }
 
-/* Grow a process from oldsz to newsz bytes with zeroed frames of its own,
- * mapped R, U and xperm. Returns newsz, or 0 (with nothing added) when memory
- * runs out. */
+/* Physical address behind user page va, or 0 if it is not mapped for user
+ * access. Resolves nothing: for the kernel's own reads of pages it knows are
+ * private (exec loading a fresh image). */
 uint64
-uvmalloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm)
+walkaddr(pagetable_t pt, uint64 va)
 {
-  if (newsz < oldsz)
-    return oldsz;
-  for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
-    char *mem = kalloc();
-    if (mem == 0) {
-      uvmdealloc(pt, a, oldsz);
-      return 0;
-    }
-    memset(mem, 0, PGSIZE);
-    if (mappages(pt, a, PGSIZE, (uint64)mem, PTE_R | PTE_U | xperm) != 0) {
-      kfree(mem);
-      uvmdealloc(pt, a, oldsz);
-      return 0;
-    }
-  }
-  return newsz;
+  if (va >= MAXVA)
+    return 0;
+  pte_t *pte = walk(pt, va, 0);
+  if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+    return 0;
+  return PTE2PA(*pte);
 }
 
-static void prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi);
-
-/* Shrink a process from oldsz to newsz bytes, dropping the frames of the
- * pages in between. Returns the new size. */
-uint64
-uvmdealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
-{
-  if (newsz >= oldsz)
-    return oldsz;
-  if (PGROUNDUP(newsz) < PGROUNDUP(oldsz)) {
-    uint64 npages = (PGROUNDUP(oldsz) - PGROUNDUP(newsz)) / PGSIZE;
-    uvmunmap(pt, PGROUNDUP(newsz), npages, 1);
-    prune(pt, 2, 0, PGROUNDUP(newsz), PGROUNDUP(oldsz));
-  }
-  return newsz;
-}
-
-/* Remove npages mappings from page-aligned va; drop a reference on each
- * frame if do_free. Pages that are not mapped are skipped, whole missing
- * page-table pages at a time (lazy memory may be mostly unmapped). */
+/* Remove the PTE of page va without touching its frame's count: for the
+ * trampoline and the trapframe, which the table maps but does not hold. */
 void
-uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
+pt_clear(pagetable_t pt, uint64 va)
 {
-  if (va % PGSIZE)
-    panic("uvmunmap: va not aligned");
-  uint64 end = va + npages * PGSIZE;
-  for (uint64 a = va; a < end;) {
-    if (!(pt[PX(2, a)] & PTE_V)) {
-      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
-      continue;
-    }
-    if (!(((pagetable_t)PTE2PA(pt[PX(2, a)]))[PX(1, a)] & PTE_V)) {
-      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1;
-      continue;
-    }
-    pte_t *pte = walk(pt, a, 0);
-    if (*pte & PTE_V) {
-      if (PTE_FLAGS(*pte) == PTE_V)
-        panic("uvmunmap: not a leaf");
-      if (do_free)
-        kfree((void *)PTE2PA(*pte));
-      *pte = 0;
-    }
-    a += PGSIZE;
-  }
+  pte_t *pte = walk(pt, va, 0);
+  if (pte)
+    *pte = 0;
 }
 
 /* Drop the reference each PTE of leaf table pt holds, then free the table.
- * This loop runs once per resident page of every exit and exec. */
+ * This loop runs once per resident page of every exit and exec, so it uses
+ * the count array directly: one release fence for the table, then relaxed
+ * decrements (frame.h, rule 2). */
 static void
 freeleaf(pagetable_t pt)
 {
@@ -306,7 +251,7 @@ freelevel(pagetable_t pt, int level)
 
 /* Free the page-table pages under table pt (at `level` >= 1, mapping from
  * base) whose whole span lies in [lo, hi), where nothing is mapped any more,
- * so that a shrink gives back its page tables too. Tables that also cover
+ * so that an unmap gives back its page tables too. Tables that also cover
  * addresses outside stay. */
 static void
 prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi)
@@ -329,126 +274,40 @@ prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi)
   }
 }
 
-/* Free a user page table and drop a reference on every frame it maps. The
- * caller has unmapped the trampoline and trapframe first. */
+/* Remove every mapping of user pages in [lo, hi) (page-aligned), dropping
+ * the reference each held, and free the table pages left empty. Missing
+ * tables are skipped whole (lazy memory may be mostly unmapped). The caller
+ * flushes the TLB. */
 void
-uvmfree(pagetable_t pt)
+pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
+{
+  if (lo % PGSIZE || hi % PGSIZE || hi > MAXVA)
+    panic("pt_unmap: bad range");
+  for (uint64 a = lo; a < hi;) {
+    if (!(pt[PX(2, a)] & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
+      continue;
+    }
+    if (!(((pagetable_t)PTE2PA(pt[PX(2, a)]))[PX(1, a)] & PTE_V)) {
+      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1;
+      continue;
+    }
+    pte_t *pte = walk(pt, a, 0);
+    if (*pte & PTE_V) {
+      if (PTE_FLAGS(*pte) == PTE_V)
+        panic("pt_unmap: not a leaf");
+      frame_unref(PTE2PA(*pte));
+      *pte = 0;
+    }
+    a += PGSIZE;
+  }
+  prune(pt, 2, 0, lo, hi);
+}
+
+/* Free a page table and drop the reference every leaf PTE in it holds. The
+ * caller has cleared the PTEs that hold none (pt_clear). */
+void
+pt_destroy(pagetable_t pt)
 {
   freelevel(pt, 2);
-}
-
-/* Give child table new (a table at `level` >= 1 covering addresses from
- * base) the user pages of old below sz; leaf tables go to fork_table
- * (cow.c). Walks each table once rather than each address from the root.
- * Returns 0, or -1 when memory runs out (what was copied stays mapped in
- * new, for the caller to free). */
-static int
-copylevel(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 sz, uint64 eager_va)
-{
-  uint64 span = 1UL << PXSHIFT(level);
-  for (int i = 0; i < 512 && base + i * span < sz; i++) {
-    uint64 va = base + i * span;
-    if (!(old[i] & PTE_V))
-      continue;
-    if (!(new[i] & PTE_V)) {
-      pagetable_t t = ptalloc();
-      if (t == 0)
-        return -1;
-      new[i] = PA2PTE(t) | PTE_V;
-    }
-    pagetable_t o = (pagetable_t)PTE2PA(old[i]), n = (pagetable_t)PTE2PA(new[i]);
-    int r = level == 1 ? fork_table(o, n, va, sz, eager_va)
-                       : copylevel(o, n, level - 1, va, sz, eager_va);
-    if (r != 0)
-      return -1;
-  }
-  return 0;
-}
-
-/* Give a child page table the parent's user memory below sz: shared
- * copy-on-write, except the page at eager_va (the page of the parent's stack
- * pointer, or -1 for none), which the child gets a private copy of. Changes
- * the parent's PTEs and flushes this hart's TLB, where the parent runs.
- * Returns 0, or -1 when memory runs out (the caller frees new). */
-int
-uvmcopy(pagetable_t old, pagetable_t new, uint64 sz, uint64 eager_va)
-{
-  int r = copylevel(old, new, 2, 0, sz, eager_va);
-  sfence_vma();
-  return r;
-}
-
-/* Mark a page inaccessible to user mode (the stack guard page). */
-void
-uvmclear(pagetable_t pt, uint64 va)
-{
-  pte_t *pte = walk(pt, va, 0);
-  if (pte == 0)
-    panic("uvmclear: not mapped");
-  *pte &= ~PTE_U;
-}
-
-/* Move len bytes between kernel buffer k and user address uva: to the user
- * for FAULT_WRITE, from the user for FAULT_READ. Each page is resolved by
- * vm_fault exactly as a user access would be (copy-on-write, zero-fill).
- * Returns 0, or -1 on a bad address or when no frame is left for a copy. */
-static int
-copy_user(pagetable_t pt, char *k, uint64 uva, uint64 len, int access)
-{
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(uva), pa0;
-    if (vm_fault(pt, va0, access, &pa0) != 0)
-      return -1;
-    uint64 n = PGSIZE - (uva - va0);
-    if (n > len)
-      n = len;
-    char *u = (char *)(pa0 + (uva - va0));
-    if (access == FAULT_WRITE)
-      memmove(u, k, n);
-    else
-      memmove(k, u, n);
-    len -= n;
-    k += n;
-    uva = va0 + PGSIZE;
-  }
-  return 0;
-}
-
-/* Copy len bytes from kernel src to user dstva. Returns 0 or -1. */
-int
-copyout(pagetable_t pt, uint64 dstva, char *src, uint64 len)
-{
-  return copy_user(pt, src, dstva, len, FAULT_WRITE);
-}
-
-/* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
-int
-copyin(pagetable_t pt, char *dst, uint64 srcva, uint64 len)
-{
-  return copy_user(pt, dst, srcva, len, FAULT_READ);
-}
-
-/* Copy a NUL-terminated string of at most max bytes (NUL included) from user
- * srcva to dst. Returns 0, or -1 on a bad address or a string too long. */
-int
-copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
-{
-  while (max > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva), pa0;
-    if (vm_fault(pt, va0, FAULT_READ, &pa0) != 0)
-      return -1;
-    uint64 n = PGSIZE - (srcva - va0);
-    if (n > max)
-      n = max;
-    char *p = (char *)(pa0 + (srcva - va0));
-    for (uint64 i = 0; i < n; i++) {
-      dst[i] = p[i];
-      if (p[i] == 0)
-        return 0;
-    }
-    max -= n;
-    dst += n;
-    srcva = va0 + PGSIZE;
-  }
-  return -1;
 }

@@ -1,0 +1,718 @@
+/* aspace.c: address spaces: the page table, the regions, the break and the
+ * counters of a user program, and every way in to them (aspace.h says who
+ * calls what and which lock guards what).
+ *
+ * Regions say what an address is. A fault, or a kernel access through
+ * copyin/copyout/copyinstr, at an address in no region, or with an access
+ * its region does not allow, is bad: the process is killed or the system call
+ * fails. Inside a region the page decides (cow.c): fresh pages of a
+ * zero-filled kind (bss, heap) get the zero frame or a zeroed frame on first
+ * touch; copy-on-write pages are reused or copied on a store.
+ *
+ *   USER_TOP (TRAPFRAME)  trapframe, trampoline (not regions: kernel-only)
+ *   ...                   heap, grown by sbrk up to USER_TOP
+ *   stack top             stack (USERSTACK pages), guard page below it
+ *   ...                   bss, data, text: one region per part of each ELF
+ *   0                     segment; gaps between segments are in no region
+ *
+ * Address spaces come from a fixed pool (two per process: exec builds the
+ * new one before it drops the old) so that memcheck can walk them all. A
+ * vfork child runs in its parent's address space, with the TRAPFRAME PTE
+ * switched to its own trapframe until it execs or exits; the parent sleeps
+ * meanwhile, so one address space never runs on two harts at once.
+ *
+ * memcheck needs a moment when no address space is half-changed: as_lock and
+ * as_unlock count operations begun and ended, and memcheck believes a walk
+ * only if no operation began while it walked.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/spinlock.h"
+#include "kernel/sleeplock.h"
+#include "kernel/defs.h"
+#include "kernel/frame.h"
+#include "kernel/pagetable.h"
+#include "kernel/aspace.h"
+#include "kernel/cow.h"
+
+#define NASPACE (2 * NPROC)
+
+static struct aspace pool[NASPACE];
+
+/* Operations that change PTEs or the counts of user frames, begun and ended
+ * (each under one address space's lock); equal when none is under way. */
+static struct {
+  uint64 begun;
+  uint64 ended;
+} ops;
+
+extern char trampoline[];
+
+static struct sleeplock audit_lock;
+
+void
+aspace_init(void)
+{
+  for (int i = 0; i < NASPACE; i++)
+    initlock(&pool[i].lock, "aspace");
+  initsleeplock(&audit_lock, "memcheck");
+}
+
+/* Take as's lock for an operation that may change it. */
+static void
+as_lock(struct aspace *as)
+{
+  acquire(&as->lock);
+  __atomic_fetch_add(&ops.begun, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+as_unlock(struct aspace *as)
+{
+  __atomic_fetch_add(&ops.ended, 1, __ATOMIC_SEQ_CST);
+  release(&as->lock);
+}
+
+/* A new address space with no regions, mapping the trampoline and the
+ * trapframe page at physical address trapframe. Returns 0 when the pool or
+ * memory runs out. */
+struct aspace *
+as_create(uint64 trapframe)
+{
+  struct aspace *as;
+  for (as = pool; as < &pool[NASPACE]; as++) {
+    acquire(&as->lock);
+    if (!as->inuse)
+      break;
+    release(&as->lock);
+  }
+  if (as == &pool[NASPACE])
+    return 0;
+  pagetable_t pt = pt_create();
+  if (pt == 0 || mappages(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) != 0 ||
+      mappages(pt, TRAPFRAME, PGSIZE, trapframe, PTE_R | PTE_W) != 0) {
+    if (pt) {
+      pt_clear(pt, TRAMPOLINE);
+      pt_destroy(pt);
+    }
+    release(&as->lock);
+    return 0;
+  }
+  as->inuse = 1;
+  as->pt = pt;
+  as->nregions = 0;
+  as->brk = 0;
+  memset(&as->counts, 0, sizeof(as->counts));
+  release(&as->lock);
+  return as;
+}
+
+/* Drop every frame and page-table page of as and return it to the pool. */
+void
+as_destroy(struct aspace *as)
+{
+  as_lock(as);
+  pt_clear(as->pt, TRAMPOLINE);
+  pt_clear(as->pt, TRAPFRAME);
+  pt_destroy(as->pt);
+  as->pt = 0;
+  as->nregions = 0;
+  as->brk = 0;
+  as->inuse = 0;
+  as_unlock(as);
+}
+
+/* Map the trapframe page at physical address trapframe at TRAPFRAME instead
+ * of the one mapped now (a vfork child borrowing its parent's space, and
+ * giving it back). Every hart flushes its TLB on the way to user mode. */
+void
+as_set_trapframe(struct aspace *as, uint64 trapframe)
+{
+  as_lock(as);
+  pte_t *pte = walk(as->pt, TRAPFRAME, 0);
+  if (pte == 0)
+    panic("as_set_trapframe: no trapframe mapping");
+  *pte = PA2PTE(trapframe) | PTE_R | PTE_W | PTE_V;
+  as_unlock(as);
+}
+
+/* The satp value that selects as's page table. */
+uint64
+as_satp(struct aspace *as)
+{
+  return MAKE_SATP(as->pt);
+}
+
+/* --- regions ------------------------------------------------------------- */
+
+/* The region holding va, or 0. Caller holds as->lock. */
+static struct region *
+region_at(struct aspace *as, uint64 va)
+{
+  for (int i = 0; i < as->nregions; i++)
+    if (va >= as->regions[i].start && va < as->regions[i].end)
+      return &as->regions[i];
+  return 0;
+}
+
+/* May a page of this kind lack a PTE, and be zero-filled on first touch?
+ * Text, data and stack are loaded or allocated when they are made. */
+static int
+region_zero_fills(int kind)
+{
+  return kind == REGION_BSS || kind == REGION_HEAP;
+}
+
+/* Put r into as's sorted list. Returns 0, or -1 if it is malformed, overlaps
+ * a region, reaches past USER_TOP, or the list is full. Caller holds the
+ * lock. */
+static int
+region_insert(struct aspace *as, struct region r)
+{
+  if (r.start % PGSIZE || r.end % PGSIZE || r.start >= r.end || r.end > USER_TOP)
+    return -1;
+  if (as->nregions == NREGION)
+    return -1;
+  int i = 0;
+  while (i < as->nregions && as->regions[i].end <= r.start)
+    i++;
+  if (i < as->nregions && as->regions[i].start < r.end)
+    return -1;
+  for (int j = as->nregions; j > i; j--)
+    as->regions[j] = as->regions[j - 1];
+  as->regions[i] = r;
+  as->nregions++;
+  return 0;
+}
+
+static void
+region_remove(struct aspace *as, int i)
+{
+  for (int j = i; j < as->nregions - 1; j++)
+    as->regions[j] = as->regions[j + 1];
+  as->nregions--;
+}
+
+/* Take [lo, hi) out of every region (dropping, trimming or splitting them).
+ * Returns 0, or -1 (and changes nothing) if a split needs a slot there is
+ * not. Caller holds the lock. */
+static int
+regions_cut(struct aspace *as, uint64 lo, uint64 hi)
+{
+  for (int i = 0; i < as->nregions; i++) {
+    struct region *r = &as->regions[i];
+    if (r->start < lo && r->end > hi && as->nregions == NREGION)
+      return -1;
+  }
+  for (int i = 0; i < as->nregions;) {
+    struct region *r = &as->regions[i];
+    if (r->end <= lo || r->start >= hi) {
+      i++;
+    } else if (r->start >= lo && r->end <= hi) {
+      region_remove(as, i);
+    } else if (r->start < lo && r->end > hi) {
+      struct region upper = *r;
+      upper.start = hi;
+      r->end = lo;
+      region_insert(as, upper);
+      i += 2;
+    } else if (r->start < lo) {
+      r->end = lo;
+      i++;
+    } else {
+      r->start = hi;
+      i++;
+    }
+  }
+  return 0;
+}
+
+/* Add the region [start, end) of kind with prot (PTE_R/W/X bits); its pages
+ * have no PTEs yet. Returns 0, or -1 if it is malformed, overlaps another,
+ * passes USER_TOP or the list is full. */
+int
+as_add_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind)
+{
+  struct region r = {.start = start, .end = end, .prot = prot, .kind = kind};
+  as_lock(as);
+  int ret = region_insert(as, r);
+  as_unlock(as);
+  return ret;
+}
+
+/* Give every page of [start, end), which lies in one region, a zeroed frame
+ * of its own now, with the region's protection. Returns 0, or -1 (with
+ * nothing added) when memory runs out. Caller holds the lock. */
+static int
+populate(struct aspace *as, uint64 start, uint64 end)
+{
+  struct region *r = region_at(as, start);
+  if (r == 0 || end > r->end)
+    panic("populate: range not in one region");
+  for (uint64 a = start; a < end; a += PGSIZE) {
+    char *mem = kalloc();
+    if (mem == 0) {
+      pt_unmap(as->pt, start, a);
+      return -1;
+    }
+    memset(mem, 0, PGSIZE);
+    if (mappages(as->pt, a, PGSIZE, (uint64)mem, r->prot | PTE_U) != 0) {
+      kfree(mem);
+      pt_unmap(as->pt, start, a);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Populate [start, end) of one region now (program text and data, the
+ * stack). Returns 0 or -1 when memory runs out. */
+int
+as_populate(struct aspace *as, uint64 start, uint64 end)
+{
+  as_lock(as);
+  int r = populate(as, start, end);
+  as_unlock(as);
+  return r;
+}
+
+/* The protection of the region holding va, or 0 if none does. */
+int
+as_prot(struct aspace *as, uint64 va)
+{
+  as_lock(as);
+  struct region *r = region_at(as, va);
+  int prot = r ? r->prot : 0;
+  as_unlock(as);
+  return prot;
+}
+
+/* The frame behind populated page va, or 0. For exec, loading a new image
+ * that nobody else can see yet. */
+uint64
+as_frame(struct aspace *as, uint64 va)
+{
+  as_lock(as);
+  uint64 pa = walkaddr(as->pt, va);
+  as_unlock(as);
+  return pa;
+}
+
+/* --- the break ----------------------------------------------------------- */
+
+/* Set the first break of a new image: brk, page-aligned, above every
+ * region. Returns 0 or -1. */
+int
+as_start_break(struct aspace *as, uint64 brk)
+{
+  as_lock(as);
+  int ok = brk % PGSIZE == 0 && brk <= USER_TOP &&
+           (as->nregions == 0 || as->regions[as->nregions - 1].end <= brk);
+  if (ok)
+    as->brk = brk;
+  as_unlock(as);
+  return ok ? 0 : -1;
+}
+
+/* Move the break up by n bytes: the heap region grows to cover it, with
+ * zeroed frames now, or (lazy) on first touch. Returns 0, or -1 (nothing
+ * changed) if the break would pass USER_TOP or run into another region, or
+ * memory runs out. */
+int
+as_grow(struct aspace *as, uint64 n, int lazy)
+{
+  as_lock(as);
+  uint64 old = as->brk, new = old + n;
+  uint64 lo = PGROUNDUP(old), hi = PGROUNDUP(new);
+  int ret = -1;
+  if (new < old || new > USER_TOP)
+    goto out;
+  if (hi > lo) {
+    struct region *last = as->nregions ? &as->regions[as->nregions - 1] : 0;
+    if (last && last->kind == REGION_HEAP && last->end == lo) {
+      last->end = hi;
+    } else if (region_insert(as, (struct region){lo, hi, PTE_R | PTE_W, REGION_HEAP}) != 0) {
+      goto out;
+    }
+    if (!lazy && populate(as, lo, hi) != 0) {
+      regions_cut(as, lo, hi);
+      goto out;
+    }
+  }
+  as->brk = new;
+  ret = 0;
+out:
+  as_unlock(as);
+  return ret;
+}
+
+/* Move the break down by n <= brk bytes: whatever lies above the new break's
+ * page goes, regions and frames, whatever kind it was (xv6 programs may
+ * shrink into their data and text). */
+void
+as_shrink(struct aspace *as, uint64 n)
+{
+  as_lock(as);
+  if (n > as->brk)
+    panic("as_shrink: below zero");
+  uint64 lo = PGROUNDUP(as->brk - n), hi = PGROUNDUP(as->brk);
+  if (hi > lo) {
+    if (regions_cut(as, lo, hi) != 0)
+      panic("as_shrink: a region straddles the break");
+    pt_unmap(as->pt, lo, hi);
+    sfence_vma();
+  }
+  as->brk -= n;
+  as_unlock(as);
+}
+
+/* --- fork ---------------------------------------------------------------- */
+
+/* Give child table new (a table at `level` >= 1 covering addresses from
+ * base) the user pages of old below end; leaf tables go to fork_table
+ * (cow.c). Walks each table once rather than each address from the root.
+ * Returns 0, or -1 when memory runs out (what was shared stays mapped in
+ * new, for the caller to destroy). */
+static int
+fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end, uint64 shortcut_va,
+           struct memstat *mc)
+{
+  uint64 span = 1UL << PXSHIFT(level);
+  for (int i = 0; i < 512 && base + i * span < end; i++) {
+    uint64 va = base + i * span;
+    if (!(old[i] & PTE_V))
+      continue;
+    if (!(new[i] & PTE_V)) {
+      pagetable_t t = pt_create();
+      if (t == 0)
+        return -1;
+      new[i] = PA2PTE(t) | PTE_V;
+    }
+    pagetable_t o = (pagetable_t)PTE2PA(old[i]), n = (pagetable_t)PTE2PA(new[i]);
+    int r = level == 1 ? fork_table(o, n, va, end, shortcut_va, mc)
+                       : fork_level(o, n, level - 1, va, end, shortcut_va, mc);
+    if (r != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Make empty address space child a copy-on-write image of parent: the same
+ * regions and break, every page shared (cow.c), except the page at
+ * shortcut_va (the stack-page shortcut; -1 for none), which the child gets a
+ * private copy of. Changes the parent's PTEs and flushes this hart's TLB,
+ * where the parent runs. Returns 0, or -1 when memory runs out (the caller
+ * destroys child). */
+int
+as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
+{
+  as_lock(parent);
+  as_lock(child);
+  child->nregions = parent->nregions;
+  for (int i = 0; i < parent->nregions; i++)
+    child->regions[i] = parent->regions[i];
+  child->brk = parent->brk;
+  uint64 end = parent->nregions ? parent->regions[parent->nregions - 1].end : 0;
+  int r = fork_level(parent->pt, child->pt, 2, 0, end, shortcut_va, &parent->counts);
+  sfence_vma();
+  as_unlock(child);
+  as_unlock(parent);
+  return r;
+}
+
+/* --- faults and the kernel's accesses ------------------------------------ */
+
+/* Make user page va usable for access, resolving zero-fill and
+ * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD or
+ * FAULT_NOMEM. Caller holds the lock. */
+static int
+resolve(struct aspace *as, uint64 va, int access, pte_t **ptep)
+{
+  va = PGROUNDDOWN(va);
+  struct region *r = va < USER_TOP ? region_at(as, va) : 0;
+  if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)))
+    return FAULT_BAD;
+  pte_t *pte = walk(as->pt, va, 0);
+  if (pte == 0 || !(*pte & PTE_V)) {
+    if (!region_zero_fills(r->kind))
+      return FAULT_BAD;
+    int err = page_fresh(as->pt, va, access, &as->counts);
+    if (err != 0)
+      return err;
+    pte = walk(as->pt, va, 0);
+  }
+  if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R))
+    return FAULT_BAD;
+  if (access == FAULT_WRITE && !(*pte & PTE_W)) {
+    int err = page_write(pte, va, &as->counts);
+    if (err != 0)
+      return err;
+  }
+  *ptep = pte;
+  return 0;
+}
+
+/* A user-mode page fault at va (FAULT_READ or FAULT_WRITE). Returns 0 if
+ * the access may now go ahead, FAULT_BAD or FAULT_NOMEM. */
+int
+vm_fault(struct aspace *as, uint64 va, int access)
+{
+  pte_t *pte;
+  as_lock(as);
+  int r = resolve(as, va, access, &pte);
+  as_unlock(as);
+  return r;
+}
+
+/* Move len bytes between kernel buffer k and user address uva: to the user
+ * for FAULT_WRITE, from the user for FAULT_READ. Each page is resolved
+ * exactly as a user access would be. Returns 0, or -1 on a bad address or
+ * when no frame is left for a copy. */
+static int
+copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access)
+{
+  while (len > 0) {
+    uint64 va0 = PGROUNDDOWN(uva), n = PGSIZE - (uva - va0);
+    pte_t *pte;
+    if (n > len)
+      n = len;
+    as_lock(as);
+    if (resolve(as, va0, access, &pte) != 0) {
+      as_unlock(as);
+      return -1;
+    }
+    char *u = (char *)(PTE2PA(*pte) + (uva - va0));
+    if (access == FAULT_WRITE)
+      memmove(u, k, n);
+    else
+      memmove(k, u, n);
+    as_unlock(as);
+    len -= n;
+    k += n;
+    uva = va0 + PGSIZE;
+  }
+  return 0;
+}
+
+/* Copy len bytes from kernel src to user dstva. Returns 0 or -1. */
+int
+copyout(struct aspace *as, uint64 dstva, char *src, uint64 len)
+{
+  return copy_user(as, src, dstva, len, FAULT_WRITE);
+}
+
+/* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
+int
+copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
+{
+  return copy_user(as, dst, srcva, len, FAULT_READ);
+}
+
+/* Copy a NUL-terminated string of at most max bytes (NUL included) from user
+ * srcva to dst. Returns 0, or -1 on a bad address or a string too long. */
+int
+copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
+{
+  while (max > 0) {
+    uint64 va0 = PGROUNDDOWN(srcva), n = PGSIZE - (srcva - va0);
+    pte_t *pte;
+    if (n > max)
+      n = max;
+    as_lock(as);
+    if (resolve(as, va0, FAULT_READ, &pte) != 0) {
+      as_unlock(as);
+      return -1;
+    }
+    char *p = (char *)(PTE2PA(*pte) + (srcva - va0));
+    int done = 0;
+    for (uint64 i = 0; i < n && !done; i++)
+      if ((dst[i] = p[i]) == 0)
+        done = 1;
+    as_unlock(as);
+    if (done)
+      return 0;
+    max -= n;
+    dst += n;
+    srcva = va0 + PGSIZE;
+  }
+  return -1;
+}
+
+/* --- watching ------------------------------------------------------------ */
+
+/* Fill *q for page va of as: the frame, its count and the PTE's flags. */
+void
+as_query(struct aspace *as, uint64 va, struct vmquery *q)
+{
+  memset(q, 0, sizeof(*q));
+  q->va = PGROUNDDOWN(va);
+  if (q->va >= MAXVA)
+    return;
+  as_lock(as);
+  pte_t *pte = walk(as->pt, q->va, 0);
+  if (pte && (*pte & PTE_V)) {
+    q->pa = PTE2PA(*pte);
+    q->flags = PTE_FLAGS(*pte);
+    q->refcount = frame_managed(q->pa) ? frame_refcount(q->pa) : 0;
+  }
+  as_unlock(as);
+}
+
+/* Copy up to max of as's regions to out, in address order. Returns how many
+ * regions as has (which may be more than max). */
+int
+as_regions(struct aspace *as, struct vmregion *out, int max)
+{
+  as_lock(as);
+  int n = as->nregions;
+  for (int i = 0; i < n && i < max; i++) {
+    out[i].start = as->regions[i].start;
+    out[i].end = as->regions[i].end;
+    out[i].prot = as->regions[i].prot;
+    out[i].kind = as->regions[i].kind;
+  }
+  as_unlock(as);
+  return n;
+}
+
+/* as's event counters and break, in *st (frame fields left 0). */
+void
+as_counts(struct aspace *as, struct memstat *st)
+{
+  as_lock(as);
+  *st = as->counts;
+  st->sz = as->brk;
+  as_unlock(as);
+}
+
+/* --- the invariant auditor ----------------------------------------------- */
+
+/* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that map it, a chunk of frames
+ * at a time (the tally must fit in the kernel), and compares the counts. */
+#define AUDIT_CHUNK 16384
+#define AUDIT_TRIES 200
+
+static uint16 tally[AUDIT_CHUNK]; /* audit_lock guards it */
+
+struct audit {
+  uint64 lo, hi;   /* frame indices [lo, hi) tallied in this pass */
+  uint64 zeromaps; /* PTEs mapping the zero frame */
+  struct memcheck *mc;
+};
+
+/* Note frame pa with count refs where maps were expected, if it is the
+ * first wrong one. */
+static void
+audit_bad(struct audit *a, uint64 pa, uint64 refs, uint64 maps)
+{
+  if (a->mc->bad_pa == 0) {
+    a->mc->bad_pa = pa;
+    a->mc->refs = refs;
+    a->mc->maps = maps;
+  }
+}
+
+/* Is table page pa's count 1 (one kernel hold)? Checked once, on the pass
+ * whose chunk holds it. */
+static void
+audit_table(struct audit *a, uint64 pa)
+{
+  if (!frame_managed(pa)) {
+    audit_bad(a, pa, 0, 1);
+    return;
+  }
+  uint64 i = (pa - frame_base) / PGSIZE;
+  if (i < a->lo || i >= a->hi)
+    return;
+  a->mc->tables++;
+  if (frame_refcount(pa) != 1)
+    audit_bad(a, pa, frame_refcount(pa), 1);
+}
+
+/* Tally the user leaf PTEs below table pt (at level, mapping from base). */
+static void
+audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
+{
+  uint64 span = 1UL << PXSHIFT(level);
+  for (int i = 0; i < 512 && base + i * span < USER_TOP; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    uint64 pa = PTE2PA(pte);
+    if (level > 0) {
+      audit_table(a, pa);
+      audit_walk(a, (pagetable_t)pa, level - 1, base + i * span);
+    } else if (pa == zero_frame()) {
+      a->zeromaps++;
+    } else if (!frame_managed(pa)) {
+      audit_bad(a, pa, 0, 1);
+    } else {
+      uint64 f = (pa - frame_base) / PGSIZE;
+      if (f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
+        tally[f - a->lo]++;
+    }
+  }
+}
+
+/* One consistent pass over frames [lo, hi) of every address space. Returns
+ * 0, or -1 if address spaces kept changing. */
+static int
+audit_pass(struct audit *a)
+{
+  for (int tries = 0; tries < AUDIT_TRIES; tries++, yield()) {
+    uint64 begun = __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&ops.ended, __ATOMIC_SEQ_CST) != begun)
+      continue;
+    struct memcheck saved = *a->mc;
+    memset(tally, 0, sizeof(tally));
+    a->zeromaps = 0;
+    for (struct aspace *as = pool; as < &pool[NASPACE]; as++) {
+      acquire(&as->lock);
+      if (as->inuse) {
+        if (a->lo == 0)
+          a->mc->spaces++;
+        audit_table(a, (uint64)as->pt);
+        audit_walk(a, as->pt, 2, 0);
+      }
+      release(&as->lock);
+    }
+    for (uint64 i = 0; i < a->hi - a->lo; i++) {
+      if (tally[i] == 0)
+        continue;
+      uint64 pa = frame_base + (a->lo + i) * PGSIZE;
+      a->mc->frames++;
+      if (frame_refcount(pa) != tally[i])
+        audit_bad(a, pa, frame_refcount(pa), tally[i]);
+    }
+    if (a->lo == 0 && frame_refcount(zero_frame()) != a->zeromaps + 1)
+      audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
+    if (__atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST) == begun)
+      return 0;
+    *a->mc = saved;
+  }
+  return -1;
+}
+
+/* Check on the live system that every user frame's count equals the PTEs
+ * that map it (the zero frame: plus its permanent hold) and that every user
+ * page-table page has count 1. Fills *mc. Returns 0 if all agree, 1 if a
+ * count is wrong (mc->bad_pa names the first), -1 if address spaces never
+ * stood still long enough to look. */
+int
+memcheck(struct memcheck *mc)
+{
+  acquiresleep(&audit_lock);
+  memset(mc, 0, sizeof(*mc));
+  struct audit a = {.mc = mc};
+  int r = 0;
+  for (a.lo = 0; r == 0 && frame_managed(frame_base + a.lo * PGSIZE); a.lo += AUDIT_CHUNK) {
+    a.hi = a.lo + AUDIT_CHUNK;
+    r = audit_pass(&a);
+  }
+  releasesleep(&audit_lock);
+  if (r != 0)
+    return -1;
+  return mc->bad_pa != 0;
+}

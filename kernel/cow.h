@@ -1,0 +1,20 @@
+/* cow.h: page-level decisions (cow.c): copy-on-write, zero-fill and fork's
+ * sharing of one leaf table. Called by the address-space layer only, with
+ * the address space's lock held. */
+#ifndef CALF_COW_H
+#define CALF_COW_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memstat.h"
+
+extern struct memstat memstat_global; /* system-wide event counters */
+
+void cowinit(void);
+uint64 zero_frame(void);
+int page_write(pte_t *pte, uint64 va, struct memstat *mc);
+int page_fresh(pagetable_t pt, uint64 va, int access, struct memstat *mc);
+int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
+               struct memstat *mc);
+
+#endif

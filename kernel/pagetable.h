@@ -1,0 +1,23 @@
+/* pagetable.h: Sv39 page tables (pagetable.c): the kernel map, and walking,
+ * mapping, unmapping and freeing user tables. Knows frames, nothing above. */
+#ifndef CALF_PAGETABLE_H
+#define CALF_PAGETABLE_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+
+extern pagetable_t kernel_pagetable;
+
+void kvminit(void);
+void kvminithart(void);
+void kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm);
+
+pagetable_t pt_create(void);
+pte_t *walk(pagetable_t pt, uint64 va, int alloc);
+uint64 walkaddr(pagetable_t pt, uint64 va);
+int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
+void pt_clear(pagetable_t pt, uint64 va);
+void pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
+void pt_destroy(pagetable_t pt);
+
+#endif
