@@ -64,6 +64,9 @@ SCRIPTED = [
     ("cowtest:3", "cowtest", 3, "128M", 600),
     ("cowtest:8", "cowtest", 8, "128M", 600),
     ("cowdemo", "cowdemo", 3, "128M", 120),
+    ("vmtest:1", "vmtest", 1, "128M", 300),
+    ("vmtest:3", "vmtest", 3, "128M", 300),
+    ("vmtest:8", "vmtest", 8, "1G", 300),
     ("grind", "grind -t 60", 3, "128M", 300),
 ]
 

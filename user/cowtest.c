@@ -1228,6 +1228,8 @@ main(int argc, char **argv)
     printf("\n");
     exit(1);
   }
+  if (check_memory("cowtest") != 0)
+    failed++;
   printf(failed ? "SOME COW TESTS FAILED\n" : "ALL COW TESTS PASSED\n");
   exit(failed ? 1 : 0);
 }

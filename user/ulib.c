@@ -4,6 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
+#include "kernel/memstat.h"
 #include "user/user.h"
 
 /* The program's own entry function, defined in every program. (Declared with
@@ -38,6 +39,27 @@ char *
 sbrklazy(int n)
 {
   return __sys_sbrk(n, 1);
+}
+
+/* Audit every user frame's reference count (the memcheck system call) and
+ * print one line, prefixed by who: "memcheck: ok ..." or a FAIL line naming
+ * the first wrong frame. Returns 0 if the counts agree, 1 if not. */
+int
+check_memory(const char *who)
+{
+  struct memcheck mc;
+  int r = memcheck(&mc);
+  if (r == 0) {
+    printf("%s: memcheck: ok: %ld address spaces, %ld page-table pages, %ld frames\n", who,
+           mc.spaces, mc.tables, mc.frames);
+    return 0;
+  }
+  if (r == 1)
+    printf("%s: memcheck: FAIL frame 0x%lx has count %ld, want %ld\n", who, mc.bad_pa, mc.refs,
+           mc.maps);
+  else
+    printf("%s: memcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who);
+  return 1;
 }
 
 /* Copy the NUL-terminated string t into s; returns s. */

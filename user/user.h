@@ -59,6 +59,9 @@ int atoi(const char *);
 int memcmp(const void *, const void *, uint);
 void *memcpy(void *, const void *, uint);
 
+/* ulib.c, calf's own: memcheck with a one-line report; 0 if all is well. */
+int check_memory(const char *who);
+
 /* printf.c. Format mistakes stay warnings even under -Werror: xv6 lab
  * programs from before the format attribute existed have some, and must
  * still compile unchanged. */

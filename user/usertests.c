@@ -3041,7 +3041,8 @@ main(int argc, char *argv[])
       }
     }
   }
-  if (nfailed == 0) {
+  int memory_bad = check_memory("usertests");
+  if (nfailed == 0 && !memory_bad) {
     printf("ALL TESTS PASSED\n");
     exit(0);
   }
@@ -3049,6 +3050,6 @@ main(int argc, char *argv[])
   for (int i = 0; i < NTESTS; i++)
     if (failed[i])
       printf(" %s", tests[i].name);
-  printf("\n");
+  printf(memory_bad ? " memcheck\n" : "\n");
   exit(1);
 }

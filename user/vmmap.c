@@ -2,18 +2,18 @@
  *
  *   vmmap [-p] [PID]
  *
- * Asks vmquery about every page from 0 to the process's size (text, data,
- * bss, the guard page, the stack, then the heap) and then about the
- * trapframe and the trampoline. For each it shows the frame number (pa >> 12,
- * hex), the frame's reference count, the permissions rwxu and COW for a
- * copy-on-write page. By default consecutive pages with equal flags make one
- * line ("one frame" when they all map the same frame, as lazy pages map the
- * zero frame); -p prints every page. A page without u is kernel-only: the
- * guard page under the stack, the trapframe, the trampoline.
+ * Asks vmregions for the process's regions (text, data, bss, the stack
+ * guard, the stack, the heap), then vmquery about every page of each region
+ * and about the trapframe and the trampoline. For each page it shows the
+ * frame number (pa >> 12, hex), the frame's reference count, the permissions
+ * rwxu and COW for a copy-on-write page, and the region's name. By default
+ * consecutive pages of one region with equal flags make one line ("one
+ * frame" when they all map the same frame, as lazy pages read map the zero
+ * frame); -p prints every page. Addresses in no region are not shown: any
+ * access there is fatal. The guard page has no frame at all.
  *
- * Another process is shown only while it is blocked or waiting to run
- * (vmquery refuses a running one): `vmmap 2`, say, shows the shell, which
- * sleeps in wait() until vmmap is done.
+ * Any live process can be shown, running or not: the kernel reads its page
+ * table under its address space's lock. `vmmap 2`, say, shows the shell.
  *
  * One process, no shared state, no locks.
  */
@@ -22,6 +22,8 @@
 #include "kernel/memlayout.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One output line, built in place and printed with a single write. */
 struct line {
@@ -136,75 +138,69 @@ print_page(struct vmquery *q, const char *note)
   emit(&l);
 }
 
-/* vmquery for page va of pid (0: this process), retried a while if pid is
- * running. Returns 0, or -1 if pid is gone or never blocks. */
-static int
-query(int pid, uint64 va, struct vmquery *q)
-{
-  for (int tries = 0; vmquery(pid, va, q) < 0; tries++) {
-    if (pid == 0 || tries == 20)
-      return -1;
-    pause(1);
-  }
-  return 0;
-}
+static const char *kind_names[] = {
+    [REGION_TEXT] = "text", [REGION_DATA] = "data",   [REGION_BSS] = "bss",
+    [REGION_HEAP] = "heap", [REGION_STACK] = "stack", [REGION_GUARD] = "guard",
+};
 
-/* Note for a page with these flags: user pages need none. */
+/* The name of region kind k. */
 static const char *
-note_for(uint64 flags, uint64 va)
+kind_name(uint64 k)
 {
-  if (va == TRAPFRAME)
-    return "trapframe";
-  if (va == TRAMPOLINE)
-    return "trampoline";
-  if ((flags & PTE_V) && !(flags & PTE_U))
-    return "guard";
-  return "";
+  return k < NELEM(kind_names) && kind_names[k] ? kind_names[k] : "?";
 }
 
-/* Show pages [0, sz) of pid, then its trapframe and trampoline. Returns 0, or
- * 1 if vmquery refused. */
+/* Show the pages [start, end) of pid, grouped unless per_page, each line
+ * ending with note. Returns 0, or 1 if vmquery refused. */
 static int
-show(int pid, uint64 sz, int per_page)
+show_pages(int pid, uint64 start, uint64 end, const char *note, int per_page)
 {
   struct vmquery q;
   struct range r = {.end = 0};
-  uint64 extra[] = {TRAPFRAME, TRAMPOLINE};
 
-  if (per_page)
-    printf("va                  frame     refs   perm\n");
-  else
-    printf("start               end                 pages   perm      refs    first frame\n");
-  for (uint64 va = 0; va < sz; va += PGSIZE) {
-    if (query(pid, va, &q) < 0)
+  for (uint64 va = start; va < end; va += PGSIZE) {
+    if (vmquery(pid, va, &q) < 0)
       return 1;
     if (per_page) {
-      print_page(&q, note_for(q.flags, va));
+      print_page(&q, note);
       continue;
     }
-    if (r.end == va && va != 0 && q.flags == r.flags) {
+    if (va != start && q.flags == r.flags) {
       r.end += PGSIZE;
       r.one_frame = r.one_frame && q.pa == r.first_pa;
       r.minref = q.refcount < r.minref ? q.refcount : r.minref;
       r.maxref = q.refcount > r.maxref ? q.refcount : r.maxref;
       continue;
     }
-    if (va != 0)
-      print_range(&r, note_for(r.flags, r.start));
+    if (va != start)
+      print_range(&r, note);
     r = (struct range){va, va + PGSIZE, q.flags, q.pa, 1, q.refcount, q.refcount};
   }
-  if (!per_page && sz > 0)
-    print_range(&r, note_for(r.flags, r.start));
-  for (int i = 0; i < 2; i++) {
-    if (query(pid, extra[i], &q) < 0)
+  if (!per_page && end > start)
+    print_range(&r, note);
+  return 0;
+}
+
+/* Show every region of pid, then its trapframe and trampoline. Returns 0, or
+ * 1 if the process went away. */
+static int
+show(int pid, int per_page)
+{
+  struct vmregion rg[32];
+  int n = vmregions(pid, rg, NELEM(rg));
+
+  if (n < 0)
+    return 1;
+  if (per_page)
+    printf("va                  frame     refs   perm\n");
+  else
+    printf("start               end                 pages   perm      refs    first frame\n");
+  for (int i = 0; i < n && i < NELEM(rg); i++)
+    if (show_pages(pid, rg[i].start, rg[i].end, kind_name(rg[i].kind), per_page) != 0)
       return 1;
-    if (per_page) {
-      print_page(&q, note_for(q.flags, extra[i]));
-    } else {
-      r = (struct range){extra[i], extra[i] + PGSIZE, q.flags, q.pa, 1, q.refcount, q.refcount};
-      print_range(&r, note_for(q.flags, extra[i]));
-    }
-  }
+  if (show_pages(pid, TRAPFRAME, TRAPFRAME + PGSIZE, "trapframe", per_page) != 0 ||
+      show_pages(pid, TRAMPOLINE, TRAMPOLINE + PGSIZE, "trampoline", per_page) != 0)
+    return 1;
   return 0;
 }
 
@@ -232,9 +228,9 @@ main(int argc, char **argv)
     fprintf(2, "vmmap: no process %d\n", pid);
     exit(1);
   }
-  printf("pid %d: %lu bytes\n", pid ? pid : getpid(), m.sz);
-  if (show(pid, m.sz, per_page) != 0) {
-    fprintf(2, "vmmap: pid %d keeps running; it must be blocked (e.g. vmmap 2, the shell)\n", pid);
+  printf("pid %d: break 0x%lx\n", pid ? pid : getpid(), m.sz);
+  if (show(pid, per_page) != 0) {
+    fprintf(2, "vmmap: pid %d went away\n", pid);
     exit(1);
   }
   exit(0);

@@ -1,0 +1,19 @@
+/* memcheck.c: check, on the live system, that every frame user page tables
+ * map has exactly as many references as PTEs that map it (the zero frame one
+ * more), and every user page-table page exactly one.
+ *
+ *   memcheck     prints "memcheck: ok: ..." and exits 0, or one FAIL line
+ *                naming the first wrong frame and exits 1
+ */
+#include "kernel/types.h"
+#include "user/user.h"
+
+int
+main(int argc, char **argv)
+{
+  if (argc != 1) {
+    fprintf(2, "usage: memcheck\n");
+    exit(2);
+  }
+  exit(check_memory("memcheck"));
+}

@@ -1,0 +1,370 @@
+/* vmtest.c: tests of address spaces: regions, vfork's shared space, the
+ * introspection calls and the holes a hostile program found in them.
+ *
+ *   vmtest          run every test
+ *   vmtest NAME     run one
+ *
+ * Each test runs in a child of its own, so a crash is one FAILED line; free
+ * frames must come back to where they were, and memcheck must find every
+ * reference count right at the end. Prints "ALL VM TESTS PASSED" (status 0)
+ * or "SOME VM TESTS FAILED" (status 1).
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/memstat.h"
+#include "kernel/elf.h"
+#include "kernel/fcntl.h"
+#include "user/user.h"
+
+static const char *testname;
+
+static void
+fail(const char *why, long got, long want)
+{
+  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", testname, why, got, want);
+  exit(1);
+}
+
+static void
+expect(long got, long want, const char *why)
+{
+  if (got != want)
+    fail(why, got, want);
+}
+
+/* Run fn in a child and return its exit status (-1 if it was killed). */
+static int
+status_of(void (*fn)(void))
+{
+  int pid = fork();
+  if (pid < 0)
+    fail("fork", pid, 0);
+  if (pid == 0) {
+    fn();
+    exit(0);
+  }
+  int st;
+  expect(wait(&st), pid, "wait");
+  return st;
+}
+
+/* --- crafted programs ---------------------------------------------------- */
+
+/* Machine code: a0 = 0x1000; store a word there; exit(0). */
+static const uint32 store_then_exit[] = {
+    0x00001537, /* lui  a0, 0x1 */
+    0x00052023, /* sw   zero, 0(a0) */
+    0x00000513, /* addi a0, zero, 0 */
+    0x00200893, /* addi a7, zero, SYS_exit */
+    0x00000073, /* ecall */
+};
+
+struct seg {
+  uint64 vaddr, memsz;
+  uint32 flags;
+};
+
+/* Write an ELF executable to path whose segments are segs (each holding the
+ * code above as its file bytes) and whose entry is entry. */
+static void
+write_elf(const char *path, struct seg *segs, int nseg, uint64 entry)
+{
+  struct elfhdr eh;
+  struct proghdr ph;
+  uint64 code = sizeof(eh) + nseg * sizeof(ph);
+
+  memset(&eh, 0, sizeof(eh));
+  eh.magic = ELF_MAGIC;
+  eh.elf[0] = ELFCLASS64;
+  eh.elf[1] = ELFDATA2LSB;
+  eh.type = ET_EXEC;
+  eh.machine = EM_RISCV;
+  eh.version = 1;
+  eh.entry = entry;
+  eh.phoff = sizeof(eh);
+  eh.ehsize = sizeof(eh);
+  eh.phentsize = sizeof(ph);
+  eh.phnum = nseg;
+  int fd = open(path, O_CREATE | O_TRUNC | O_WRONLY);
+  if (fd < 0)
+    fail("create the program", fd, 0);
+  expect(write(fd, &eh, sizeof(eh)), sizeof(eh), "write the ELF header");
+  for (int i = 0; i < nseg; i++) {
+    memset(&ph, 0, sizeof(ph));
+    ph.type = ELF_PROG_LOAD;
+    ph.flags = segs[i].flags;
+    ph.off = code;
+    ph.vaddr = ph.paddr = segs[i].vaddr;
+    ph.filesz = sizeof(store_then_exit);
+    ph.memsz = segs[i].memsz;
+    ph.align = PGSIZE;
+    expect(write(fd, &ph, sizeof(ph)), sizeof(ph), "write a program header");
+  }
+  expect(write(fd, store_then_exit, sizeof(store_then_exit)), sizeof(store_then_exit),
+         "write the code");
+  close(fd);
+}
+
+static char *crafted_argv[] = {"crafted", 0};
+
+static void
+exec_crafted(void)
+{
+  exec("crafted", crafted_argv);
+  exit(77); /* exec failed */
+}
+
+/* A segment that ends just below the trapframe leaves no room for the guard
+ * page and the stack: exec must fail (it used to map the stack over the
+ * trapframe and panic). One page more and the program runs (and dies of
+ * its store to 0x1000, which is in no region). */
+static void
+test_elftop(void)
+{
+  for (uint64 pages = 1; pages <= 2 + USERSTACK; pages++) {
+    struct seg s = {TRAPFRAME - pages * PGSIZE, PGSIZE, ELF_PROG_FLAG_READ | ELF_PROG_FLAG_EXEC};
+    write_elf("crafted", &s, 1, s.vaddr);
+    int want = pages < 2 + USERSTACK ? 77 : -1;
+    expect(status_of(exec_crafted), want, "status of a program ending below the trapframe");
+  }
+  unlink("crafted");
+}
+
+/* The gap between two segments is in no region: the program's store into it
+ * kills it (it used to be silently writable zero memory). */
+static void
+test_elfgap(void)
+{
+  struct seg s[] = {
+      {0, PGSIZE, ELF_PROG_FLAG_READ | ELF_PROG_FLAG_EXEC},
+      {3 * PGSIZE, PGSIZE, ELF_PROG_FLAG_READ | ELF_PROG_FLAG_WRITE},
+  };
+  write_elf("crafted", s, 2, 0);
+  expect(status_of(exec_crafted), -1, "exit status of a store into the gap");
+  s[1].vaddr = PGSIZE; /* now 0x1000 is data: the same store is fine */
+  write_elf("crafted", s, 2, 0);
+  expect(status_of(exec_crafted), 0, "exit status of a store into data");
+  unlink("crafted");
+}
+
+/* --- regions ------------------------------------------------------------- */
+
+/* This program's regions: text, then data/bss, a guard, the stack, and the
+ * heap once it has grown; sorted, none overlapping. */
+static void
+test_regions(void)
+{
+  struct vmregion r[32];
+  sbrk(PGSIZE);
+  int n = vmregions(0, r, 32);
+  if (n < 4 || n > 32)
+    fail("number of regions", n, 4);
+  expect(r[0].kind, REGION_TEXT, "first region");
+  expect(r[0].start, 0, "text start");
+  for (int i = 1; i < n; i++)
+    if (r[i].start < r[i - 1].end)
+      fail("regions overlap or are out of order", r[i].start, r[i - 1].end);
+  expect(r[n - 1].kind, REGION_HEAP, "last region");
+  expect(r[n - 2].kind, REGION_STACK, "region under the heap");
+  expect(r[n - 3].kind, REGION_GUARD, "region under the stack");
+  expect(r[n - 3].prot, 0, "guard protection");
+  expect(r[n - 1].end, PGROUNDUP((uint64)sbrk(0)), "heap end");
+  expect(vmregions(0, r, 1), n, "count when the buffer is short");
+  expect(vmregions(0, (struct vmregion *)0x10, 32), -1, "vmregions into text");
+}
+
+static void
+touch_guard(void)
+{
+  struct vmregion r[32];
+  int n = vmregions(0, r, 32);
+  volatile char *g = (char *)r[n - 2].start; /* no heap yet: guard, stack */
+  *g = 1;
+}
+
+/* A store to the guard page kills; a system call reading it fails. */
+static void
+test_guard(void)
+{
+  struct vmregion r[32];
+  int n = vmregions(0, r, 32);
+  uint64 guard = r[n - 3].kind == REGION_GUARD ? r[n - 3].start : r[n - 2].start;
+  expect(status_of(touch_guard), -1, "exit status after a store to the guard page");
+  expect(write(1, (char *)guard, 1), -1, "write() from the guard page");
+}
+
+/* --- vfork --------------------------------------------------------------- */
+
+#define HIGH (255UL << 30) /* the last root entry of Sv39 starts here */
+
+/* Shrink the heap to end at brk, in steps sbrk's int can take. */
+static void
+shrink_to(uint64 brk)
+{
+  while ((uint64)sbrk(0) > brk) {
+    uint64 over = (uint64)sbrk(0) - brk;
+    sbrk(-(over > (1 << 30) ? (1 << 30) : (int)over));
+  }
+}
+
+/* Grow the heap lazily until it reaches past va. */
+static void
+grow_past(uint64 va)
+{
+  while ((uint64)sbrk(0) <= va) {
+    uint64 left = va + PGSIZE - (uint64)sbrk(0);
+    if (sbrklazy(left > (1 << 30) ? (1 << 30) : left) == SBRK_ERROR)
+      fail("lazy growth", (uint64)sbrk(0), va);
+  }
+}
+
+/* A vfork child sees and changes exactly its parent's memory, all of it,
+ * above 255 GiB too, and its changes of the break stay. */
+static void
+test_vforkhigh(void)
+{
+  uint64 base = (uint64)sbrk(0);
+  grow_past(HIGH + 8 * PGSIZE);
+  volatile uint64 *p = (uint64 *)(HIGH + 4 * PGSIZE);
+  *p = 0x1234;
+  uint64 brk = (uint64)sbrk(0);
+  int pid = vfork();
+  if (pid == 0) {
+    if (*p != 0x1234)
+      exit(3);
+    *p = 0x5678;
+    sbrk(-PGSIZE);
+    exit(0);
+  }
+  int st;
+  expect(wait(&st), pid, "wait for the vfork child");
+  expect(st, 0, "the child's view of the parent's high memory");
+  expect(*p, 0x5678, "the child's store, seen by the parent");
+  expect((uint64)sbrk(0), brk - PGSIZE, "the break after the child shrank it");
+  if (sbrk(PGSIZE) == SBRK_ERROR)
+    fail("sbrk after the child's shrink", 0, 0);
+  shrink_to(base);
+}
+
+/* A vfork child frees page tables its parent's space used, refills their
+ * frames with fake PTEs, and asks vmquery about the parent: the answer must
+ * be "not mapped", never a walk through freed tables. */
+static void
+test_vforkquery(void)
+{
+  int parent = getpid();
+  uint64 base = (uint64)sbrk(0);
+  uint64 far = PGROUNDUP(base) + (1UL << 30); /* its own level-1 table */
+  grow_past(far + PGSIZE);
+  *(volatile char *)far = 1;
+  int pid = vfork();
+  if (pid == 0) {
+    struct vmquery q;
+    shrink_to(base); /* frees the tables under far */
+    for (int i = 0; i < 64; i++) {
+      uint64 *pg = (uint64 *)sbrk(PGSIZE);
+      if (pg == (uint64 *)SBRK_ERROR)
+        exit(4);
+      for (int j = 0; j < 512; j++)
+        pg[j] = (0x80000000UL >> 2) | PTE_V | PTE_R | PTE_W | PTE_U;
+    }
+    if (vmquery(parent, far, &q) != 0)
+      exit(5);
+    exit(q.pa != 0 || q.flags != 0 ? 6 : 0);
+  }
+  int st;
+  expect(wait(&st), pid, "wait for the vfork child");
+  expect(st, 0, "vmquery of the parent after the child freed its tables");
+}
+
+/* --- processes ----------------------------------------------------------- */
+
+/* init cannot be killed. */
+static void
+test_killinit(void)
+{
+  expect(kill(1), -1, "kill(1)");
+  pause(2);
+  expect(kill(1), -1, "kill(1) again");
+}
+
+/* vmquery of a running process works (the address space's lock keeps its
+ * table still), and of no process fails. */
+static void
+test_queryrunning(void)
+{
+  int pid = fork();
+  if (pid == 0) {
+    for (;;)
+      ;
+  }
+  struct vmquery q;
+  for (int i = 0; i < 50; i++)
+    expect(vmquery(pid, 0, &q), 0, "vmquery of a running child");
+  expect(q.flags & (PTE_V | PTE_U | PTE_X), PTE_V | PTE_U | PTE_X, "flags of its text");
+  kill(pid);
+  wait(0);
+  expect(vmquery(pid, 0, &q), -1, "vmquery of a reaped child");
+}
+
+struct test {
+  void (*fn)(void);
+  const char *name;
+} tests[] = {
+    {test_elftop, "elftop"},       {test_elfgap, "elfgap"},
+    {test_regions, "regions"},     {test_guard, "guard"},
+    {test_vforkhigh, "vforkhigh"}, {test_vforkquery, "vforkquery"},
+    {test_killinit, "killinit"},   {test_queryrunning, "queryrunning"},
+};
+
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+/* Run t in a child; it passes if the child exits 0 and free memory comes
+ * back. */
+static int
+run(struct test *t)
+{
+  testname = t->name;
+  long before = freeframes();
+  int pid = fork(), st;
+  if (pid == 0) {
+    t->fn();
+    exit(0);
+  }
+  if (pid < 0 || wait(&st) != pid) {
+    printf("test %s: FAILED (fork or wait)\n", t->name);
+    return 0;
+  }
+  if (st != 0) {
+    if (st != 1)
+      printf("test %s: FAILED (exit status %d)\n", t->name, st);
+    return 0;
+  }
+  if (freeframes() != before) {
+    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - freeframes());
+    return 0;
+  }
+  printf("test %s: OK\n", t->name);
+  return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+  int failed = 0, found = 0;
+  for (int i = 0; i < NTESTS; i++) {
+    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0)
+      continue;
+    found++;
+    failed += !run(&tests[i]);
+  }
+  if (found == 0) {
+    printf("vmtest: no test named %s\n", argv[1]);
+    exit(1);
+  }
+  failed += check_memory("vmtest");
+  printf(failed ? "SOME VM TESTS FAILED\n" : "ALL VM TESTS PASSED\n");
+  exit(failed ? 1 : 0);
+}
