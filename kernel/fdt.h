@@ -48,7 +48,11 @@ struct machine {
 
 /* Parse the blob at fdt (at most maxlen bytes may be read; pass the blob's
  * own totalsize when unknown) into *m. Returns 0 on success, or a negative
- * FDT_E* code; fdt_strerror names it. */
+ * FDT_E* code; fdt_strerror names it.
+ * On success *m is consistent: every range and device lies below 2^56 (so
+ * no base + size wraps), no two memory ranges overlap, no two devices'
+ * register pages overlap each other or RAM, and when there is a PLIC every
+ * hart's context and every UART/virtio interrupt lies inside its registers. */
 int fdt_parse(const void *fdt, uint64 maxlen, struct machine *m);
 const char *fdt_strerror(int err);
 /* totalsize from a blob header, 0 if the magic is wrong. */
@@ -65,5 +69,16 @@ uint64 fdt_totalsize(const void *fdt);
 #define FDT_E_TIMEBASE -9  /* no timebase-frequency */
 #define FDT_E_PROP     -10 /* a property has the wrong length */
 #define FDT_E_TOOMANY  -11 /* more entries than the fixed tables hold */
+#define FDT_E_MEMRANGE -12 /* a memory range wraps or ends past 2^56 */
+#define FDT_E_OVERLAP  -13 /* two memory ranges overlap */
+#define FDT_E_RESV     -14 /* a reserved range wraps or ends past 2^56 */
+#define FDT_E_DEVRANGE -15 /* a device's registers wrap or end past 2^56 */
+#define FDT_E_DEVPAGE  -16 /* a device's register pages overlap RAM or another device */
+#define FDT_E_NDEV     -17 /* riscv,ndev above the 1023 sources a PLIC can have */
+#define FDT_E_PLICCTX  -18 /* a hart's PLIC context lies beyond the PLIC's registers */
+#define FDT_E_IRQ      -19 /* a device's interrupt is not a source of the PLIC */
+
+/* The lowest FDT_E_* code; the host tests walk them all. */
+#define FDT_E_LAST FDT_E_IRQ
 
 #endif
