@@ -24,7 +24,7 @@
  * RAM or of each other (the kernel maps each in whole pages), PLIC contexts
  * or interrupt numbers past the PLIC's registers. machine_check() rejects
  * those at the end of the parse, so the rest of the kernel may trust
- * struct machine. */
+ * struct machine; fdt_fits() adds what depends on the kernel's own layout. */
 #include "kernel/types.h"
 #include "kernel/fdt.h"
 
@@ -926,6 +926,24 @@ fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
   return resv_add(m, (uint64)fdt, b.size);
 }
 
+int
+fdt_fits(const struct machine *m, uint64 kstart, uint64 kend, uint64 limit)
+{
+  const struct fdt_dev *d[3 + FDT_MAX_VIRTIO];
+  int i, n = mapped_devices(m, d);
+
+  for (i = 0; i < m->nmem; i++)
+    if (m->mem[i].base + m->mem[i].size > limit)
+      return FDT_E_HIGH;
+  for (i = 0; i < n; i++)
+    if (dev_hi(d[i]) > limit)
+      return FDT_E_HIGH;
+  for (i = 0; i < m->nmem; i++)
+    if (m->mem[i].base <= kstart && kend <= m->mem[i].base + m->mem[i].size)
+      return 0;
+  return FDT_E_KERNEL;
+}
+
 const char *
 fdt_strerror(int err)
 {
@@ -953,6 +971,8 @@ fdt_strerror(int err)
   case FDT_E_NDEV: return "the PLIC's riscv,ndev is above the 1023 sources a PLIC can have";
   case FDT_E_PLICCTX: return "a hart's PLIC context lies beyond the PLIC's registers";
   case FDT_E_IRQ: return "a device's interrupt is not a source of the PLIC";
+  case FDT_E_HIGH: return "RAM or a device lies above the addresses the kernel can map";
+  case FDT_E_KERNEL: return "the kernel image is not inside one memory range";
   default: return "unknown device tree error";
   }
 }

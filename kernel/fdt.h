@@ -54,6 +54,11 @@ struct machine {
  * register pages overlap each other or RAM, and when there is a PLIC every
  * hart's context and every UART/virtio interrupt lies inside its registers. */
 int fdt_parse(const void *fdt, uint64 maxlen, struct machine *m);
+/* What the kernel needs of a parsed machine: the kernel image [kstart, kend)
+ * inside one memory range, and RAM and device pages below limit, the first
+ * virtual address the kernel uses for anything but physical memory mapped at
+ * its own address. Returns 0, FDT_E_HIGH or FDT_E_KERNEL. */
+int fdt_fits(const struct machine *m, uint64 kstart, uint64 kend, uint64 limit);
 const char *fdt_strerror(int err);
 /* totalsize from a blob header, 0 if the magic is wrong. */
 uint64 fdt_totalsize(const void *fdt);
@@ -77,8 +82,10 @@ uint64 fdt_totalsize(const void *fdt);
 #define FDT_E_NDEV     -17 /* riscv,ndev above the 1023 sources a PLIC can have */
 #define FDT_E_PLICCTX  -18 /* a hart's PLIC context lies beyond the PLIC's registers */
 #define FDT_E_IRQ      -19 /* a device's interrupt is not a source of the PLIC */
+#define FDT_E_HIGH     -20 /* RAM or a device lies above what the kernel can map */
+#define FDT_E_KERNEL   -21 /* the kernel image is not inside one memory range */
 
 /* The lowest FDT_E_* code; the host tests walk them all. */
-#define FDT_E_LAST FDT_E_IRQ
+#define FDT_E_LAST FDT_E_KERNEL
 
 #endif

@@ -899,6 +899,52 @@ test_irq_virtio(void)
   CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
 }
 
+static void
+test_fits(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 ks = 0x80200000, ke = 0x80400000;
+
+  parse_ok("virt-smp3-128M", &d, &m);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 1UL << 38), 0);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 0x88000000), 0);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 0x87fff000), FDT_E_HIGH);
+  CHECK_ERR(fdt_fits(&m, 0x87f00000, 0x88001000, 1UL << 38), FDT_E_KERNEL);
+  CHECK_ERR(fdt_fits(&m, 0x7ff00000, 0x80100000, 1UL << 38), FDT_E_KERNEL);
+}
+
+static void
+test_fits_kernel_outside_ram(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 reg;
+
+  dtb_load("virt-smp3-128M", &d);
+  reg = cell_at(d.data, "memory@80000000", "reg", 0);
+  put64(d.data, reg, 0x80300000); /* RAM starts inside the kernel image */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), FDT_E_KERNEL);
+  put64(d.data, reg, 0x80200000); /* RAM starts at the kernel */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), 0);
+}
+
+static void
+test_fits_high_device(void)
+{
+  struct dtb d;
+  struct machine m;
+
+  dtb_load("virt-smp3-128M", &d);
+  /* its bytes end at limit - 0x800, its page at limit */
+  put64(d.data, cell_at(d.data, "test@100000", "reg", 0), (1UL << 38) - 0x1800);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, (1UL << 38) - 0x800), FDT_E_HIGH);
+}
+
 /* --- robustness ------------------------------------------------------- */
 
 /* A buffer whose usable bytes are bracketed by inaccessible pages. */
@@ -1037,6 +1083,9 @@ static struct test {
     {test_plic_ndev, "riscv,ndev above 1023: FDT_E_NDEV"},
     {test_irq_uart, "UART interrupt 0 or above riscv,ndev: FDT_E_IRQ"},
     {test_irq_virtio, "virtio interrupt above the PLIC's sources: FDT_E_IRQ"},
+    {test_fits, "fdt_fits: kernel image in RAM, RAM below the limit"},
+    {test_fits_kernel_outside_ram, "fdt_fits: RAM starting inside the kernel: FDT_E_KERNEL"},
+    {test_fits_high_device, "fdt_fits: device above the limit: FDT_E_HIGH"},
     {test_fuzz, "20000 mutated blobs stay inside the blob"},
 };
 
