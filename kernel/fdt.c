@@ -17,7 +17,14 @@
  * complete at that point, and its parent's #address-cells/#size-cells are
  * already known. References by phandle (PLIC contexts to cpu interrupt
  * controllers) are collected during the walk and resolved at the end,
- * since a phandle may be defined after its user. */
+ * since a phandle may be defined after its user.
+ *
+ * A well-formed blob can still describe a machine the kernel would trip
+ * over: ranges that wrap around 2^64, RAM listed twice, devices on top of
+ * RAM or of each other (the kernel maps each in whole pages), PLIC contexts
+ * or interrupt numbers past the PLIC's registers. machine_check() rejects
+ * those at the end of the parse, so the rest of the kernel may trust
+ * struct machine; fdt_fits() adds what depends on the kernel's own layout. */
 #include "kernel/types.h"
 #include "kernel/fdt.h"
 
@@ -32,6 +39,17 @@
 #define HDR_V17        40 /* header bytes from version 17 on */
 #define MAX_DEPTH      16 /* deepest node nesting we follow */
 #define IRQ_S_EXTERNAL 9  /* supervisor external interrupt cause */
+
+#define PA_END (1UL << 56) /* RISC-V physical addresses have at most 56 bits */
+#define PAGE   4096UL      /* the kernel maps device registers in whole pages */
+
+/* The PLIC's register layout: 4-byte priorities from source 0, enable bits
+ * for context c at 0x2000 + 0x80 * c (below 0x200000), and threshold and
+ * claim for context c in the 0x1000 bytes at 0x200000 + 0x1000 * c. */
+#define PLIC_SOURCES  1023 /* sources 1..1023; 0 means "no interrupt" */
+#define PLIC_CTX_BASE 0x200000UL
+#define PLIC_CTX_SIZE 0x1000UL
+#define PLIC_MAX_CTX  ((PLIC_CTX_BASE - 0x2000) / 0x80)
 
 /* Properties the walk remembers for the current node. */
 enum {
@@ -496,6 +514,8 @@ device_node(struct walk *w)
     if (has(w, P_NDEV)) {
       if ((err = prop_u32(w, P_NDEV, &v)) < 0)
         return err;
+      if (v > PLIC_SOURCES)
+        return FDT_E_NDEV;
       m->plic_ndev = v;
     }
     if (has(w, P_INTS_EXT)) {
@@ -704,6 +724,171 @@ any_usable(const struct machine *m)
   return 0;
 }
 
+/* 1 if [base, base+size) ends at or below PA_END, so base + size does not
+ * wrap and neither does rounding it up to a page. */
+static int
+range_in_pa(uint64 base, uint64 size)
+{
+  return size <= PA_END && base <= PA_END - size;
+}
+
+/* 1 if [b1, e1) and [b2, e2) share an address. */
+static int
+ranges_meet(uint64 b1, uint64 e1, uint64 b2, uint64 e2)
+{
+  return b1 < e2 && b2 < e1;
+}
+
+/* Returns 0, FDT_E_MEMRANGE if a memory range wraps or ends past PA_END,
+ * or FDT_E_OVERLAP if two of them share an address. */
+static int
+mem_check(const struct machine *m)
+{
+  const struct fdt_range *a, *b;
+  int i, j;
+
+  for (i = 0; i < m->nmem; i++)
+    if (!range_in_pa(m->mem[i].base, m->mem[i].size))
+      return FDT_E_MEMRANGE;
+  for (i = 0; i < m->nmem; i++) {
+    for (j = i + 1; j < m->nmem; j++) {
+      a = &m->mem[i];
+      b = &m->mem[j];
+      if (ranges_meet(a->base, a->base + a->size, b->base, b->base + b->size))
+        return FDT_E_OVERLAP;
+    }
+  }
+  return 0;
+}
+
+/* Returns 0, or FDT_E_RESV if a reserved range wraps or ends past PA_END. */
+static int
+resv_check(const struct machine *m)
+{
+  int i;
+
+  for (i = 0; i < m->nresv; i++)
+    if (!range_in_pa(m->resv[i].base, m->resv[i].size))
+      return FDT_E_RESV;
+  return 0;
+}
+
+/* Fills d[] with the devices the kernel maps (those with registers: the
+ * UART, the PLIC, the test device, the virtio slots) and returns how many.
+ * d must hold 3 + FDT_MAX_VIRTIO entries. */
+static int
+mapped_devices(const struct machine *m, const struct fdt_dev **d)
+{
+  int i, n = 0;
+
+  if (m->uart.size != 0)
+    d[n++] = &m->uart;
+  if (m->plic.size != 0)
+    d[n++] = &m->plic;
+  if (m->test.size != 0)
+    d[n++] = &m->test;
+  for (i = 0; i < m->nvirtio; i++)
+    if (m->virtio[i].size != 0)
+      d[n++] = &m->virtio[i];
+  return n;
+}
+
+/* The first page holding d's registers. */
+static uint64
+dev_lo(const struct fdt_dev *d)
+{
+  return d->base & ~(PAGE - 1);
+}
+
+/* The end of the last page holding d's registers. Requires
+ * range_in_pa(d->base, d->size). */
+static uint64
+dev_hi(const struct fdt_dev *d)
+{
+  return (d->base + d->size + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* Returns 0, FDT_E_DEVRANGE if a mapped device's registers wrap or end past
+ * PA_END, or FDT_E_DEVPAGE if the pages holding them overlap a memory range
+ * or another device's pages. Requires mem_check(m) == 0. */
+static int
+dev_check(const struct machine *m)
+{
+  const struct fdt_dev *d[3 + FDT_MAX_VIRTIO];
+  const struct fdt_range *r;
+  int i, j, n = mapped_devices(m, d);
+
+  for (i = 0; i < n; i++)
+    if (!range_in_pa(d[i]->base, d[i]->size))
+      return FDT_E_DEVRANGE;
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < m->nmem; j++) {
+      r = &m->mem[j];
+      if (ranges_meet(dev_lo(d[i]), dev_hi(d[i]), r->base, r->base + r->size))
+        return FDT_E_DEVPAGE;
+    }
+    for (j = i + 1; j < n; j++)
+      if (ranges_meet(dev_lo(d[i]), dev_hi(d[i]), dev_lo(d[j]), dev_hi(d[j])))
+        return FDT_E_DEVPAGE;
+  }
+  return 0;
+}
+
+/* 1 if the PLIC's registers hold context ctx's enable bits, threshold and
+ * claim. */
+static int
+plic_has_ctx(const struct machine *m, int ctx)
+{
+  uint64 size = m->plic.size;
+
+  return ctx < PLIC_MAX_CTX && size >= PLIC_CTX_BASE &&
+         ctx < (size - PLIC_CTX_BASE) / PLIC_CTX_SIZE;
+}
+
+/* 1 if irq is a source of the PLIC (1..riscv,ndev, or 1..1023 without
+ * ndev) whose priority register lies inside its registers. */
+static int
+plic_has_irq(const struct machine *m, int irq)
+{
+  int n = m->plic_ndev > 0 ? m->plic_ndev : PLIC_SOURCES;
+
+  return irq >= 1 && irq <= n && 4 * (uint64)irq + 4 <= m->plic.size;
+}
+
+/* Returns 0, FDT_E_PLICCTX if some hart's context lies beyond the PLIC's
+ * registers, or FDT_E_IRQ if the UART's or a virtio slot's interrupt is not
+ * a source of the PLIC. Nothing to check without a PLIC: then the kernel
+ * takes no device interrupts. */
+static int
+plic_check(const struct machine *m)
+{
+  int i;
+
+  if (m->plic.size == 0)
+    return 0;
+  for (i = 0; i < m->nharts; i++)
+    if (m->harts[i].plic_ctx >= 0 && !plic_has_ctx(m, m->harts[i].plic_ctx))
+      return FDT_E_PLICCTX;
+  if (m->uart.size != 0 && m->uart.irq >= 0 && !plic_has_irq(m, m->uart.irq))
+    return FDT_E_IRQ;
+  for (i = 0; i < m->nvirtio; i++)
+    if (m->virtio[i].size != 0 && m->virtio[i].irq >= 0 && !plic_has_irq(m, m->virtio[i].irq))
+      return FDT_E_IRQ;
+  return 0;
+}
+
+/* Checks that the parsed *m describes a machine the kernel can use as it
+ * stands (see fdt.h). Returns 0 or the FDT_E_* code of the first problem. */
+static int
+machine_check(const struct machine *m)
+{
+  int err;
+
+  if ((err = mem_check(m)) < 0 || (err = resv_check(m)) < 0 || (err = dev_check(m)) < 0)
+    return err;
+  return plic_check(m);
+}
+
 int
 fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
 {
@@ -736,7 +921,27 @@ fdt_parse(const void *fdt, uint64 maxlen, struct machine *m)
   if (m->timebase == 0)
     return FDT_E_TIMEBASE;
   plic_contexts(&w);
+  if ((err = machine_check(m)) < 0)
+    return err;
   return resv_add(m, (uint64)fdt, b.size);
+}
+
+int
+fdt_fits(const struct machine *m, uint64 kstart, uint64 kend, uint64 limit)
+{
+  const struct fdt_dev *d[3 + FDT_MAX_VIRTIO];
+  int i, n = mapped_devices(m, d);
+
+  for (i = 0; i < m->nmem; i++)
+    if (m->mem[i].base + m->mem[i].size > limit)
+      return FDT_E_HIGH;
+  for (i = 0; i < n; i++)
+    if (dev_hi(d[i]) > limit)
+      return FDT_E_HIGH;
+  for (i = 0; i < m->nmem; i++)
+    if (m->mem[i].base <= kstart && kend <= m->mem[i].base + m->mem[i].size)
+      return 0;
+  return FDT_E_KERNEL;
 }
 
 const char *
@@ -758,6 +963,16 @@ fdt_strerror(int err)
   case FDT_E_TIMEBASE: return "the device tree has no timebase-frequency";
   case FDT_E_PROP: return "a device tree property has the wrong length";
   case FDT_E_TOOMANY: return "the device tree has more entries than calf's tables hold";
+  case FDT_E_MEMRANGE: return "a memory range wraps around or ends past 2^56";
+  case FDT_E_OVERLAP: return "two memory ranges overlap";
+  case FDT_E_RESV: return "a reserved memory range wraps around or ends past 2^56";
+  case FDT_E_DEVRANGE: return "a device's registers wrap around or end past 2^56";
+  case FDT_E_DEVPAGE: return "a device's register pages overlap RAM or another device";
+  case FDT_E_NDEV: return "the PLIC's riscv,ndev is above the 1023 sources a PLIC can have";
+  case FDT_E_PLICCTX: return "a hart's PLIC context lies beyond the PLIC's registers";
+  case FDT_E_IRQ: return "a device's interrupt is not a source of the PLIC";
+  case FDT_E_HIGH: return "RAM or a device lies above the addresses the kernel can map";
+  case FDT_E_KERNEL: return "the kernel image is not inside one memory range";
   default: return "unknown device tree error";
   }
 }

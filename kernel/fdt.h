@@ -48,8 +48,17 @@ struct machine {
 
 /* Parse the blob at fdt (at most maxlen bytes may be read; pass the blob's
  * own totalsize when unknown) into *m. Returns 0 on success, or a negative
- * FDT_E* code; fdt_strerror names it. */
+ * FDT_E* code; fdt_strerror names it.
+ * On success *m is consistent: every range and device lies below 2^56 (so
+ * no base + size wraps), no two memory ranges overlap, no two devices'
+ * register pages overlap each other or RAM, and when there is a PLIC every
+ * hart's context and every UART/virtio interrupt lies inside its registers. */
 int fdt_parse(const void *fdt, uint64 maxlen, struct machine *m);
+/* What the kernel needs of a parsed machine: the kernel image [kstart, kend)
+ * inside one memory range, and RAM and device pages below limit, the first
+ * virtual address the kernel uses for anything but physical memory mapped at
+ * its own address. Returns 0, FDT_E_HIGH or FDT_E_KERNEL. */
+int fdt_fits(const struct machine *m, uint64 kstart, uint64 kend, uint64 limit);
 const char *fdt_strerror(int err);
 /* totalsize from a blob header, 0 if the magic is wrong. */
 uint64 fdt_totalsize(const void *fdt);
@@ -65,5 +74,18 @@ uint64 fdt_totalsize(const void *fdt);
 #define FDT_E_TIMEBASE -9  /* no timebase-frequency */
 #define FDT_E_PROP     -10 /* a property has the wrong length */
 #define FDT_E_TOOMANY  -11 /* more entries than the fixed tables hold */
+#define FDT_E_MEMRANGE -12 /* a memory range wraps or ends past 2^56 */
+#define FDT_E_OVERLAP  -13 /* two memory ranges overlap */
+#define FDT_E_RESV     -14 /* a reserved range wraps or ends past 2^56 */
+#define FDT_E_DEVRANGE -15 /* a device's registers wrap or end past 2^56 */
+#define FDT_E_DEVPAGE  -16 /* a device's register pages overlap RAM or another device */
+#define FDT_E_NDEV     -17 /* riscv,ndev above the 1023 sources a PLIC can have */
+#define FDT_E_PLICCTX  -18 /* a hart's PLIC context lies beyond the PLIC's registers */
+#define FDT_E_IRQ      -19 /* a device's interrupt is not a source of the PLIC */
+#define FDT_E_HIGH     -20 /* RAM or a device lies above what the kernel can map */
+#define FDT_E_KERNEL   -21 /* the kernel image is not inside one memory range */
+
+/* The lowest FDT_E_* code; the host tests walk them all. */
+#define FDT_E_LAST FDT_E_KERNEL
 
 #endif

@@ -27,7 +27,12 @@ volatile int panicked;
 __attribute__((aligned(PGSIZE))) char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
 
 extern char _secondary_entry[];
-static volatile int go; /* set when secondary harts may start scheduling */
+extern char kernel_start[], end[]; /* the kernel image, from kernel.ld */
+static volatile int go;            /* set when secondary harts may start scheduling */
+
+/* RAM and devices are mapped at their physical addresses, so they must lie
+ * below the lowest kernel stack and the guard page under it. */
+#define PHYS_LIMIT (KSTACK(NPROC - 1) - PGSIZE)
 
 /* The device tree is unusable: say why through the firmware's console (ours
  * needs the tree to be found) and stop. */
@@ -112,6 +117,8 @@ void
 boot_main(uint64 hartid, void *dtb)
 {
   int err = fdt_parse(dtb, fdt_totalsize(dtb), &machine);
+  if (err == 0)
+    err = fdt_fits(&machine, (uint64)kernel_start, (uint64)end, PHYS_LIMIT);
   if (err)
     bad_tree(err);
   cpus[0].hartid = hartid;

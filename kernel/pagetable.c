@@ -164,7 +164,7 @@ kvminit(void)
   for (int i = 0; i < machine.nmem; i++) {
     uint64 lo = PGROUNDUP(machine.mem[i].base);
     uint64 hi = PGROUNDDOWN(machine.mem[i].base + machine.mem[i].size);
-    if (lo < ks && ks < hi) {
+    if (lo <= ks && ks < hi) {
       kvmmap_ram(lo, ks);
       lo = ke;
     }

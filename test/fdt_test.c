@@ -97,6 +97,14 @@ put32(uchar *b, uint64 off, uint32 v)
   b[off + 3] = v;
 }
 
+/* Stores v big-endian at off of blob b, as two 32-bit cells. */
+static void
+put64(uchar *b, uint64 off, uint64 v)
+{
+  put32(b, off, v >> 32);
+  put32(b, off + 4, v);
+}
+
 /* Header field offsets. */
 enum {
   H_MAGIC = 0,
@@ -177,6 +185,14 @@ string_find(const uchar *b, const char *s)
       return off;
   printf("    no string %s\n", s);
   exit(1);
+}
+
+/* Offset of the k-th 32-bit cell of property prop in the first node named
+ * node of the good blob b. */
+static uint64
+cell_at(const uchar *b, const char *node, const char *prop, int k)
+{
+  return prop_find(b, node, 0, prop) + 12 + 4 * k;
 }
 
 /* Parses dtbdir/name.dtb into *m and checks that it succeeds. */
@@ -436,7 +452,7 @@ test_strerror(void)
 {
   int e;
 
-  for (e = FDT_E_TOOMANY; e <= 0; e++) {
+  for (e = FDT_E_LAST; e <= 0; e++) {
     CHECK(fdt_strerror(e) != 0 && strlen(fdt_strerror(e)) > 10);
     if (e < 0)
       CHECK(strcmp(fdt_strerror(e), fdt_strerror(e + 1)) != 0);
@@ -698,6 +714,237 @@ test_too_many(void)
   CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_TOOMANY);
 }
 
+/* --- well-formed blobs describing an unusable machine ------------------ */
+
+/* In quirks, memory@80000000 has two 1-cell ranges, 0x80000000 and
+ * 0x88000000 (64 MiB each); memory@90000000 has one, 16 MiB. */
+static void
+test_mem_overlap_one_node(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 base2;
+
+  dtb_load("quirks", &d);
+  base2 = cell_at(d.data, "memory@80000000", "reg", 2);
+  put32(d.data, base2, 0x83fff000); /* last page of the first range */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_OVERLAP);
+  put32(d.data, base2, 0x84000000); /* adjacent is fine */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_mem_overlap_two_nodes(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 base;
+
+  dtb_load("quirks", &d);
+  base = cell_at(d.data, "memory@90000000", "reg", 0);
+  put32(d.data, base, 0x7ffff000); /* its 16 MiB run into 0x80000000 */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_OVERLAP);
+  put32(d.data, base, 0x80000000); /* the very same range twice */
+  put32(d.data, base + 4, 0x4000000);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_OVERLAP);
+  put32(d.data, base, 0x7f000000); /* ends where the first begins */
+  put32(d.data, base + 4, 0x1000000);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_mem_wraps(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 size;
+
+  dtb_load("virt-smp3-128M", &d);
+  size = cell_at(d.data, "memory@80000000", "reg", 2);
+  put64(d.data, size, 0xffffffff80001000UL); /* 0x80000000 + this wraps to 0x1000 */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_MEMRANGE);
+  put64(d.data, size, (1UL << 56) - 0x80000000 + 1);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_MEMRANGE);
+  put64(d.data, size, (1UL << 56) - 0x80000000); /* ends at 2^56 exactly */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_resv_wraps_rsvmap(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 e;
+
+  dtb_load("with-reserved", &d);
+  e = get32(d.data, H_OFF_RSVMAP);            /* /memreserve/ 0x87f00000 0x100000 */
+  put64(d.data, e + 8, 0xffffffff78101000UL); /* ends at 0x1000 after wrapping */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_RESV);
+  put64(d.data, e + 8, 0xffffffff78100000UL); /* ends at 2^64 exactly */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_RESV);
+  put64(d.data, e + 8, 0x100000);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_resv_wraps_node(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 size;
+
+  dtb_load("with-reserved", &d);
+  size = cell_at(d.data, "mmode_resv0@80000000", "reg", 2);
+  put64(d.data, size, ~0UL);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_RESV);
+}
+
+static void
+test_dev_wraps(void)
+{
+  struct dtb d;
+  struct machine m;
+
+  dtb_load("virt-smp3-128M", &d);
+  put64(d.data, cell_at(d.data, "serial@10000000", "reg", 2), 0xfffffffff0000000UL);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_DEVRANGE);
+}
+
+static void
+test_dev_overlap(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 base;
+
+  dtb_load("virt-smp3-128M", &d);
+  base = cell_at(d.data, "virtio_mmio@10001000", "reg", 0);
+  put64(d.data, base, 0x87fff000); /* the last page of RAM */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_DEVPAGE);
+  put64(d.data, base, 0x10000100); /* the UART's page */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_DEVPAGE);
+  put64(d.data, base, 0xc5ff000); /* the PLIC's last page */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_DEVPAGE);
+  put64(d.data, base, 0x88000000); /* just above RAM is fine */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_plic_ctx(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 size;
+
+  dtb_load("virt-smp3-128M", &d);
+  size = cell_at(d.data, "plic@c000000", "reg", 3);
+  put32(d.data, size, 0x205000); /* contexts 0-4; hart 2 uses 5 */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_PLICCTX);
+  put32(d.data, size, 0x1000); /* no context at all */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_PLICCTX);
+  put32(d.data, size, 0x206000);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_EQ(m.harts[2].plic_ctx, 5);
+}
+
+static void
+test_plic_ndev(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 ndev;
+
+  dtb_load("virt-smp3-128M", &d);
+  ndev = cell_at(d.data, "plic@c000000", "riscv,ndev", 0);
+  put32(d.data, ndev, 1024);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_NDEV);
+  put32(d.data, ndev, 0x80000000); /* would be negative as an int */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_NDEV);
+  put32(d.data, ndev, 1023);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_irq_uart(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 irq;
+
+  dtb_load("virt-smp3-128M", &d);
+  irq = cell_at(d.data, "serial@10000000", "interrupts", 0);
+  put32(d.data, irq, 0x61); /* riscv,ndev is 0x60 */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_IRQ);
+  put32(d.data, irq, 0); /* source 0 does not exist */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_IRQ);
+  put32(d.data, irq, 0x60);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_irq_virtio(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 irq;
+
+  dtb_load("virt-smp3-128M", &d);
+  irq = cell_at(d.data, "virtio_mmio@10008000", "interrupts", 0);
+  put32(d.data, irq, 5000);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_IRQ);
+  /* without riscv,ndev the PLIC may have all 1023 sources */
+  d.data[string_find(d.data, "riscv,ndev")] = 'R';
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), FDT_E_IRQ);
+  put32(d.data, irq, 1023);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+}
+
+static void
+test_fits(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 ks = 0x80200000, ke = 0x80400000;
+
+  parse_ok("virt-smp3-128M", &d, &m);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 1UL << 38), 0);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 0x88000000), 0);
+  CHECK_ERR(fdt_fits(&m, ks, ke, 0x87fff000), FDT_E_HIGH);
+  CHECK_ERR(fdt_fits(&m, 0x87f00000, 0x88001000, 1UL << 38), FDT_E_KERNEL);
+  CHECK_ERR(fdt_fits(&m, 0x7ff00000, 0x80100000, 1UL << 38), FDT_E_KERNEL);
+}
+
+static void
+test_fits_kernel_outside_ram(void)
+{
+  struct dtb d;
+  struct machine m;
+  uint64 reg;
+
+  dtb_load("virt-smp3-128M", &d);
+  reg = cell_at(d.data, "memory@80000000", "reg", 0);
+  put64(d.data, reg, 0x80300000); /* RAM starts inside the kernel image */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), FDT_E_KERNEL);
+  put64(d.data, reg, 0x80200000); /* RAM starts at the kernel */
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), 0);
+}
+
+static void
+test_fits_high_device(void)
+{
+  struct dtb d;
+  struct machine m;
+
+  dtb_load("virt-smp3-128M", &d);
+  /* its bytes end at limit - 0x800, its page at limit */
+  put64(d.data, cell_at(d.data, "test@100000", "reg", 0), (1UL << 38) - 0x1800);
+  CHECK_ERR(fdt_parse(d.data, d.size, &m), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, 1UL << 38), 0);
+  CHECK_ERR(fdt_fits(&m, 0x80200000, 0x80400000, (1UL << 38) - 0x800), FDT_E_HIGH);
+}
+
 /* --- robustness ------------------------------------------------------- */
 
 /* A buffer whose usable bytes are bracketed by inaccessible pages. */
@@ -742,7 +989,7 @@ parse_guarded(struct guarded *g, const uchar *blob, uint64 len)
   memcpy(g->hi - t, blob, t);
   e2 = fdt_parse(g->hi - t, t, &m);
   CHECK_EQ(e1, e2);
-  CHECK(e1 <= 0 && e1 >= FDT_E_TOOMANY);
+  CHECK(e1 <= 0 && e1 >= FDT_E_LAST);
   return e1;
 }
 
@@ -765,7 +1012,7 @@ test_fuzz(void)
   struct guarded g;
   uchar *copy;
   uint64 n;
-  int i, k, nerr[12] = {0};
+  int i, k, nerr[1 - FDT_E_LAST] = {0};
   static const int fields[] = {H_TOTALSIZE,  H_OFF_STRUCT,   H_OFF_STRINGS,
                                H_OFF_RSVMAP, H_SIZE_STRINGS, H_SIZE_STRUCT};
 
@@ -825,6 +1072,20 @@ static struct test {
     {test_no_timebase, "no timebase-frequency: FDT_E_TIMEBASE"},
     {test_bad_prop_length, "wrong property length: FDT_E_PROP"},
     {test_too_many, "17 harts: FDT_E_TOOMANY"},
+    {test_mem_overlap_one_node, "overlapping ranges in one memory node: FDT_E_OVERLAP"},
+    {test_mem_overlap_two_nodes, "overlapping memory nodes: FDT_E_OVERLAP"},
+    {test_mem_wraps, "memory range wraps or ends past 2^56: FDT_E_MEMRANGE"},
+    {test_resv_wraps_rsvmap, "/memreserve/ entry wraps: FDT_E_RESV"},
+    {test_resv_wraps_node, "/reserved-memory child wraps: FDT_E_RESV"},
+    {test_dev_wraps, "device registers wrap: FDT_E_DEVRANGE"},
+    {test_dev_overlap, "device pages on RAM or another device: FDT_E_DEVPAGE"},
+    {test_plic_ctx, "hart context beyond the PLIC's registers: FDT_E_PLICCTX"},
+    {test_plic_ndev, "riscv,ndev above 1023: FDT_E_NDEV"},
+    {test_irq_uart, "UART interrupt 0 or above riscv,ndev: FDT_E_IRQ"},
+    {test_irq_virtio, "virtio interrupt above the PLIC's sources: FDT_E_IRQ"},
+    {test_fits, "fdt_fits: kernel image in RAM, RAM below the limit"},
+    {test_fits_kernel_outside_ram, "fdt_fits: RAM starting inside the kernel: FDT_E_KERNEL"},
+    {test_fits_high_device, "fdt_fits: device above the limit: FDT_E_HIGH"},
     {test_fuzz, "20000 mutated blobs stay inside the blob"},
 };
 

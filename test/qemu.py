@@ -57,6 +57,17 @@ def command(mem="128M", cpus=3, image=None, run=None, extra_args=(), kernel=None
     return argv + list(extra_args)
 
 
+def machine_dts(mem="128M", cpus=3):
+    """QEMU virt's own device tree for a boot with this MEM and CPUS, as dts text (uses dtc)."""
+    with tempfile.TemporaryDirectory(prefix="calf-dtb-") as tmp:
+        dtb = os.path.join(tmp, "virt.dtb")
+        subprocess.run([QEMU, "-machine", "virt,dumpdtb=" + dtb, "-m", str(mem), "-smp", str(cpus),
+                        "-nographic"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        return subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dtb], check=True,
+                              stdout=subprocess.PIPE, timeout=60).stdout.decode()
+
+
 @contextlib.contextmanager
 def scratch_image():
     """Yield the path of a fresh copy of fs.img that outlives boots; removed afterwards."""

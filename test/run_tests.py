@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +30,25 @@ HOST_TARGETS = [("fdt-test", 300), ("mkfs-test", 300), ("test/build/fscheck", 12
 # exactly this RAM and this many harts, and QEMU must exit 0.
 BOOT_MATRIX = [("128M", 1), ("128M", 3), ("1G", 8), ("512M", 2), ("3G", 3)]
 BOOT_TIMEOUT = 90
+
+# Damaged device trees: (name, regex, replacement, message). QEMU's own tree
+# for 128M and 3 harts is dumped, the one match of regex in its dts text is
+# replaced, and the kernel boots with the result (-dtb): it must print
+# "bad device tree: " and message, QEMU must exit, nothing may panic.
+RAM_AT_84 = ('\tmemory@84000000 {\n\t\tdevice_type = "memory";\n'  # 128M, overlapping the first
+             '\t\treg = <0x00 0x84000000 0x00 0x8000000>;\n\t};\n\n')
+BAD_TREES = [
+    ("memory-overlap", r"^(?=\tmemory@80000000 \{)", RAM_AT_84, "two memory ranges overlap"),
+    ("memreserve-wraps", r"^/dts-v1/;$", "/dts-v1/;\n/memreserve/ 0x80000000 0xffffffff80001000;",
+     "a reserved memory range wraps"),
+    ("plic-context", r"(plic@c000000 \{[^}]*reg = <0x00 0xc000000 0x00) 0x600000>", r"\1 0x205000>",
+     "a hart's PLIC context lies beyond the PLIC's registers"),
+    ("uart-irq", r"(serial@10000000 \{[^}]*interrupts = <)0x0a>", r"\g<1>0x61>",
+     "a device's interrupt is not a source of the PLIC"),
+    ("ram-misses-kernel", r"reg = <0x00 0x80000000 0x00 0x8000000>", "reg = <0x00 0x80300000 0x00 0x7d00000>",
+     "the kernel image is not inside one memory range"),
+]
+BAD_TREE_TIMEOUT = 60
 
 # Interactive shell checks: (name, [(command, [regexes its output must match]), ...]).
 # Each check is a fresh boot on every CPU count in SHELL_CPUS; the shell must
@@ -238,6 +258,22 @@ def corrupt_test(how):
             raise Fail("reading a damaged inode did not fail cleanly", out)
 
 
+def bad_tree_test(regex, replacement, message):
+    """Boot with QEMU's tree edited (see BAD_TREES): refused with message, QEMU exits, no panic."""
+    dts, n = re.subn(regex, replacement, qemu.machine_dts("128M", 3), flags=re.M)
+    if n != 1:
+        raise Fail("the edit /%s/ matched %d times in QEMU's tree" % (regex, n))
+    with tempfile.TemporaryDirectory(prefix="calf-dtb-") as tmp:
+        dtb = os.path.join(tmp, "bad.dtb")
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb], input=dts.encode(),
+                       check=True, timeout=60)
+        status, out = qemu.run_script("echo ok", BAD_TREE_TIMEOUT, mem="128M", cpus=3, disk=False,
+                                      extra_args=["-dtb", dtb])
+    no_panic(out)
+    if not re.search(r"^calf: bad device tree: " + re.escape(message), out, re.M):
+        raise Fail("no 'bad device tree: %s' (QEMU exit status %d)" % (message, status), out)
+
+
 def shell_test(steps, cpus):
     """Boot to the prompt, type each command, match its output; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -264,6 +300,8 @@ def parts():
     boot = [("boot:%s:%d" % (mem, cpus), lambda mem=mem, cpus=cpus: boot_test(mem, cpus))
             for mem, cpus in BOOT_MATRIX]
     boot += [("timer:%d" % cpus, lambda cpus=cpus: timer_test(cpus)) for cpus in (1, 3, 8)]
+    boot += [("badtree:" + name, lambda a=(regex, repl, msg): bad_tree_test(*a))
+             for name, regex, repl, msg in BAD_TREES]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
