@@ -31,11 +31,14 @@
 #include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
 #include "kernel/sleeplock.h"
-#include "kernel/defs.h"
-#include "kernel/frame.h"
-#include "kernel/pagetable.h"
+#include "kernel/proc.h"
 #include "kernel/aspace.h"
 #include "kernel/cow.h"
+#include "kernel/frame.h"
+#include "kernel/memstat.h"
+#include "kernel/pagetable.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 #define NASPACE (2 * NPROC)
 

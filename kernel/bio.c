@@ -10,12 +10,11 @@
  * and is held by whoever bread() handed the buf to, until brelse(). */
 #include "kernel/types.h"
 #include "kernel/param.h"
-#include "kernel/riscv.h"
 #include "kernel/spinlock.h"
 #include "kernel/sleeplock.h"
-#include "kernel/fs.h"
 #include "kernel/buf.h"
-#include "kernel/defs.h"
+#include "kernel/printf.h"
+#include "kernel/virtio_disk.h"
 
 static struct {
   struct spinlock lock;

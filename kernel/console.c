@@ -7,14 +7,11 @@
  * cons.lock guards the input ring; output needs no lock of its own here
  * (uart.c serialises it). */
 #include "kernel/types.h"
-#include "kernel/param.h"
-#include "kernel/riscv.h"
 #include "kernel/spinlock.h"
-#include "kernel/sleeplock.h"
-#include "kernel/fs.h"
 #include "kernel/file.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
+#include "kernel/console.h"
+#include "kernel/uart.h"
 
 #define CTRL(x) ((x) - '@')
 #define DEL     0x7f

@@ -39,14 +39,14 @@
  * dropped, so no stale entry can reach a reused frame.
  */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/memlayout.h"
-#include "kernel/defs.h"
-#include "kernel/frame.h"
-#include "kernel/pagetable.h"
 #include "kernel/aspace.h"
 #include "kernel/cow.h"
+#include "kernel/frame.h"
+#include "kernel/memstat.h"
+#include "kernel/pagetable.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 static uint64 zeroframe;
 struct memstat memstat_global;

@@ -2,6 +2,8 @@
 #ifndef CALF_ELF_H
 #define CALF_ELF_H
 
+#include "kernel/types.h"
+
 #define ELF_MAGIC   0x464C457FU /* "\x7FELF", little endian */
 #define ELFCLASS64  2
 #define ELFDATA2LSB 1

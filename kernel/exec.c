@@ -4,15 +4,17 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
-#include "kernel/proc.h"
-#include "kernel/elf.h"
-#include "kernel/fs.h"
-#include "kernel/sleeplock.h"
 #include "kernel/file.h"
-#include "kernel/defs.h"
+#include "kernel/proc.h"
 #include "kernel/aspace.h"
+#include "kernel/elf.h"
+#include "kernel/exec.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/memstat.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 #define MAXPHNUM 64 /* program headers we are willing to read */
 

@@ -4,6 +4,8 @@
 #ifndef CALF_FDT_H
 #define CALF_FDT_H
 
+#include "kernel/types.h"
+
 #define FDT_MAX_MEM      8  /* memory ranges */
 #define FDT_MAX_RESV     16 /* reserved ranges (memory reservation block + /reserved-memory) */
 #define FDT_MAX_HARTS    16 /* cpu nodes */
@@ -87,5 +89,7 @@ uint64 fdt_totalsize(const void *fdt);
 
 /* The lowest FDT_E_* code; the host tests walk them all. */
 #define FDT_E_LAST FDT_E_KERNEL
+
+extern struct machine machine; /* what the device tree told (main.c) */
 
 #endif

@@ -5,17 +5,18 @@
  * the only reference (filealloc) and are read-only afterwards, except off,
  * which is guarded by the inode's lock.
  */
-#include "types.h"
-#include "riscv.h"
-#include "defs.h"
-#include "param.h"
-#include "fs.h"
-#include "spinlock.h"
-#include "sleeplock.h"
-#include "file.h"
-#include "stat.h"
-#include "proc.h"
-#include "aspace.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/spinlock.h"
+#include "kernel/fs.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/aspace.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/pipe.h"
+#include "kernel/printf.h"
+#include "kernel/stat.h"
 
 /* Read/write functions per major device number; drivers fill them in at boot. */
 struct devsw devsw[NDEV];

@@ -2,6 +2,11 @@
 #ifndef CALF_FILE_H
 #define CALF_FILE_H
 
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/sleeplock.h"
+
 struct file {
   enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
   int ref; /* guarded by the file table lock */
@@ -44,5 +49,14 @@ struct devsw {
 extern struct devsw devsw[];
 
 #define CONSOLE 1
+
+/* The file table (file.c). */
+struct file *filealloc(void);
+void fileclose(struct file *f);
+struct file *filedup(struct file *f);
+void fileinit(void);
+int fileread(struct file *f, uint64 addr, int n);
+int filestat(struct file *f, uint64 addr);
+int filewrite(struct file *f, uint64 addr, int n);
 
 #endif

@@ -16,17 +16,20 @@
  * Order: begin_op, then inode locks (a parent directory before its child),
  * then buffer locks.
  */
-#include "types.h"
-#include "riscv.h"
-#include "defs.h"
-#include "param.h"
-#include "stat.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "sleeplock.h"
-#include "fs.h"
-#include "buf.h"
-#include "file.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/spinlock.h"
+#include "kernel/sleeplock.h"
+#include "kernel/fs.h"
+#include "kernel/file.h"
+#include "kernel/buf.h"
+#include "kernel/proc.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/printf.h"
+#include "kernel/stat.h"
+#include "kernel/string.h"
+#include "kernel/virtio_disk.h"
 
 /* Values of ip->valid. */
 #define INODE_UNREAD 0  /* fields not loaded from disk yet */

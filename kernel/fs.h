@@ -6,6 +6,8 @@
 #ifndef CALF_FS_H
 #define CALF_FS_H
 
+#include "kernel/types.h"
+
 #define ROOTINO 1    /* inode number of "/" */
 #define BSIZE   1024 /* bytes per block */
 

@@ -12,13 +12,12 @@
  * taking a global lock per page.
  */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
 #include "kernel/fdt.h"
-#include "kernel/defs.h"
 #include "kernel/frame.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 extern char kernel_start[], end[];
 

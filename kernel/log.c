@@ -20,12 +20,13 @@
  * log.lock before the buffer-cache lock (log_write calls bpin). */
 #include "kernel/types.h"
 #include "kernel/param.h"
-#include "kernel/riscv.h"
 #include "kernel/spinlock.h"
-#include "kernel/sleeplock.h"
 #include "kernel/fs.h"
 #include "kernel/buf.h"
-#include "kernel/defs.h"
+#include "kernel/proc.h"
+#include "kernel/log.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 /* The header block, as on disk and in memory. Invariant: 0 <= n <= LOGBLOCKS,
  * block[0..n) distinct. */

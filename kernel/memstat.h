@@ -6,6 +6,8 @@
 #ifndef CALF_MEMSTAT_H
 #define CALF_MEMSTAT_H
 
+#include "kernel/types.h"
+
 struct memstat {
   uint64 frames_free;  /* free frames now (system-wide in both forms) */
   uint64 frames_total; /* frames the allocator manages */

@@ -20,9 +20,10 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/fdt.h"
-#include "kernel/defs.h"
 #include "kernel/frame.h"
 #include "kernel/pagetable.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
 
 pagetable_t kernel_pagetable;
 

@@ -5,17 +5,14 @@
  * to arrive), writers on &pi->nread (for room); copies to and from user
  * memory happen under pi->lock and do not sleep.
  */
-#include "types.h"
-#include "riscv.h"
-#include "defs.h"
-#include "param.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "fs.h"
-#include "sleeplock.h"
-#include "file.h"
-#include "frame.h"
-#include "aspace.h"
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/aspace.h"
+#include "kernel/frame.h"
+#include "kernel/pipe.h"
 
 #define PIPESIZE 512
 

@@ -4,12 +4,11 @@
  * Priorities are set once at boot; each hart then touches only its own
  * context's registers, so no lock is needed. */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/fdt.h"
-#include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
+#include "kernel/fdt.h"
+#include "kernel/plic.h"
+#include "kernel/printf.h"
 
 #define PLIC_PRIORITY(irq)    (4 * (irq))
 #define PLIC_ENABLE(ctx, irq) (0x2000 + 0x80 * (ctx) + 4 * ((irq) / 32))

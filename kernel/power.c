@@ -8,7 +8,9 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/fdt.h"
-#include "kernel/defs.h"
+#include "kernel/power.h"
+#include "kernel/printf.h"
+#include "kernel/sbi.h"
 
 /* sifive,test: writing (code << 16) | TEST_FAIL exits QEMU with code. */
 #define TEST_FAIL 0x3333

@@ -11,12 +11,15 @@
 #include <stdarg.h>
 
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/fdt.h"
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
+#include "kernel/console.h"
+#include "kernel/fdt.h"
+#include "kernel/power.h"
+#include "kernel/printf.h"
+#include "kernel/sbi.h"
+#include "kernel/string.h"
 
 static struct spinlock pr;
 

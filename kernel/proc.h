@@ -2,6 +2,11 @@
 #ifndef CALF_PROC_H
 #define CALF_PROC_H
 
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+
 struct aspace;
 
 /* Callee-saved registers, saved by swtch.S. */
@@ -99,5 +104,33 @@ struct proc {
   struct inode *cwd;
   char name[16];
 };
+
+/* Processes (proc.c, swtch.S). */
+extern int stack_shortcut; /* fork's stack-page shortcut, switched by cowctl */
+
+void procinit(void);
+void userinit(void);
+int cpuid(void);
+struct cpu *mycpu(void);
+struct proc *myproc(void);
+void scheduler(void) __attribute__((noreturn));
+void sched(void);
+void yield(void);
+void sleep(void *chan, struct spinlock *lk);
+void wakeup(void *chan);
+int fork(void);
+int vfork(void);
+void vfork_release(struct proc *p);
+void exit(int status) __attribute__((noreturn));
+int wait(uint64 addr);
+int kill(int pid);
+int killed(struct proc *p);
+void setkilled(struct proc *p);
+int growproc(int n, int lazy);
+int either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
+int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+void procdump(void);
+struct proc *proc_lookup(int pid);
+void swtch(struct context *old, struct context *new);
 
 #endif

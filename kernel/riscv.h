@@ -6,6 +6,8 @@
 
 #ifndef __ASSEMBLER__
 
+#include "kernel/types.h"
+
 #define CSR_READ(name)                                                                             \
   ({                                                                                               \
     uint64 v_;                                                                                     \

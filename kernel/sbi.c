@@ -3,7 +3,7 @@
  * any hart may call any function here at any time. */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
-#include "kernel/defs.h"
+#include "kernel/sbi.h"
 
 /* Extension IDs (a7) from the RISC-V SBI specification. */
 #define SBI_EXT_LEGACY_PUTCHAR  0x01

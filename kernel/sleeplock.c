@@ -2,12 +2,9 @@
  * A waiter sleeps on the lock itself instead of spinning. lk->lk (a spinlock)
  * guards locked and pid; the holder is recorded by pid for holdingsleep(). */
 #include "kernel/types.h"
-#include "kernel/param.h"
-#include "kernel/riscv.h"
 #include "kernel/spinlock.h"
 #include "kernel/sleeplock.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
 
 /* Pid of the running process, or 0 on a hart with no process (boot, scheduler). */
 static int

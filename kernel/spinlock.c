@@ -6,11 +6,10 @@
  * they were on at the outermost push_off. The nesting state lives in
  * mycpu() and is touched only by its own hart with interrupts off. */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
+#include "kernel/printf.h"
 
 /* Make lk a free lock called name (the name appears in panics). */
 void

@@ -2,6 +2,8 @@
 #ifndef CALF_STAT_H
 #define CALF_STAT_H
 
+#include "kernel/types.h"
+
 #define T_DIR    1 /* directory */
 #define T_FILE   2 /* regular file */
 #define T_DEVICE 3 /* device */

@@ -6,8 +6,7 @@
  * loop-pattern distribution so gcc cannot turn their loops back into calls
  * to themselves. */
 #include "kernel/types.h"
-#include "kernel/riscv.h"
-#include "kernel/defs.h"
+#include "kernel/string.h"
 
 /* A word that may alias any object, so word loops over char buffers are
  * well defined. */

@@ -3,14 +3,12 @@
  * goes back in a0. Every user pointer goes through copyin/copyinstr, so a bad
  * one makes the call fail with -1. */
 #include "kernel/types.h"
-#include "kernel/param.h"
-#include "kernel/riscv.h"
-#include "kernel/memlayout.h"
-#include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/syscall.h"
-#include "kernel/defs.h"
 #include "kernel/aspace.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
+#include "kernel/sysarg.h"
+#include "kernel/syscall.h"
 
 /* Read a uint64 at user address addr into *ip. Returns 0 or -1. */
 int

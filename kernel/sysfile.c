@@ -6,19 +6,22 @@
  * what it took (inode references and locks, files, descriptors, pages).
  * The descriptor table p->ofile is private to the process.
  */
-#include "types.h"
-#include "riscv.h"
-#include "defs.h"
-#include "param.h"
-#include "stat.h"
-#include "spinlock.h"
-#include "proc.h"
-#include "fs.h"
-#include "sleeplock.h"
-#include "file.h"
-#include "fcntl.h"
-#include "frame.h"
-#include "aspace.h"
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/fs.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/aspace.h"
+#include "kernel/exec.h"
+#include "kernel/fcntl.h"
+#include "kernel/frame.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/pipe.h"
+#include "kernel/stat.h"
+#include "kernel/string.h"
+#include "kernel/sysarg.h"
 
 #define SHORT_MAX 32767 /* largest on-disk nlink, major or minor */
 

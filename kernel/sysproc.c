@@ -1,16 +1,16 @@
 /* sysproc.c: system calls about processes, time and memory. */
 #include "kernel/types.h"
-#include "kernel/param.h"
-#include "kernel/riscv.h"
-#include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/fdt.h"
-#include "kernel/memstat.h"
-#include "kernel/defs.h"
-#include "kernel/frame.h"
 #include "kernel/aspace.h"
 #include "kernel/cow.h"
+#include "kernel/fdt.h"
+#include "kernel/frame.h"
+#include "kernel/memstat.h"
+#include "kernel/power.h"
+#include "kernel/string.h"
+#include "kernel/sysarg.h"
+#include "kernel/trap.h"
 
 uint64
 sys_exit(void)

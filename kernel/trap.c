@@ -7,14 +7,19 @@
  * ticks, which hart 0 (cpuid) advances.
  */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
-#include "kernel/fdt.h"
-#include "kernel/defs.h"
 #include "kernel/aspace.h"
+#include "kernel/fdt.h"
+#include "kernel/plic.h"
+#include "kernel/printf.h"
+#include "kernel/sbi.h"
+#include "kernel/sysarg.h"
+#include "kernel/trap.h"
+#include "kernel/uart.h"
+#include "kernel/virtio_disk.h"
 
 #define TICK_HZ      100
 #define CSR_STIMECMP 0x14D

@@ -18,11 +18,13 @@
  * panics are still seen. */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
-#include "kernel/fdt.h"
 #include "kernel/spinlock.h"
-#include "kernel/param.h"
 #include "kernel/proc.h"
-#include "kernel/defs.h"
+#include "kernel/console.h"
+#include "kernel/fdt.h"
+#include "kernel/printf.h"
+#include "kernel/sbi.h"
+#include "kernel/uart.h"
 
 /* Register offsets. */
 #define RBR 0 /* receive buffer (read) */

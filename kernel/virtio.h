@@ -5,6 +5,8 @@
 #ifndef CALF_VIRTIO_H
 #define CALF_VIRTIO_H
 
+#include "kernel/types.h"
+
 /* virtio-mmio registers: byte offsets from the slot's base, 32 bits wide. */
 #define VIRTIO_MMIO_MAGIC_VALUE         0x000 /* "virt" */
 #define VIRTIO_MMIO_VERSION             0x004 /* 1 legacy, 2 modern */

@@ -12,16 +12,17 @@
  * and b->disk of bufs owned by the driver. The kernel is identity-mapped, so
  * the addresses of kernel memory handed to the device are physical. */
 #include "kernel/types.h"
-#include "kernel/param.h"
 #include "kernel/riscv.h"
-#include "kernel/fdt.h"
 #include "kernel/spinlock.h"
-#include "kernel/sleeplock.h"
 #include "kernel/fs.h"
 #include "kernel/buf.h"
-#include "kernel/virtio.h"
-#include "kernel/defs.h"
+#include "kernel/proc.h"
+#include "kernel/fdt.h"
 #include "kernel/frame.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
+#include "kernel/virtio.h"
+#include "kernel/virtio_disk.h"
 
 #define NUM               16 /* descriptors in the queue; a power of two */
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR)

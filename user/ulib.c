@@ -50,12 +50,12 @@ check_memory(const char *who)
   struct memcheck mc;
   int r = memcheck(&mc);
   if (r == 0) {
-    printf("%s: memcheck: ok: %ld address spaces, %ld page-table pages, %ld frames\n", who,
+    printf("%s: memcheck: ok: %lu address spaces, %lu page-table pages, %lu frames\n", who,
            mc.spaces, mc.tables, mc.frames);
     return 0;
   }
   if (r == 1)
-    printf("%s: memcheck: FAIL frame 0x%lx has count %ld, want %ld\n", who, mc.bad_pa, mc.refs,
+    printf("%s: memcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, mc.bad_pa, mc.refs,
            mc.maps);
   else
     printf("%s: memcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who);

@@ -1,0 +1,17 @@
+/* printf.h: the kernel's console output and panic (printf.c). */
+#ifndef CALF_PRINTF_H
+#define CALF_PRINTF_H
+
+#include "kernel/types.h"
+
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void printfinit(void);
+
+/* panic: print msg and where, stop every hart. For kernel bugs only. */
+void panic_at(const char *msg, const char *file, int line, uint64 caller) __attribute__((noreturn));
+#define panic(msg) panic_at((msg), __FILE__, __LINE__, (uint64)__builtin_return_address(0))
+#define KASSERT(e) ((e) ? (void)0 : panic("assertion failed: " #e))
+
+extern volatile int panicked; /* set by panic(); other harts stop */
+#endif

@@ -1,0 +1,9 @@
+/* uart.h: the 16550 UART driver (uart.c). */
+#ifndef CALF_UART_H
+#define CALF_UART_H
+
+void uartinit(void);
+void uartintr(void);
+void uartputc(int c);
+void uartputc_sync(int c);
+#endif
