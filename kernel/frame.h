@@ -19,7 +19,9 @@
  *     an acquire load, or an acquire fence after the RMW. With rule 2, every
  *     other holder's last access to the frame happens before the frame is
  *     freed or written by its last holder.
- * frame_unref_pte and the reuse test (frame_is_last) are the two acquirers.
+ * The acquirers: frame_unref and kfree (an acq-rel decrement), frame_unref_pte
+ * (an acquire fence once the count reached 0) and the reuse test
+ * (frame_is_last, an acquire load).
  */
 #ifndef CALF_FRAME_H
 #define CALF_FRAME_H

@@ -53,7 +53,7 @@ timer_arm(void)
   if (no_sstc)
     sbi_set_timer(when);
   else
-    asm volatile("csrw 0x14D, %0" : : "r"(when));
+    asm volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(when));
 }
 
 /* Install the kernel trap vector, find out whether stimecmp exists (reading
@@ -65,7 +65,7 @@ trapinithart(void)
   w_stvec((uint64)kernelvec);
   probing_sstc = 1;
   uint64 v;
-  asm volatile("csrr %0, 0x14D" : "=r"(v));
+  asm volatile("csrr %0, %1" : "=r"(v) : "i"(CSR_STIMECMP));
   (void)v;
   probing_sstc = 0;
   w_sie(r_sie() | SIE_SEIE | SIE_STIE | SIE_SSIE);
