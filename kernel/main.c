@@ -64,6 +64,21 @@ plic_ctx_of(uint64 hartid)
   return -1;
 }
 
+extern uint64 late_mailbox[LATE_HART_SLOTS];
+
+/* hart_start said hart hartid is already running: it entered _entry on its
+ * own and waits in _late_hart (entry.S). Tell it its cpus[] index. Returns
+ * 1 if it can be told, 0 if its id has no mailbox. */
+static int
+adopt_late_hart(uint64 hartid, int index)
+{
+  if (hartid >= LATE_HART_SLOTS)
+    return 0;
+  printf("calf: hart %lu entered on its own; adopting it\n", hartid);
+  __atomic_store_n(&late_mailbox[hartid], (uint64)index + 1, __ATOMIC_RELEASE);
+  return 1;
+}
+
 /* Start every other usable hart; wait up to a second for each to report. */
 static void
 start_harts(uint64 boot_hartid)
@@ -80,6 +95,8 @@ start_harts(uint64 boot_hartid)
     c->hartid = h->hartid;
     c->plic_ctx = h->plic_ctx;
     long err = sbi_hart_start(h->hartid, (uint64)_secondary_entry, ncpu);
+    if (err == SBI_ERR_ALREADY_AVAILABLE && adopt_late_hart(h->hartid, ncpu))
+      err = 0;
     if (err) {
       printf("calf: hart %lu did not start (SBI error %ld)\n", h->hartid, err);
       continue;

@@ -31,6 +31,10 @@
 #define HART_STACK_PAGES 4
 #define HART_STACK_SIZE  ((HART_STACK_PAGES + 1) * PGSIZE)
 
+/* Hart ids below this can be adopted if they enter the kernel uninvited
+ * (entry.S, late_mailbox). */
+#define LATE_HART_SLOTS 64
+
 /* For xv6 user programs that size their tests by these: QEMU virt puts RAM at
  * KERNBASE, and xv6 assumed 128 MiB of it. The kernel itself never uses
  * them; it learns RAM from the device tree. */

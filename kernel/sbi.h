@@ -4,6 +4,8 @@
 
 #include "kernel/types.h"
 
+#define SBI_ERR_ALREADY_AVAILABLE (-6) /* hart_start: the hart is running already */
+
 long sbi_hart_start(uint64 hartid, uint64 start, uint64 opaque);
 void sbi_set_timer(uint64 when);
 void sbi_send_ipi(uint64 hartid);
