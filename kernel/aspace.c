@@ -429,17 +429,23 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
 
 /* Make user page va usable for access, resolving zero-fill and
  * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD or
- * FAULT_NOMEM. Caller holds the lock. */
+ * FAULT_NOMEM. Caller holds the lock.
+ *
+ * Every user PTE lies in a region whose protection allows what the PTE
+ * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
+ * are cut together. So a page that has a PTE is judged by the PTE alone,
+ * and the region list is searched only for a page that has none. */
 static int
 resolve(struct aspace *as, uint64 va, int access, pte_t **ptep)
 {
   va = PGROUNDDOWN(va);
-  struct region *r = va < USER_TOP ? region_at(as, va) : 0;
-  if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)))
+  if (va >= USER_TOP)
     return FAULT_BAD;
   pte_t *pte = walk(as->pt, va, 0);
   if (pte == 0 || !(*pte & PTE_V)) {
-    if (!region_zero_fills(r->kind))
+    struct region *r = region_at(as, va);
+    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)) ||
+        !region_zero_fills(r->kind))
       return FAULT_BAD;
     int err = page_fresh(as->pt, va, access, &as->counts);
     if (err != 0)

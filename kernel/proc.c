@@ -507,7 +507,7 @@ kill(int pid)
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {
-      p->killed = 1;
+      setkilled(p);
       if (p->state == SLEEPING)
         p->state = RUNNABLE;
       release(&p->lock);
@@ -518,21 +518,19 @@ kill(int pid)
   return -1;
 }
 
+/* Mark p killed. The flag is an atomic word, not under p->lock: it only
+ * ever goes from 0 to 1 while p lives, so a reader needs no lock. */
 void
 setkilled(struct proc *p)
 {
-  acquire(&p->lock);
-  p->killed = 1;
-  release(&p->lock);
+  __atomic_store_n(&p->killed, 1, __ATOMIC_RELEASE);
 }
 
+/* Has p been killed? Checked on every trap, so it takes no lock. */
 int
 killed(struct proc *p)
 {
-  acquire(&p->lock);
-  int k = p->killed;
-  release(&p->lock);
-  return k;
+  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
 }
 
 /* Copy to a user address (user_dst) or a kernel one. Returns 0 or -1. */

@@ -81,9 +81,12 @@ struct proc {
   /* p->lock must be held when using these: */
   enum procstate state;
   void *chan; /* sleeping on chan, if non-zero */
-  int killed; /* set by kill(); the process exits at its next trap return */
   int xstate; /* exit status for the parent's wait() */
   int pid;
+
+  /* Atomic, no lock: set once by kill() or a fatal fault (setkilled); the
+   * process exits at its next trap return. */
+  int killed;
 
   /* The address space the process runs in (its own, or its parent's while it
    * is a vfork child), 0 before its first exec and after exit. The process
