@@ -30,8 +30,6 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
-#include "kernel/sleeplock.h"
-#include "kernel/proc.h"
 #include "kernel/aspace.h"
 #include "kernel/cow.h"
 #include "kernel/frame.h"
@@ -53,14 +51,14 @@ static struct {
 
 extern char trampoline[];
 
-static struct sleeplock audit_lock;
+static struct spinlock audit_lock;
 
 void
 aspace_init(void)
 {
   for (int i = 0; i < NASPACE; i++)
     initlock(&pool[i].lock, "aspace");
-  initsleeplock(&audit_lock, "memcheck");
+  initlock(&audit_lock, "memcheck");
 }
 
 /* Take as's lock for an operation that may change it. */
@@ -601,7 +599,7 @@ as_counts(struct aspace *as, struct memstat *st)
 /* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that map it, a chunk of frames
  * at a time (the tally must fit in the kernel), and compares the counts. */
 #define AUDIT_CHUNK 16384
-#define AUDIT_TRIES 200
+#define AUDIT_TRIES 10000
 
 static uint16 tally[AUDIT_CHUNK]; /* audit_lock guards it */
 
@@ -670,7 +668,7 @@ audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
 static int
 audit_pass(struct audit *a)
 {
-  for (int tries = 0; tries < AUDIT_TRIES; tries++, yield()) {
+  for (int tries = 0; tries < AUDIT_TRIES; tries++) {
     uint64 begun = __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&ops.ended, __ATOMIC_SEQ_CST) != begun)
       continue;
@@ -712,7 +710,7 @@ audit_pass(struct audit *a)
 int
 memcheck(struct memcheck *mc)
 {
-  acquiresleep(&audit_lock);
+  acquire(&audit_lock);
   memset(mc, 0, sizeof(*mc));
   struct audit a = {.mc = mc};
   int r = 0;
@@ -720,7 +718,7 @@ memcheck(struct memcheck *mc)
     a.hi = a.lo + AUDIT_CHUNK;
     r = audit_pass(&a);
   }
-  releasesleep(&audit_lock);
+  release(&audit_lock);
   if (r != 0)
     return -1;
   return mc->bad_pa != 0;
