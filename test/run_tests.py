@@ -79,6 +79,7 @@ SCRIPTED = [
     ("stressfs", "stressfs", 3, "128M", 300),
     ("usertests-q:1", "usertests -q", 1, "128M", 900),
     ("usertests-q:3", "usertests -q", 3, "128M", 900),
+    ("usertests-q:8", "usertests -q", 8, "1G", 900),
     ("usertests-all:3", "usertests", 3, "128M", 1200),
     ("cowtest:1", "cowtest", 1, "128M", 600),
     ("cowtest:3", "cowtest", 3, "128M", 600),
