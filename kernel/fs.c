@@ -578,44 +578,48 @@ namecmp(const char *s, const char *t)
   return strncmp(s, t, DIRSIZ);
 }
 
-/* Looks for name in directory dp, which the caller holds locked. Returns the
- * entry's inode referenced and unlocked, and sets *poff to the entry's offset
- * if poff is not 0; returns 0 if not found, dp is not a usable directory, or
- * the inode table is full. */
-struct inode *
-dirlookup(struct inode *dp, char *name, uint *poff)
+/* Looks for name in directory dp, which the caller holds locked.
+ * Returns 1 if found, with *ipp the entry's inode, referenced and unlocked,
+ * and *poff (if poff is not 0) the entry's offset; 0 if dp has no such entry;
+ * -1 if the answer is unknown: dp is not a usable directory, it could not be
+ * read, or the inode table has no slot for the entry's inode. */
+int
+dirlookup(struct inode *dp, char *name, uint *poff, struct inode **ipp)
 {
   struct dirent de;
 
+  *ipp = 0;
   if (dp->valid != INODE_OK || dp->type != T_DIR)
-    return 0;
+    return -1;
   for (uint off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
-      return 0;
+      return -1;
     if (de.inum == 0 || namecmp(name, de.name) != 0)
       continue;
     if (poff)
       *poff = off;
-    return iget(dp->dev, de.inum);
+    *ipp = iget(dp->dev, de.inum);
+    return *ipp != 0 ? 1 : -1;
   }
   return 0;
 }
 
 /* Adds the entry (name, inum) to directory dp, which the caller holds locked,
- * inside a transaction. Returns 0, or -1 if name exists or the write fails. */
+ * inside a transaction. Returns 0, or -1 if name exists (or cannot be shown
+ * not to), or the write fails. */
 int
 dirlink(struct inode *dp, char *name, uint inum)
 {
   struct dirent de;
   struct inode *ip;
   uint off;
+  int found;
 
-  if ((ip = dirlookup(dp, name, 0)) != 0) {
-    iput(ip);
+  if ((found = dirlookup(dp, name, 0, &ip)) != 0) {
+    if (found > 0)
+      iput(ip);
     return -1;
   }
-  if (dp->valid != INODE_OK || dp->type != T_DIR)
-    return -1;
   for (off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
       return -1;
@@ -683,10 +687,11 @@ walk_path(char *path, int parent, char *name)
       iunlock(ip);
       return ip;
     }
-    next = dirlookup(ip, name, 0);
-    iunlockput(ip);
-    if (next == 0)
+    if (dirlookup(ip, name, 0, &next) <= 0) {
+      iunlockput(ip);
       return 0;
+    }
+    iunlockput(ip);
     ip = next;
   }
   if (parent) {

@@ -207,7 +207,7 @@ sys_unlink(void)
     return -1;
   }
   if (ilock(dp) == 0 && namecmp(name, ".") != 0 && namecmp(name, "..") != 0 &&
-      (ip = dirlookup(dp, name, &off)) != 0) {
+      dirlookup(dp, name, &off, &ip) > 0) {
     /* A corrupt entry naming dp itself would deadlock on dp's lock. */
     if (ip == dp) {
       iput(ip);
@@ -230,6 +230,7 @@ create(char *path, short type, short major, short minor)
 {
   char name[DIRSIZ];
   struct inode *dp, *ip;
+  int found;
 
   if ((dp = nameiparent(path, name)) == 0)
     return 0;
@@ -237,7 +238,11 @@ create(char *path, short type, short major, short minor)
     iunlockput(dp);
     return 0;
   }
-  if ((ip = dirlookup(dp, name, 0)) != 0) {
+  if ((found = dirlookup(dp, name, 0, &ip)) < 0) {
+    iunlockput(dp);
+    return 0;
+  }
+  if (found > 0) {
     iunlockput(dp);
     if (ilock(ip) == 0 && type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
       return ip;
