@@ -578,6 +578,16 @@ namecmp(const char *s, const char *t)
   return strncmp(s, t, DIRSIZ);
 }
 
+/* Has directory dp (locked) been removed? A removed directory keeps its
+ * inode and blocks until its last reference goes, but has no entries, not
+ * even "." and "..": lookups in it find nothing and nothing can be added to
+ * it (as in Unix). */
+static int
+dir_removed(struct inode *dp)
+{
+  return dp->nlink == 0;
+}
+
 /* Looks for name in directory dp, which the caller holds locked.
  * Returns 1 if found, with *ipp the entry's inode, referenced and unlocked,
  * and *poff (if poff is not 0) the entry's offset; 0 if dp has no such entry;
@@ -591,6 +601,8 @@ dirlookup(struct inode *dp, char *name, uint *poff, struct inode **ipp)
   *ipp = 0;
   if (dp->valid != INODE_OK || dp->type != T_DIR)
     return -1;
+  if (dir_removed(dp))
+    return 0;
   for (uint off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
       return -1;
@@ -605,8 +617,8 @@ dirlookup(struct inode *dp, char *name, uint *poff, struct inode **ipp)
 }
 
 /* Adds the entry (name, inum) to directory dp, which the caller holds locked,
- * inside a transaction. Returns 0, or -1 if name exists (or cannot be shown
- * not to), or the write fails. */
+ * inside a transaction. Returns 0, or -1 if dp has been removed, name exists
+ * (or cannot be shown not to), or the write fails. */
 int
 dirlink(struct inode *dp, char *name, uint inum)
 {
@@ -620,6 +632,8 @@ dirlink(struct inode *dp, char *name, uint inum)
       iput(ip);
     return -1;
   }
+  if (dir_removed(dp))
+    return -1;
   for (off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
       return -1;
