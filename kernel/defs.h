@@ -32,7 +32,7 @@ void poweroff(int status) __attribute__((noreturn));
 /* uart.c */
 void uartinit(void);
 void uartintr(void);
-void uartputc(int c);
+int uartwrite(const char *buf, int n);
 void uartputc_sync(int c);
 
 /* console.c */

@@ -492,9 +492,10 @@ stati(struct inode *ip, struct stat *st)
 }
 
 /* Reads up to n bytes from offset off of ip into dst (a user address if
- * user_dst). Caller holds ip->lock. Returns the bytes read (0 at or past the
- * end), or -1 if ip is broken or nothing could be read because of a bad
- * block or destination. */
+ * user_dst). Caller holds ip->lock. A killed caller copying to user memory
+ * stops at the next block. Returns the bytes read (0 at or past the end), or
+ * -1 if ip is broken or nothing could be read because of a bad block or
+ * destination, or a kill. */
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
@@ -506,7 +507,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     return 0;
   if (n > ip->size - off)
     n = ip->size - off;
-  while (done < n) {
+  while (done < n && !(user_dst && killed(myproc()))) {
     uint addr = bmap(ip, off / BSIZE, 0);
     uint m = BSIZE - off % BSIZE;
     struct buf *bp;
@@ -530,8 +531,9 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 /* Writes n bytes from src (a user address if user_src) at offset off of ip,
  * growing it if needed. Caller holds ip->lock and is in a transaction whose
  * size covers the blocks written. Fails (-1) if ip is broken, off is past
- * the end, or the write would pass MAXFILE*BSIZE; else returns the bytes
- * written, or -1 if a bad block, full disk or bad source stopped it at once. */
+ * the end, or the write would pass MAXFILE*BSIZE. A killed caller copying
+ * from user memory stops at the next block. Returns the bytes written, or -1
+ * if a bad block, full disk, bad source or kill stopped it at once. */
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
@@ -541,7 +543,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     return -1;
   if (off > ip->size || off + n < off || (uint64)off + n > MAXFILE * BSIZE)
     return -1;
-  while (done < n) {
+  while (done < n && !(user_src && killed(myproc()))) {
     uint addr = bmap(ip, off / BSIZE, 1);
     uint m = BSIZE - off % BSIZE;
     struct buf *bp;

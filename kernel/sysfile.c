@@ -417,7 +417,8 @@ free_argv(char **argv)
 
 /* Copies the user array of string pointers at uargv (null-terminated, at
  * most MAXARG strings) into argv, one kalloc'd page per string, and ends
- * argv with a null. Returns 0, or -1 with argv null-terminated at the pages
+ * argv with a null. Returns 0, or -1 (a bad address, too many strings, no
+ * memory, or the caller was killed) with argv null-terminated at the pages
  * already taken (so free_argv releases them). */
 static int
 fetch_argv(uint64 uargv, char **argv)
@@ -426,7 +427,7 @@ fetch_argv(uint64 uargv, char **argv)
 
   for (int i = 0;; i++) {
     argv[i] = 0;
-    if (fetchaddr(uargv + i * sizeof(uint64), &uarg) < 0)
+    if (killed(myproc()) || fetchaddr(uargv + i * sizeof(uint64), &uarg) < 0)
       return -1;
     if (uarg == 0)
       return 0;
