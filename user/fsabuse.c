@@ -161,7 +161,8 @@ bl_writer(char *s, int i)
 }
 
 /* Problem 1: many readers missing the cache while writers keep the log's
- * blocks pinned used to find no free buffer and panic; now they wait. */
+ * blocks pinned run out of buffers; they must wait, never panic. (With a
+ * cache no bigger than the log this panicked at once on 1 hart.) */
 static void
 bufload(char *s)
 {
