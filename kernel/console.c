@@ -43,22 +43,25 @@ consputc(int c)
 }
 
 /* devsw write: send n bytes from src (a user address if user_src) to the
- * UART, sleeping when its buffer is full. Returns bytes written, or -1 if
- * src is bad before anything was written. */
+ * UART, sleeping when its buffer is full. A killed caller stops within one
+ * chunk. Returns the bytes written, or -1 if none were (src is bad, or the
+ * caller was killed first). */
 static int
 consolewrite(int user_src, uint64 src, int n)
 {
   char chunk[64];
-  int done, len, i;
+  int done, len, sent;
 
-  for (done = 0; done < n; done += len) {
+  for (done = 0; done < n && !killed(myproc()); done += len) {
     len = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
     if (either_copyin(chunk, user_src, src + done, len) < 0)
-      return done > 0 ? done : -1;
-    for (i = 0; i < len; i++)
-      uartputc(chunk[i]);
+      break;
+    if ((sent = uartwrite(chunk, len)) < len) {
+      done += sent;
+      break;
+    }
   }
-  return done;
+  return done > 0 || n == 0 ? done : -1;
 }
 
 /* devsw read: copy up to n committed bytes to dst (a user address if

@@ -495,9 +495,10 @@ stati(struct inode *ip, struct stat *st)
 }
 
 /* Reads up to n bytes from offset off of ip into dst (a user address if
- * user_dst). Caller holds ip->lock. Returns the bytes read (0 at or past the
- * end), or -1 if ip is broken or nothing could be read because of a bad
- * block or destination. */
+ * user_dst). Caller holds ip->lock. A killed caller copying to user memory
+ * stops at the next block. Returns the bytes read (0 at or past the end), or
+ * -1 if ip is broken or nothing could be read because of a bad block or
+ * destination, or a kill. */
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
@@ -509,7 +510,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     return 0;
   if (n > ip->size - off)
     n = ip->size - off;
-  while (done < n) {
+  while (done < n && !(user_dst && killed(myproc()))) {
     uint addr = bmap(ip, off / BSIZE, 0);
     uint m = BSIZE - off % BSIZE;
     struct buf *bp;
@@ -533,8 +534,9 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 /* Writes n bytes from src (a user address if user_src) at offset off of ip,
  * growing it if needed. Caller holds ip->lock and is in a transaction whose
  * size covers the blocks written. Fails (-1) if ip is broken, off is past
- * the end, or the write would pass MAXFILE*BSIZE; else returns the bytes
- * written, or -1 if a bad block, full disk or bad source stopped it at once. */
+ * the end, or the write would pass MAXFILE*BSIZE. A killed caller copying
+ * from user memory stops at the next block. Returns the bytes written, or -1
+ * if a bad block, full disk, bad source or kill stopped it at once. */
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
@@ -544,7 +546,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     return -1;
   if (off > ip->size || off + n < off || (uint64)off + n > MAXFILE * BSIZE)
     return -1;
-  while (done < n) {
+  while (done < n && !(user_src && killed(myproc()))) {
     uint addr = bmap(ip, off / BSIZE, 1);
     uint m = BSIZE - off % BSIZE;
     struct buf *bp;
@@ -581,43 +583,61 @@ namecmp(const char *s, const char *t)
   return strncmp(s, t, DIRSIZ);
 }
 
-/* Looks for name in directory dp, which the caller holds locked. Returns the
- * entry's inode referenced and unlocked, and sets *poff to the entry's offset
- * if poff is not 0; returns 0 if not found, dp is not a usable directory, or
- * the inode table is full. */
-struct inode *
-dirlookup(struct inode *dp, char *name, uint *poff)
+/* Has directory dp (locked) been removed? A removed directory keeps its
+ * inode and blocks until its last reference goes, but has no entries, not
+ * even "." and "..": lookups in it find nothing and nothing can be added to
+ * it (as in Unix). */
+static int
+dir_removed(struct inode *dp)
+{
+  return dp->nlink == 0;
+}
+
+/* Looks for name in directory dp, which the caller holds locked.
+ * Returns 1 if found, with *ipp the entry's inode, referenced and unlocked,
+ * and *poff (if poff is not 0) the entry's offset; 0 if dp has no such entry;
+ * -1 if the answer is unknown: dp is not a usable directory, it could not be
+ * read, or the inode table has no slot for the entry's inode. */
+int
+dirlookup(struct inode *dp, char *name, uint *poff, struct inode **ipp)
 {
   struct dirent de;
 
+  *ipp = 0;
   if (dp->valid != INODE_OK || dp->type != T_DIR)
+    return -1;
+  if (dir_removed(dp))
     return 0;
   for (uint off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
-      return 0;
+      return -1;
     if (de.inum == 0 || namecmp(name, de.name) != 0)
       continue;
     if (poff)
       *poff = off;
-    return iget(dp->dev, de.inum);
+    *ipp = iget(dp->dev, de.inum);
+    return *ipp != 0 ? 1 : -1;
   }
   return 0;
 }
 
 /* Adds the entry (name, inum) to directory dp, which the caller holds locked,
- * inside a transaction. Returns 0, or -1 if name exists or the write fails. */
+ * inside a transaction. Returns 0, or -1 if dp has been removed, name exists
+ * (or cannot be shown not to), or the write fails. */
 int
 dirlink(struct inode *dp, char *name, uint inum)
 {
   struct dirent de;
   struct inode *ip;
   uint off;
+  int found;
 
-  if ((ip = dirlookup(dp, name, 0)) != 0) {
-    iput(ip);
+  if ((found = dirlookup(dp, name, 0, &ip)) != 0) {
+    if (found > 0)
+      iput(ip);
     return -1;
   }
-  if (dp->valid != INODE_OK || dp->type != T_DIR)
+  if (dir_removed(dp))
     return -1;
   for (off = 0; off + sizeof(de) <= dp->size; off += sizeof(de)) {
     if (readi(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
@@ -686,10 +706,11 @@ walk_path(char *path, int parent, char *name)
       iunlock(ip);
       return ip;
     }
-    next = dirlookup(ip, name, 0);
-    iunlockput(ip);
-    if (next == 0)
+    if (dirlookup(ip, name, 0, &next) <= 0) {
+      iunlockput(ip);
       return 0;
+    }
+    iunlockput(ip);
     ip = next;
   }
   if (parent) {

@@ -9,7 +9,7 @@ struct stat;
 
 int fsinit(int dev);
 int dirlink(struct inode *dp, char *name, uint inum);
-struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
+int dirlookup(struct inode *dp, char *name, uint *poff, struct inode **ipp);
 struct inode *ialloc(uint dev, short type);
 struct inode *idup(struct inode *ip);
 void iinit(void);

@@ -35,6 +35,7 @@ struct logheader {
   int block[LOGBLOCKS];
 };
 _Static_assert(sizeof(struct logheader) <= BSIZE, "log header must fit one block");
+_Static_assert(LOGBLOCKS / MAXOPBLOCKS == LOGOPS, "begin_op admits LOGOPS operations");
 
 static struct {
   struct spinlock lock;
@@ -130,7 +131,8 @@ initlog(int dev, struct superblock *sb)
 }
 
 /* Wait until the log has room for one more operation's writes, then join the
- * current group. Every file-system operation that writes calls this first. */
+ * current group. Every file-system operation that writes calls this first.
+ * At most LOGOPS operations are admitted at once (bio.c counts on it). */
 void
 begin_op(void)
 {

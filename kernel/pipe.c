@@ -92,21 +92,18 @@ ring_run(uint pos, uint limit)
 }
 
 /* Writes n bytes from user address addr into pi, sleeping while it is full.
- * Returns n, the bytes written before a bad user address (-1 if none), or -1
- * if the read end is closed or the caller is killed. */
+ * Stops early at a bad user address, when the read end is closed, or when
+ * the caller is killed. Returns the bytes written, or -1 if it stopped
+ * before writing any. */
 int
 pipewrite(struct pipe *pi, uint64 addr, int n)
 {
   struct proc *p = myproc();
-  int done = 0, failed = 0;
+  int done = 0;
 
   acquire(&pi->lock);
-  while (done < n) {
+  while (done < n && pi->readopen && !killed(p)) {
     uint run;
-    if (!pi->readopen || killed(p)) {
-      release(&pi->lock);
-      return -1;
-    }
     if (pi->nwrite == pi->nread + PIPESIZE) {
       wakeup(&pi->nwrite);
       sleep(&pi->nread, &pi->lock);
@@ -115,16 +112,14 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     run = ring_run(pi->nwrite, pi->nread + PIPESIZE - pi->nwrite);
     if (run > (uint)(n - done))
       run = n - done;
-    if (copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run) < 0) {
-      failed = 1;
+    if (copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run) < 0)
       break;
-    }
     pi->nwrite += run;
     done += run;
   }
   wakeup(&pi->nwrite);
   release(&pi->lock);
-  return failed && done == 0 ? -1 : done;
+  return done > 0 || n == 0 ? done : -1;
 }
 
 /* Reads up to n bytes from pi into user address addr, sleeping while it is

@@ -212,7 +212,7 @@ sys_unlink(void)
     return -1;
   }
   if (ilock(dp) == 0 && namecmp(name, ".") != 0 && namecmp(name, "..") != 0 &&
-      (ip = dirlookup(dp, name, &off)) != 0) {
+      dirlookup(dp, name, &off, &ip) > 0) {
     /* A corrupt entry naming dp itself would deadlock on dp's lock. */
     if (ip == dp) {
       iput(ip);
@@ -235,6 +235,7 @@ create(char *path, short type, short major, short minor)
 {
   char name[DIRSIZ];
   struct inode *dp, *ip;
+  int found;
 
   if ((dp = nameiparent(path, name)) == 0)
     return 0;
@@ -242,7 +243,11 @@ create(char *path, short type, short major, short minor)
     iunlockput(dp);
     return 0;
   }
-  if ((ip = dirlookup(dp, name, 0)) != 0) {
+  if ((found = dirlookup(dp, name, 0, &ip)) < 0) {
+    iunlockput(dp);
+    return 0;
+  }
+  if (found > 0) {
     iunlockput(dp);
     if (ilock(ip) == 0 && type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE))
       return ip;
@@ -417,7 +422,8 @@ free_argv(char **argv)
 
 /* Copies the user array of string pointers at uargv (null-terminated, at
  * most MAXARG strings) into argv, one kalloc'd page per string, and ends
- * argv with a null. Returns 0, or -1 with argv null-terminated at the pages
+ * argv with a null. Returns 0, or -1 (a bad address, too many strings, no
+ * memory, or the caller was killed) with argv null-terminated at the pages
  * already taken (so free_argv releases them). */
 static int
 fetch_argv(uint64 uargv, char **argv)
@@ -426,7 +432,7 @@ fetch_argv(uint64 uargv, char **argv)
 
   for (int i = 0;; i++) {
     argv[i] = 0;
-    if (fetchaddr(uargv + i * sizeof(uint64), &uarg) < 0)
+    if (killed(myproc()) || fetchaddr(uargv + i * sizeof(uint64), &uarg) < 0)
       return -1;
     if (uarg == 0)
       return 0;

@@ -1,8 +1,9 @@
 /* uart.c: the ns16550a serial port at machine.uart (register stride 1 byte).
  *
- * Output goes two ways. uartputc() queues bytes in a transmit ring that the
- * transmit-empty interrupt drains; writers sleep while it is full. It serves
- * write() on the console. uartputc_sync() spins on the hardware and writes at
+ * Output goes two ways. uartwrite() queues bytes in a transmit ring that the
+ * transmit-empty interrupt drains; writers sleep while it is full, and a
+ * killed writer stops waiting. It serves write() on the console.
+ * uartputc_sync() spins on the hardware and writes at
  * once; it serves printf and echo, which must not sleep. The transmit-empty
  * interrupt is enabled only while the ring holds bytes, so synchronous output
  * does not raise an interrupt per byte. Input arrives by interrupt and goes
@@ -11,7 +12,7 @@
  * After a panic, only the panicking hart may write: panicked holds
  * 1 + cpuid() of that hart (see printf.c). It prints through uartputc_sync;
  * every other hart that tries to write through either function, and any
- * hart at all that calls uartputc, parks there for good with interrupts off.
+ * hart at all that calls uartwrite, parks there for good with interrupts off.
  *
  * Until the device tree has named a UART (machine.uart.size == 0) both output
  * functions fall back to the SBI firmware console, so early messages and
@@ -117,26 +118,44 @@ uart_start(void)
   *uart_reg(IER) = tx.r != tx.w ? IER_RX | IER_TX_EMPTY : IER_RX;
 }
 
-/* Queue byte c for output, sleeping while the ring is full. Needs a process
- * context. Parks forever once the kernel has panicked. */
-void
-uartputc(int c)
+/* Wait until the transmit ring has room for a byte. Returns 0, or -1 if the
+ * caller is killed first. Caller holds tx.lock. */
+static int
+tx_wait_room(void)
 {
+  while (tx.w - tx.r == TXBUF) {
+    if (killed(myproc()))
+      return -1;
+    sleep(&tx.r, &tx.lock);
+  }
+  return 0;
+}
+
+/* Queue the n bytes at buf for output, sleeping while the ring is full.
+ * Needs a process context. Returns n, or fewer if the caller is killed while
+ * it waits for room. Parks forever once the kernel has panicked. */
+int
+uartwrite(const char *buf, int n)
+{
+  int i;
+
   if (panicked)
     uart_park();
   if (machine.uart.size == 0) {
-    sbi_console_putchar(c);
-    return;
+    for (i = 0; i < n; i++)
+      sbi_console_putchar(buf[i]);
+    return n;
   }
   acquire(&tx.lock);
-  while (tx.w - tx.r == TXBUF)
-    sleep(&tx.r, &tx.lock);
-  if (panicked)
-    uart_park();
-  tx.buf[tx.w % TXBUF] = c;
-  tx.w++;
-  uart_start();
+  for (i = 0; i < n && tx_wait_room() == 0; i++) {
+    if (panicked)
+      uart_park();
+    tx.buf[tx.w % TXBUF] = buf[i];
+    tx.w++;
+    uart_start();
+  }
   release(&tx.lock);
+  return i;
 }
 
 /* Write byte c now, spinning until the transmitter takes it. Never sleeps;

@@ -4,6 +4,6 @@
 
 void uartinit(void);
 void uartintr(void);
-void uartputc(int c);
+int uartwrite(const char *buf, int n);
 void uartputc_sync(int c);
 #endif

@@ -89,6 +89,7 @@ SCRIPTED = [
     ("vmtest:3", "vmtest", 3, "128M", 300),
     ("vmtest:8", "vmtest", 8, "1G", 300),
     ("grind", "grind -t 60", 3, "128M", 300),
+    ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: fsabuse-fscheck:3, with fscheck after
 ]
 
 # The copy-on-write lab (test/lab.mk), run last: `make -s TARGET` must exit 0
@@ -202,6 +203,14 @@ def gdb_test():
         qemu_proc.wait()
 
 
+def fscheck(img, what):
+    """test/build/fscheck finds the image at img clean; what names the moment."""
+    check = subprocess.run([os.path.join(qemu.ROOT, "test/build/fscheck"), img],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if check.returncode != 0:
+        raise Fail("fscheck %s failed" % what, check.stdout.decode(errors="replace"))
+
+
 def crash_test(cpus, kill_after):
     """Kill QEMU in the middle of a stream of file writes, check the image on
     the host (fscheck replays a committed log), then boot again and check that
@@ -210,14 +219,22 @@ def crash_test(cpus, kill_after):
         with qemu.Machine(cpus=cpus, image=img, run="crashtest write", limit=120) as m:
             m.expect(r"crashtest: wrote cfile%d\b" % kill_after, 90)
             m.kill()
-        check = subprocess.run([os.path.join(qemu.ROOT, "test/build/fscheck"), img],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if check.returncode != 0:
-            raise Fail("fscheck after the crash failed", check.stdout.decode(errors="replace"))
+        fscheck(img, "after the crash")
         status, out = qemu.run_script("crashtest check", 90, cpus=cpus, image=img)
         no_panic(out)
         if status != 0:
             raise Fail("files damaged after recovery", out)
+
+
+def fsabuse_fscheck_test(cpus):
+    """fsabuse passes on a scratch image, and leaves it clean: no lost inode
+    or block, every link count right."""
+    with qemu.scratch_image() as img:
+        status, out = qemu.run_script("fsabuse", 600, cpus=cpus, image=img)
+        no_panic(out)
+        if status != 0:
+            raise Fail("fsabuse failed", out)
+        fscheck(img, "after fsabuse")
 
 
 def corrupt_image(path, how):
@@ -312,6 +329,7 @@ def parts():
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
     crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))
               for how in ("magic", "size", "type", "addr")]
+    crash += [("fsabuse-fscheck:3", lambda: fsabuse_fscheck_test(3))]
     lab = [("lab:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
