@@ -27,7 +27,6 @@
  * struct machine; fdt_fits() adds what depends on the kernel's own layout. */
 #include "kernel/types.h"
 #include "kernel/fdt.h"
-#include "kernel/pagetable.h"
 
 #define FDT_MAGIC      0xd00dfeedU
 #define FDT_BEGIN_NODE 1
