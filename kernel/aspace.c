@@ -30,11 +30,15 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/spinlock.h"
+#include "kernel/file.h"
 #include "kernel/aspace.h"
 #include "kernel/cow.h"
 #include "kernel/frame.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
 #include "kernel/memstat.h"
 #include "kernel/pagetable.h"
+#include "kernel/pcache.h"
 #include "kernel/printf.h"
 #include "kernel/string.h"
 
@@ -60,6 +64,17 @@ aspace_init(void)
     initlock(&pool[i].lock, "aspace");
   initlock(&audit_lock, "memcheck");
 }
+
+/* Inodes whose references regions let go of under an address space's lock,
+ * to be put once it is released (iput may sleep). */
+struct putlist {
+  struct inode *ip[NREGION + 1];
+  int n;
+};
+
+static void region_let_go(struct region *r, struct putlist *pl);
+static void put_all(struct putlist *pl);
+static void writeback(struct aspace *as, uint64 lo, uint64 hi);
 
 /* Take as's lock for an operation that may change it. */
 static void
@@ -110,11 +125,18 @@ as_create(uint64 trapframe)
   return as;
 }
 
-/* Drop every frame and page-table page of as and return it to the pool. */
+/* Drop every frame and page-table page of as, write back what shared file
+ * mappings changed, let go of the files, and return as to the pool. The
+ * caller holds no spinlock. */
 void
 as_destroy(struct aspace *as)
 {
+  struct putlist pl = {.n = 0};
+
+  writeback(as, 0, USER_TOP);
   as_lock(as);
+  for (int i = 0; i < as->nregions; i++)
+    region_let_go(&as->regions[i], &pl);
   pt_clear(as->pt, TRAMPOLINE);
   pt_clear(as->pt, TRAPFRAME);
   pt_destroy(as->pt);
@@ -123,6 +145,7 @@ as_destroy(struct aspace *as)
   as->brk = 0;
   as->inuse = 0;
   as_unlock(as);
+  put_all(&pl);
 }
 
 /* Map the trapframe page at physical address trapframe at TRAPFRAME instead
@@ -166,6 +189,42 @@ region_zero_fills(int kind)
   return kind == REGION_BSS || kind == REGION_HEAP;
 }
 
+/* r is new in an address space (made, split off or copied by fork): take
+ * its reference on its file, and count a text mapping (file.h, text_maps). */
+static void
+region_hold(struct region *r)
+{
+  if (r->ip == 0)
+    return;
+  idup(r->ip);
+  if (r->kind == REGION_TEXT)
+    __atomic_fetch_add(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
+}
+
+/* r is going away: its file reference goes on pl. */
+static void
+region_let_go(struct region *r, struct putlist *pl)
+{
+  if (r->ip == 0)
+    return;
+  if (r->kind == REGION_TEXT)
+    __atomic_fetch_sub(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
+  pl->ip[pl->n++] = r->ip;
+}
+
+/* Put the references pl collected. The caller holds no spinlock. */
+static void
+put_all(struct putlist *pl)
+{
+  if (pl->n == 0)
+    return;
+  begin_op();
+  for (int i = 0; i < pl->n; i++)
+    iput(pl->ip[i]);
+  end_op();
+  pl->n = 0;
+}
+
 /* Put r into as's sorted list. Returns 0, or -1 if it is malformed, overlaps
  * a region, reaches past USER_TOP, or the list is full. Caller holds the
  * lock. */
@@ -196,11 +255,12 @@ region_remove(struct aspace *as, int i)
   as->nregions--;
 }
 
-/* Take [lo, hi) out of every region (dropping, trimming or splitting them).
- * Returns 0, or -1 (and changes nothing) if a split needs a slot there is
- * not. Caller holds the lock. */
+/* Take [lo, hi) out of every region (dropping, trimming or splitting them);
+ * the file references of dropped regions go on pl. Returns 0, or -1 (and
+ * changes nothing) if a split needs a slot there is not. Caller holds the
+ * lock. */
 static int
-regions_cut(struct aspace *as, uint64 lo, uint64 hi)
+regions_cut(struct aspace *as, uint64 lo, uint64 hi, struct putlist *pl)
 {
   for (int i = 0; i < as->nregions; i++) {
     struct region *r = &as->regions[i];
@@ -212,10 +272,13 @@ regions_cut(struct aspace *as, uint64 lo, uint64 hi)
     if (r->end <= lo || r->start >= hi) {
       i++;
     } else if (r->start >= lo && r->end <= hi) {
+      region_let_go(r, pl);
       region_remove(as, i);
     } else if (r->start < lo && r->end > hi) {
       struct region upper = *r;
       upper.start = hi;
+      upper.off += hi - r->start;
+      region_hold(&upper);
       r->end = lo;
       region_insert(as, upper);
       i += 2;
@@ -223,6 +286,7 @@ regions_cut(struct aspace *as, uint64 lo, uint64 hi)
       r->end = lo;
       i++;
     } else {
+      r->off += hi - r->start;
       r->start = hi;
       i++;
     }
@@ -338,7 +402,8 @@ as_grow(struct aspace *as, uint64 n, int lazy)
       goto out;
     }
     if (!lazy && populate(as, lo, hi) != 0) {
-      regions_cut(as, lo, hi);
+      struct putlist none = {.n = 0};
+      regions_cut(as, lo, hi, &none); /* the heap holds no file */
       goto out;
     }
   }
@@ -351,22 +416,25 @@ out:
 
 /* Move the break down by n <= brk bytes: whatever lies above the new break's
  * page goes, regions and frames, whatever kind it was (xv6 programs may
- * shrink into their data and text). */
+ * shrink into their data and text). The caller holds no spinlock. */
 void
 as_shrink(struct aspace *as, uint64 n)
 {
-  as_lock(as);
+  struct putlist pl = {.n = 0};
   if (n > as->brk)
     panic("as_shrink: below zero");
   uint64 lo = PGROUNDUP(as->brk - n), hi = PGROUNDUP(as->brk);
+  writeback(as, lo, hi);
+  as_lock(as);
   if (hi > lo) {
-    if (regions_cut(as, lo, hi) != 0)
+    if (regions_cut(as, lo, hi, &pl) != 0)
       panic("as_shrink: a region straddles the break");
     pt_unmap(as->pt, lo, hi);
     sfence_vma();
   }
   as->brk -= n;
   as_unlock(as);
+  put_all(&pl);
 }
 
 /* --- fork ---------------------------------------------------------------- */
@@ -412,8 +480,10 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
   as_lock(parent);
   as_lock(child);
   child->nregions = parent->nregions;
-  for (int i = 0; i < parent->nregions; i++)
+  for (int i = 0; i < parent->nregions; i++) {
     child->regions[i] = parent->regions[i];
+    region_hold(&child->regions[i]);
+  }
   child->brk = parent->brk;
   uint64 end = parent->nregions ? parent->regions[parent->nregions - 1].end : 0;
   int r = fork_level(parent->pt, child->pt, 2, 0, end, shortcut_va, &parent->counts);
@@ -425,16 +495,24 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
 
 /* --- faults and the kernel's accesses ------------------------------------ */
 
+/* A page of a file-backed region to be read before a fault can finish. */
+struct load {
+  struct inode *ip;
+  uint idx; /* page index in the file */
+};
+
 /* Make user page va usable for access, resolving zero-fill and
- * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD or
- * FAULT_NOMEM. Caller holds the lock.
+ * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD,
+ * FAULT_NOMEM, or FAULT_LOAD with *ld naming the file page to read first
+ * (which needs the lock released). Caller holds the lock.
  *
  * Every user PTE lies in a region whose protection allows what the PTE
  * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
  * are cut together. So a page that has a PTE is judged by the PTE alone,
- * and the region list is searched only for a page that has none. */
+ * and the region list is searched only for a page that has none (and for a
+ * store to a shared file page, which must mark it dirty). */
 static int
-resolve(struct aspace *as, uint64 va, int access, pte_t **ptep)
+resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
 {
   va = PGROUNDDOWN(va);
   if (va >= USER_TOP)
@@ -442,8 +520,14 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep)
   pte_t *pte = walk(as->pt, va, 0);
   if (pte == 0 || !(*pte & PTE_V)) {
     struct region *r = region_at(as, va);
-    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)) ||
-        !region_zero_fills(r->kind))
+    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)))
+      return FAULT_BAD;
+    if (r->ip) {
+      ld->ip = r->ip;
+      ld->idx = (r->off + (va - r->start)) / PGSIZE;
+      return FAULT_LOAD;
+    }
+    if (!region_zero_fills(r->kind))
       return FAULT_BAD;
     int err = page_fresh(as->pt, va, access, &as->counts);
     if (err != 0)
@@ -453,12 +537,61 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep)
   if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
-    int err = page_write(pte, va, &as->counts);
-    if (err != 0)
-      return err;
+    if (*pte & PTE_SHARED) {
+      struct region *r = region_at(as, va);
+      if (r == 0 || !(r->prot & PTE_W))
+        return FAULT_BAD;
+      pcache_dirty(r->ip, (r->off + (va - r->start)) / PGSIZE);
+      page_share_write(pte, va);
+    } else {
+      int err = page_write(pte, va, &as->counts);
+      if (err != 0)
+        return err;
+    }
   }
   *ptep = pte;
   return 0;
+}
+
+/* Map frame pa, page ld of a file, at va for access, unless the fault was
+ * resolved meanwhile. The reference on pa is the caller's; it becomes the
+ * PTE's or is dropped. Caller holds the lock. */
+static int
+map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
+{
+  pte_t *pte = walk(as->pt, va, 0);
+  struct region *r = region_at(as, va);
+  if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0) {
+    frame_unref(pa);
+    return 0;
+  }
+  int write = access == FAULT_WRITE;
+  if (write && r->shared)
+    pcache_dirty(r->ip, (r->off + (va - r->start)) / PGSIZE);
+  return page_file(as->pt, va, pa, r->prot, r->shared, write, (r->prot & PTE_W) != 0, &as->counts);
+}
+
+/* resolve, reading file pages as needed: the lock is released while the
+ * page cache reads the file, which only a caller holding no other spinlock
+ * may wait for (interrupts on). Returns as resolve does, never FAULT_LOAD;
+ * the lock is held again on return. */
+static int
+fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
+{
+  for (;;) {
+    struct load ld = {0, 0};
+    int r = resolve(as, va, access, ptep, &ld);
+    if (r != FAULT_LOAD)
+      return r;
+    as_unlock(as);
+    uint64 pa = 0;
+    int err = intr_get() ? pcache_get(ld.ip, ld.idx, &pa) : PCACHE_BEYOND;
+    as_lock(as);
+    if (err != 0)
+      return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
+    if ((r = map_loaded(as, PGROUNDDOWN(va), access, pa)) != 0)
+      return r;
+  }
 }
 
 /* A user-mode page fault at va (FAULT_READ or FAULT_WRITE). Returns 0 if
@@ -468,7 +601,7 @@ vm_fault(struct aspace *as, uint64 va, int access)
 {
   pte_t *pte;
   as_lock(as);
-  int r = resolve(as, va, access, &pte);
+  int r = fault_locked(as, va, access, &pte);
   as_unlock(as);
   return r;
 }
@@ -486,7 +619,7 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access)
     if (n > len)
       n = len;
     as_lock(as);
-    if (resolve(as, va0, access, &pte) != 0) {
+    if (fault_locked(as, va0, access, &pte) != 0) {
       as_unlock(as);
       return -1;
     }
@@ -528,7 +661,7 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
     if (n > max)
       n = max;
     as_lock(as);
-    if (resolve(as, va0, FAULT_READ, &pte) != 0) {
+    if (fault_locked(as, va0, FAULT_READ, &pte) != 0) {
       as_unlock(as);
       return -1;
     }
@@ -545,6 +678,152 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
     srcva = va0 + PGSIZE;
   }
   return -1;
+}
+
+/* --- file mappings ------------------------------------------------------- */
+
+/* Write back to their files the shared file pages in [lo, hi) that as maps
+ * writable. The caller holds no spinlock; only as's owner changes as, so
+ * the PTEs looked at stay put while the lock is released for the I/O. */
+static void
+writeback(struct aspace *as, uint64 lo, uint64 hi)
+{
+  for (int i = 0;; i++) {
+    as_lock(as);
+    if (i >= as->nregions) {
+      as_unlock(as);
+      return;
+    }
+    struct region r = as->regions[i];
+    as_unlock(as);
+    if (!r.shared || r.ip == 0 || r.end <= lo || r.start >= hi)
+      continue;
+    for (uint64 va = r.start > lo ? r.start : lo; va < r.end && va < hi; va += PGSIZE) {
+      as_lock(as);
+      pte_t *pte = walk(as->pt, va, 0);
+      uint64 pa = pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W) ? PTE2PA(*pte) : 0;
+      as_unlock(as);
+      if (pa)
+        pcache_writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);
+    }
+  }
+}
+
+/* Add a file-backed region [start, end) of kind with prot, mapping ip from
+ * offset off (page-aligned), shared or private. It takes its own reference
+ * on ip. Returns 0 or -1 (malformed, overlapping, or no slot). */
+int
+as_add_file_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind,
+                   struct inode *ip, uint64 off, int shared)
+{
+  struct region r = {start, end, prot, kind, shared, ip, off};
+  as_lock(as);
+  int ret = off % PGSIZE ? -1 : region_insert(as, r);
+  if (ret == 0)
+    region_hold(region_at(as, start));
+  as_unlock(as);
+  return ret;
+}
+
+/* The lowest address of a free range of len bytes (page-aligned) at or
+ * above the heap's room, searching down from USER_TOP so that the heap keeps
+ * room to grow, or 0. Caller holds the lock. */
+static uint64
+free_range(struct aspace *as, uint64 len)
+{
+  uint64 top = USER_TOP;
+  for (int i = as->nregions - 1; i >= -1; i--) {
+    uint64 floor = i >= 0 ? as->regions[i].end : PGSIZE;
+    if (top >= floor && top - floor >= len)
+      return top - len;
+    if (i >= 0)
+      top = as->regions[i].start;
+  }
+  return 0;
+}
+
+/* mmap: map len bytes of file ip from offset off, at addr if it is not 0
+ * (page-aligned, and free), else where the kernel picks. Returns the
+ * address, or -1 if the range is bad, taken, or the region list is full. */
+uint64
+as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct inode *ip,
+        uint64 off)
+{
+  len = PGROUNDUP(len);
+  if (len == 0 || len > USER_TOP || addr % PGSIZE || off % PGSIZE)
+    return -1;
+  as_lock(as);
+  if (addr == 0)
+    addr = free_range(as, len);
+  struct region r = {addr, addr + len, prot, REGION_MMAP, shared, ip, off};
+  int ok = addr != 0 && addr + len > addr && region_insert(as, r) == 0;
+  if (ok)
+    region_hold(region_at(as, addr));
+  as_unlock(as);
+  return ok ? addr : -1;
+}
+
+/* munmap: remove [addr, addr+len) (page-aligned addr), which may cover parts
+ * of mapped files and gaps but nothing else; stores to shared pages reach
+ * their files first. Returns 0, or -1 (nothing changed) if the range is bad
+ * or covers another kind of region. */
+int
+as_munmap(struct aspace *as, uint64 addr, uint64 len)
+{
+  struct putlist pl = {.n = 0};
+  uint64 end = addr + PGROUNDUP(len);
+  if (len == 0 || addr % PGSIZE || end <= addr || end > USER_TOP)
+    return -1;
+  as_lock(as);
+  for (int i = 0; i < as->nregions; i++) {
+    struct region *r = &as->regions[i];
+    if (r->start < end && r->end > addr && r->kind != REGION_MMAP) {
+      as_unlock(as);
+      return -1;
+    }
+  }
+  as_unlock(as);
+  writeback(as, addr, end);
+  as_lock(as);
+  int ret = regions_cut(as, addr, end, &pl);
+  if (ret == 0) {
+    pt_unmap(as->pt, addr, end);
+    sfence_vma();
+  }
+  as_unlock(as);
+  put_all(&pl);
+  return ret;
+}
+
+/* Read in and map now the file pages of [va, va+len) that are not mapped
+ * yet, so that a kernel copy into or out of them later needs no I/O (and
+ * can run while holding locks: a pipe's, an inode's). Pages of other kinds
+ * are left to the copy. The caller holds no spinlock. Returns 0, or -1 at
+ * a page that cannot be read (the copy will fail there too). */
+int
+as_prefault(struct aspace *as, uint64 va, uint64 len)
+{
+  uint64 end = va + len;
+  if (len == 0 || end < va)
+    return 0;
+  for (uint64 a = PGROUNDDOWN(va); a < end && a < USER_TOP; a += PGSIZE) {
+    as_lock(as);
+    struct region *r = region_at(as, a);
+    pte_t *pte = r && r->ip ? walk(as->pt, a, 0) : 0;
+    int need = r && r->ip && (pte == 0 || !(*pte & PTE_V));
+    int err = need ? fault_locked(as, a, FAULT_READ, &pte) : 0;
+    if (r == 0 && a + PGSIZE < end) { /* skip to the next region */
+      uint64 next = end;
+      for (int i = 0; i < as->nregions; i++)
+        if (as->regions[i].start > a && as->regions[i].start < next)
+          next = as->regions[i].start;
+      a = PGROUNDDOWN(next) - PGSIZE;
+    }
+    as_unlock(as);
+    if (err != 0)
+      return -1;
+  }
+  return 0;
 }
 
 /* --- watching ------------------------------------------------------------ */
@@ -579,6 +858,9 @@ as_regions(struct aspace *as, struct vmregion *out, int max)
     out[i].end = as->regions[i].end;
     out[i].prot = as->regions[i].prot;
     out[i].kind = as->regions[i].kind;
+    out[i].shared = as->regions[i].shared;
+    out[i].inum = as->regions[i].ip ? as->regions[i].ip->inum : 0;
+    out[i].off = as->regions[i].off;
   }
   as_unlock(as);
   return n;

@@ -24,17 +24,22 @@
 /* User memory lies below USER_TOP; the trapframe and trampoline above. */
 #define USER_TOP TRAPFRAME
 
+struct inode;
+
 /* A range of user addresses and what it holds. Regions of one address space
  * are sorted by start and never overlap; an address in no region is bad. A
- * page in a region has a PTE only once it has been touched or loaded; which
- * pages may lack one (and so are zero-filled on first touch) depends on the
- * kind (region_zero_fills in aspace.c). File-backed kinds will add the file
- * and offset here. */
+ * page in a region has a PTE only once it has been touched or loaded. A
+ * file-backed region (ip set: mmap, exec's text and data) gets its pages
+ * from the page cache on first touch; of the others, bss and heap pages are
+ * zero-filled on first touch and the rest are populated when made. */
 struct region {
-  uint64 start; /* page-aligned */
-  uint64 end;   /* page-aligned, > start */
-  int prot;     /* PTE_R | PTE_W | PTE_X of its pages; 0 for the guard */
-  int kind;     /* REGION_* (memstat.h) */
+  uint64 start;     /* page-aligned */
+  uint64 end;       /* page-aligned, > start */
+  int prot;         /* PTE_R | PTE_W | PTE_X of its pages; 0 for the guard */
+  int kind;         /* REGION_* (memstat.h) */
+  int shared;       /* file-backed: stores reach the file (MAP_SHARED) */
+  struct inode *ip; /* file-backed: the file, which the region holds a reference on */
+  uint64 off;       /* file-backed: the file offset of start, page-aligned */
 };
 
 #define NREGION 16
@@ -59,6 +64,7 @@ struct aspace {
 #define FAULT_WRITE 1
 #define FAULT_BAD   (-1) /* the access is not allowed */
 #define FAULT_NOMEM (-2) /* allowed, but no frame was left for it */
+#define FAULT_LOAD  1    /* (inside aspace.c) a file page must be read first */
 
 void aspace_init(void);
 struct aspace *as_create(uint64 trapframe);
@@ -74,6 +80,12 @@ int as_start_break(struct aspace *as, uint64 brk);
 int as_grow(struct aspace *as, uint64 n, int lazy);
 void as_shrink(struct aspace *as, uint64 n);
 int as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va);
+int as_add_file_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind,
+                       struct inode *ip, uint64 off, int shared);
+uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct inode *ip,
+               uint64 off);
+int as_munmap(struct aspace *as, uint64 addr, uint64 len);
+int as_prefault(struct aspace *as, uint64 va, uint64 len);
 
 int vm_fault(struct aspace *as, uint64 va, int access);
 int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);

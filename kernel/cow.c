@@ -142,6 +142,38 @@ page_write(pte_t *pte, uint64 va, struct memstat *mc)
 #endif
 }
 
+/* A store hit page va of a shared file mapping, mapped read-only so far:
+ * let it write (the frame is the page cache's; nothing is copied). */
+void
+page_share_write(pte_t *pte, uint64 va)
+{
+  *pte |= PTE_W;
+  sfence_vma_va(va);
+}
+
+/* Map frame pa, a page of a file that the caller holds a reference on, at
+ * va of pt: for a shared mapping (shared) with PTE_SHARED, writable if
+ * write; for a private one read-only, and copy-on-write if cow. The
+ * caller's reference becomes the PTE's. Counts a file map in mc. Returns 0
+ * or FAULT_NOMEM (the reference is dropped). */
+int
+page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
+          struct memstat *mc)
+{
+  int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
+  if (shared)
+    perm |= PTE_SHARED | (write ? PTE_W : 0);
+  else if (cow)
+    perm |= PTE_COW;
+  if (mappages(pt, va, PGSIZE, pa, perm) != 0) {
+    frame_unref(pa);
+    return FAULT_NOMEM;
+  }
+  sfence_vma_va(va);
+  COUNT(mc, file_maps);
+  return 0;
+}
+
 /* Page va of pt is fresh memory (in a zero-filled region, never touched): a
  * read maps the zero frame copy-on-write, a write a zeroed frame of its own.
  * Returns 0 or FAULT_NOMEM. */
@@ -195,7 +227,7 @@ fork_page(pte_t *parent, pte_t *child, int shortcut)
 {
   uint64 pa = PTE2PA(*parent);
 
-  if (pa == zeroframe) {
+  if (pa == zeroframe || (*parent & PTE_SHARED)) {
     frame_ref(pa);
     *child = *parent;
     return 0;
@@ -242,7 +274,7 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
       continue;
 #if COW
     if (i != shortcut && (pte & ~0x3FFUL) != zeropte) {
-      if (pte & PTE_W) {
+      if ((pte & (PTE_W | PTE_SHARED)) == PTE_W) {
         pte = (pte & ~PTE_W) | PTE_COW;
         old[i] = pte;
       }

@@ -14,6 +14,9 @@ void cowinit(void);
 uint64 zero_frame(void);
 int page_write(pte_t *pte, uint64 va, struct memstat *mc);
 int page_fresh(pagetable_t pt, uint64 va, int access, struct memstat *mc);
+void page_share_write(pte_t *pte, uint64 va);
+int page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
+              struct memstat *mc);
 int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
                struct memstat *mc);
 

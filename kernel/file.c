@@ -14,6 +14,7 @@
 #include "kernel/aspace.h"
 #include "kernel/inode.h"
 #include "kernel/log.h"
+#include "kernel/pcache.h"
 #include "kernel/pipe.h"
 #include "kernel/printf.h"
 #include "kernel/stat.h"
@@ -134,6 +135,7 @@ fileread(struct file *f, uint64 addr, int n)
 
   if (!f->readable)
     return -1;
+  as_prefault(myproc()->as, addr, n); /* file pages in, before any lock is held */
   switch (f->type) {
   case FD_PIPE: return piperead(f->pipe, addr, n);
   case FD_DEVICE:
@@ -164,8 +166,10 @@ inode_write(struct file *f, uint64 addr, int n)
     int chunk = n - done > WRITE_CHUNK ? WRITE_CHUNK : n - done;
     int r = -1;
     begin_op();
-    if (ilock(f->ip) == 0 && (r = writei(f->ip, 1, addr + done, f->off, chunk)) > 0)
+    if (ilock(f->ip) == 0 && (r = writei(f->ip, 1, addr + done, f->off, chunk)) > 0) {
+      pcache_written(f->ip, f->off, r);
       f->off += r;
+    }
     iunlock(f->ip);
     end_op();
     if (r > 0)
@@ -185,6 +189,7 @@ filewrite(struct file *f, uint64 addr, int n)
 
   if (!f->writable)
     return -1;
+  as_prefault(myproc()->as, addr, n); /* file pages in, before any lock is held */
   switch (f->type) {
   case FD_PIPE: return pipewrite(f->pipe, addr, n);
   case FD_DEVICE:

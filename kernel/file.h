@@ -37,6 +37,9 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NDIRECT + 1];
+
+  int text_maps; /* program text regions mapping this file (atomic; aspace.c):
+                  * while any exist, the file cannot be opened for writing */
 };
 
 /* Device switch: read/write for each major device number.

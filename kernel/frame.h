@@ -40,6 +40,11 @@ int frame_managed(uint64 pa);
 uint64 frames_free(void);
 uint64 frames_total(void);
 
+/* The one call from frames upwards, registered at boot: when no frame is
+ * free, kalloc asks the page cache to drop the pages nobody maps (a hook
+ * that returns how many it freed) and tries once more. */
+void frames_set_reclaim(int (*reclaim)(void));
+
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c) and a leaf table dropping them
  * (pagetable.c). Neither pointer changes after boot, so such a loop loads them

@@ -131,10 +131,18 @@ frames_init(void)
   total = fmem.nfree;
 }
 
-/* Allocate one frame, reference count 1, contents undefined.
- * Returns 0 when memory is exhausted. */
-void *
-kalloc(void)
+static int (*reclaim_hook)(void);
+
+/* Register the function kalloc calls when no frame is free (frame.h). */
+void
+frames_set_reclaim(int (*reclaim)(void))
+{
+  reclaim_hook = reclaim;
+}
+
+/* Take a free frame off the lists, or return 0. */
+static uint64
+take_frame(void)
 {
   uint64 pa = 0;
 
@@ -155,7 +163,18 @@ kalloc(void)
   if (pa)
     fmem.nfree--;
   release(&fmem.lock);
+  return pa;
+}
 
+/* Allocate one frame, reference count 1, contents undefined. When none is
+ * free, the page cache gives back what nobody maps first. Returns 0 when
+ * memory is exhausted. */
+void *
+kalloc(void)
+{
+  uint64 pa = take_frame();
+  if (pa == 0 && reclaim_hook && reclaim_hook() > 0)
+    pa = take_frame();
   if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
     panic("kalloc: a free frame had references");
   return (void *)pa;

@@ -20,6 +20,7 @@
 #include "kernel/frame.h"
 #include "kernel/inode.h"
 #include "kernel/pagetable.h"
+#include "kernel/pcache.h"
 #include "kernel/plic.h"
 #include "kernel/power.h"
 #include "kernel/printf.h"
@@ -157,6 +158,7 @@ boot_main(uint64 hartid, void *dtb)
   kvminithart();
   cowinit();
   aspace_init();
+  pcache_init();
   procinit();
   trapinit();
   trapinithart();

@@ -9,14 +9,19 @@
 #include "kernel/types.h"
 
 struct memstat {
-  uint64 frames_free;  /* free frames now (system-wide in both forms) */
-  uint64 frames_total; /* frames the allocator manages */
-  uint64 cow_faults;   /* store faults on copy-on-write pages */
-  uint64 cow_copies;   /* ... resolved by copying the frame */
-  uint64 cow_reuses;   /* ... resolved by reusing the last reference */
-  uint64 zero_fills;   /* ... on the zero frame, resolved by a fresh zeroed frame */
-  uint64 shared;       /* pages shared (not copied) by fork */
-  uint64 sz;           /* the process's break in bytes (0 for the global form) */
+  uint64 frames_free;    /* free frames now (system-wide in both forms) */
+  uint64 frames_total;   /* frames the allocator manages */
+  uint64 cow_faults;     /* store faults on copy-on-write pages */
+  uint64 cow_copies;     /* ... resolved by copying the frame */
+  uint64 cow_reuses;     /* ... resolved by reusing the last reference */
+  uint64 zero_fills;     /* ... on the zero frame, resolved by a fresh zeroed frame */
+  uint64 shared;         /* pages shared (not copied) by fork */
+  uint64 sz;             /* the process's break in bytes (0 for the global form) */
+  uint64 file_maps;      /* file pages mapped by faults (mmap, exec) */
+  uint64 pcache_hits;    /* page-cache lookups that found the page (global) */
+  uint64 pcache_misses;  /* ... that read it from the file (global) */
+  uint64 pcache_dropped; /* pages the cache gave back (global) */
+  uint64 pcache_pages;   /* pages in the cache now (global) */
 };
 
 /* Flags in vmquery.flags: the PTE's low bits (PTE_V, PTE_R, PTE_W, PTE_X,
@@ -35,13 +40,17 @@ struct vmquery {
 #define REGION_HEAP  4 /* grown by sbrk (eager) or sbrklazy (on first touch) */
 #define REGION_STACK 5 /* the user stack */
 #define REGION_GUARD 6 /* the page under the stack: any access is fatal */
+#define REGION_MMAP  7 /* a file mapped by mmap */
 
 /* One region of an address space, as vmregions reports it. */
 struct vmregion {
-  uint64 start; /* first address */
-  uint64 end;   /* one past the last; both page-aligned */
-  uint64 prot;  /* PTE_R, PTE_W, PTE_X of its pages */
-  uint64 kind;  /* REGION_* */
+  uint64 start;  /* first address */
+  uint64 end;    /* one past the last; both page-aligned */
+  uint64 prot;   /* PTE_R, PTE_W, PTE_X of its pages */
+  uint64 kind;   /* REGION_* */
+  uint64 shared; /* 1 if stores reach the file (MAP_SHARED) */
+  uint64 inum;   /* the file's inode number, 0 if not file-backed */
+  uint64 off;    /* the file offset of start */
 };
 
 /* What memcheck found: the reference count of every frame that user PTEs map

@@ -219,8 +219,12 @@ fork(void)
     return -1;
   uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
   if ((np->as = as_create((uint64)np->trapframe)) == 0 || as_fork(p->as, np->as, shortcut) != 0) {
+    struct aspace *as = np->as;
+    np->as = 0;
     freeproc(np);
     release(&np->lock);
+    if (as)
+      as_destroy(as); /* it may sleep (files): after np->lock is released */
     return -1;
   }
   release(&np->lock);

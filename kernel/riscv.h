@@ -208,6 +208,9 @@ typedef uint64 *pagetable_t; /* 512 PTEs */
  * but mapped read-only because its frame is shared; see kernel/cow.c. */
 #define PTE_COW (1L << 8)
 #define PTE_RSW PTE_COW
+/* PTE_SHARED marks a page of a shared file mapping (MAP_SHARED): fork
+ * shares it as it is, writable, never copy-on-write. */
+#define PTE_SHARED (1L << 9)
 
 #define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)
 #define PTE2PA(pte)    (((pte) >> 10) << 12)

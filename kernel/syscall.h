@@ -33,5 +33,7 @@
 #define SYS_cowctl     28 /* switch fork's stack-page shortcut on or off */
 #define SYS_vmregions  29 /* the regions of an address space */
 #define SYS_memcheck   30 /* check every user frame's reference count */
+#define SYS_mmap       31 /* map a file into memory */
+#define SYS_munmap     32 /* unmap it */
 
 #endif

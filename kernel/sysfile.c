@@ -18,6 +18,7 @@
 #include "kernel/frame.h"
 #include "kernel/inode.h"
 #include "kernel/log.h"
+#include "kernel/pcache.h"
 #include "kernel/pipe.h"
 #include "kernel/stat.h"
 #include "kernel/string.h"
@@ -325,6 +326,7 @@ sys_open(void)
     return -1;
   }
   if ((ip->type == T_DIR && writing) ||
+      (writing && __atomic_load_n(&ip->text_maps, __ATOMIC_RELAXED) > 0) || /* text busy */
       (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) || (f = filealloc()) == 0) {
     iunlockput(ip);
     end_op();
@@ -337,8 +339,10 @@ sys_open(void)
     return -1;
   }
   file_setup(f, ip, omode);
-  if ((omode & O_TRUNC) && ip->type == T_FILE)
+  if ((omode & O_TRUNC) && ip->type == T_FILE) {
     itrunc(ip);
+    pcache_truncate(ip);
+  }
   iunlock(ip);
   end_op();
   return fd;
@@ -494,4 +498,61 @@ sys_pipe(void)
     return -1;
   }
   return 0;
+}
+
+/* The PTE bits of mmap's prot (W and X imply R: RISC-V has no write-only
+ * pages). */
+static int
+prot_bits(int prot)
+{
+  int bits = 0;
+  if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+    bits |= PTE_R;
+  if (prot & PROT_WRITE)
+    bits |= PTE_W;
+  if (prot & PROT_EXEC)
+    bits |= PTE_X;
+  return bits;
+}
+
+/* mmap(addr, len, prot, flags, fd, off): map len bytes of the regular file
+ * fd from offset off (page-aligned), at addr (page-aligned and free) or,
+ * for 0, where the kernel picks. MAP_SHARED: stores reach the file (then fd
+ * must be open for writing if prot has PROT_WRITE); MAP_PRIVATE: stores
+ * stay in the process. Pages come in on first touch. Returns the address,
+ * or -1 (MAP_FAILED) for bad arguments, changing nothing. */
+uint64
+sys_mmap(void)
+{
+  uint64 addr, len, off;
+  int prot, flags;
+  struct file *f;
+
+  argaddr(0, &addr);
+  arglong(1, &len);
+  argint(2, &prot);
+  argint(3, &flags);
+  arglong(5, &off);
+  if (argfd(4, 0, &f) < 0 || f->type != FD_INODE || f->ip->type != T_FILE)
+    return -1;
+  if ((flags != MAP_SHARED && flags != MAP_PRIVATE) ||
+      (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+    return -1;
+  if (!f->readable || (flags == MAP_SHARED && (prot & PROT_WRITE) && !f->writable))
+    return -1;
+  if ((long)off < 0)
+    return -1;
+  return as_mmap(myproc()->as, addr, len, prot_bits(prot), flags == MAP_SHARED, f->ip, off);
+}
+
+/* munmap(addr, len): unmap the pages of [addr, addr+len) (addr
+ * page-aligned), which may hold only mapped files (and gaps); stores to
+ * shared pages reach the file first. Returns 0 or -1. */
+uint64
+sys_munmap(void)
+{
+  uint64 addr, len;
+  argaddr(0, &addr);
+  arglong(1, &len);
+  return as_munmap(myproc()->as, addr, len);
 }

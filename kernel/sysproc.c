@@ -7,6 +7,7 @@
 #include "kernel/fdt.h"
 #include "kernel/frame.h"
 #include "kernel/memstat.h"
+#include "kernel/pcache.h"
 #include "kernel/power.h"
 #include "kernel/string.h"
 #include "kernel/sysarg.h"
@@ -43,6 +44,7 @@ sys_wait(void)
 {
   uint64 p;
   argaddr(0, &p);
+  as_prefault(myproc()->as, p, sizeof(int)); /* wait copies out under locks */
   return wait(p);
 }
 
@@ -99,10 +101,12 @@ sys_uptime(void)
   return xticks;
 }
 
+/* freeframes(): frames free now, counting the page cache's pages that
+ * nobody maps as free (kalloc takes them back before it fails). */
 uint64
 sys_freeframes(void)
 {
-  return frames_free();
+  return frames_free() + pcache_idle();
 }
 
 /* Lock and return the live process pid (0: the caller) that has an address
@@ -139,6 +143,8 @@ sys_memstat(void)
     as_counts(p->as, &st);
     release(&p->lock);
   }
+  if (pid == 0)
+    pcache_counts(&st);
   st.frames_free = frames_free();
   st.frames_total = frames_total();
   return copyout(myproc()->as, addr, (char *)&st, sizeof(st));

@@ -168,9 +168,11 @@ usertrap(void)
     intr_on();
     syscall();
   } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE) {
-    int r = vm_fault(p->as, r_stval(), scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ);
+    uint64 va = r_stval();
+    intr_on(); /* a file page may have to be read from disk */
+    int r = vm_fault(p->as, va, scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ);
     if (r != 0)
-      user_fault(p, scause, r_stval(), r);
+      user_fault(p, scause, va, r);
   } else if ((which = devintr(scause)) == 0) {
     user_fault(p, scause, r_stval(), FAULT_BAD);
   }

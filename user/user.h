@@ -45,6 +45,10 @@ struct vmregion;
 struct memcheck;
 int vmregions(int pid, struct vmregion *, int max); /* pid 0: the caller; returns the count */
 int memcheck(struct memcheck *); /* 0 counts agree, 1 one is wrong, -1 no verdict */
+typedef unsigned long size_t;
+typedef long int off_t;
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off); /* kernel/fcntl.h */
+int munmap(void *addr, size_t len);
 
 /* ulib.c */
 int stat(const char *, struct stat *);

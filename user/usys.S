@@ -49,3 +49,5 @@ syscall vmquery, SYS_vmquery
 syscall cowctl, SYS_cowctl
 syscall vmregions, SYS_vmregions
 syscall memcheck, SYS_memcheck
+syscall mmap, SYS_mmap
+syscall munmap, SYS_munmap

@@ -1,0 +1,315 @@
+/* pcache.c: the page cache: pages of files held in frames, found by
+ * (device, inode number, page index), so that every process that maps a
+ * page of a file (mmap, or exec's demand-paged text and data) maps the same
+ * frame.
+ *
+ * Who owns a cached page: the cache holds one reference on its frame (a
+ * kernel hold, frame.h), and every PTE that maps it one more. A page nobody
+ * maps has count 1. Such a page goes away when memory runs short (kalloc
+ * calls pcache_reclaim before it gives up) unless it is dirty, and when its
+ * file is truncated (pcache_truncate). Deleting a file needs no call: a page
+ * of a freed inode number is refreshed by the first write() to the new file
+ * that reuses the number before anything can map it (a mapping only reaches
+ * pages below the file's size, and every byte below the size was written).
+ *
+ * Coherence with write(): file.c calls pcache_written after each write to a
+ * file, which refreshes the cached pages the write touched (the whole page
+ * if clean, only the written bytes if a shared mapping has changed it).
+ * Stores through a shared mapping reach the file when aspace.c writes the
+ * page back (pcache_writeback) at munmap or exit.
+ *
+ * Locking: pc.lock (a spinlock) guards the table, the hash chains, every
+ * entry's fields and the counters. It is never held across I/O or while
+ * calling kalloc; loading a page reads the file with pc.lock released and
+ * inserts afterwards, keeping whichever copy got in first.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/file.h"
+#include "kernel/frame.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/memstat.h"
+#include "kernel/pcache.h"
+#include "kernel/string.h"
+
+#define NCPAGE   1024 /* pages the cache can name at once */
+#define NBUCKETS 251
+
+struct cpage {
+  uint dev;
+  uint inum;
+  uint idx;           /* page index in the file */
+  uint64 pa;          /* the frame, 0 if the entry is free */
+  int dirty;          /* changed through a shared mapping, not yet written back */
+  struct cpage *next; /* hash chain */
+};
+
+static struct {
+  struct spinlock lock;
+  struct cpage page[NCPAGE];
+  struct cpage *bucket[NBUCKETS];
+  int hand; /* where the next search for a free or reclaimable entry starts */
+  uint64 hits, misses, dropped;
+} pc;
+
+static int pcache_reclaim_hook(void);
+
+void
+pcache_init(void)
+{
+  initlock(&pc.lock, "pcache");
+  frames_set_reclaim(pcache_reclaim_hook);
+}
+
+static struct cpage **
+chain(uint dev, uint inum, uint idx)
+{
+  return &pc.bucket[(dev * 31 + inum * 131 + idx) % NBUCKETS];
+}
+
+/* The entry for the page, or 0. Caller holds pc.lock. */
+static struct cpage *
+lookup(uint dev, uint inum, uint idx)
+{
+  for (struct cpage *c = *chain(dev, inum, idx); c; c = c->next)
+    if (c->dev == dev && c->inum == inum && c->idx == idx)
+      return c;
+  return 0;
+}
+
+/* Take c off its chain, drop the cache's reference, free the entry. Caller
+ * holds pc.lock. */
+static void
+drop(struct cpage *c)
+{
+  struct cpage **pp = chain(c->dev, c->inum, c->idx);
+  while (*pp != c)
+    pp = &(*pp)->next;
+  *pp = c->next;
+  frame_unref(c->pa);
+  c->pa = 0;
+  c->dirty = 0;
+  pc.dropped++;
+}
+
+/* Can c go without losing anything? Nobody maps it and it is clean. */
+static int
+droppable(struct cpage *c)
+{
+  return c->pa && !c->dirty && frame_refcount(c->pa) == 1;
+}
+
+/* A free entry, dropping a droppable page if there is none. Caller holds
+ * pc.lock. Returns 0 if every entry holds a page still in use. */
+static struct cpage *
+free_entry(void)
+{
+  for (int pass = 0; pass < 2; pass++) {
+    for (int n = 0; n < NCPAGE; n++) {
+      struct cpage *c = &pc.page[pc.hand];
+      pc.hand = (pc.hand + 1) % NCPAGE;
+      if (c->pa && pass == 1 && droppable(c))
+        drop(c);
+      if (c->pa == 0)
+        return c;
+    }
+  }
+  return 0;
+}
+
+/* A new reference on the frame holding page idx of file ip, read from the
+ * file on a miss, in *pa. ip is referenced, not locked; the caller holds no
+ * spinlock (a miss reads the file). Returns 0, PCACHE_BEYOND if the page
+ * lies wholly past the end of the file, or PCACHE_NOMEM. */
+int
+pcache_get(struct inode *ip, uint idx, uint64 *pa)
+{
+  acquire(&pc.lock);
+  struct cpage *c = lookup(ip->dev, ip->inum, idx);
+  if (c) {
+    frame_ref(c->pa);
+    pc.hits++;
+    *pa = c->pa;
+    release(&pc.lock);
+    return 0;
+  }
+  pc.misses++;
+  release(&pc.lock);
+
+  char *mem = kalloc();
+  if (mem == 0)
+    return PCACHE_NOMEM;
+  memset(mem, 0, PGSIZE);
+  uint off = idx * PGSIZE;
+  if (ilock(ip) != 0 || off >= ip->size || (uint64)idx * PGSIZE >= (1UL << 32)) {
+    iunlock(ip);
+    kfree(mem);
+    return PCACHE_BEYOND;
+  }
+  uint n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
+  int r = readi(ip, 0, (uint64)mem, off, n);
+  iunlock(ip);
+  if (r != n) {
+    kfree(mem);
+    return PCACHE_BEYOND;
+  }
+
+  acquire(&pc.lock);
+  if ((c = lookup(ip->dev, ip->inum, idx)) != 0) { /* loaded meanwhile */
+    frame_ref(c->pa);
+    *pa = c->pa;
+    release(&pc.lock);
+    kfree(mem);
+    return 0;
+  }
+  *pa = (uint64)mem;
+  if ((c = free_entry()) != 0) { /* else: the caller's private page */
+    c->dev = ip->dev;
+    c->inum = ip->inum;
+    c->idx = idx;
+    c->pa = (uint64)mem;
+    c->dirty = 0;
+    c->next = *chain(c->dev, c->inum, idx);
+    *chain(c->dev, c->inum, idx) = c;
+    frame_ref(c->pa);
+  }
+  release(&pc.lock);
+  return 0;
+}
+
+/* Page idx of ip (mapped shared at frame pa) is being written through a
+ * mapping: keep it until it is written back. */
+void
+pcache_dirty(struct inode *ip, uint idx)
+{
+  acquire(&pc.lock);
+  struct cpage *c = lookup(ip->dev, ip->inum, idx);
+  if (c)
+    c->dirty = 1;
+  release(&pc.lock);
+}
+
+/* Write page idx of ip, whose frame is pa, back to the file (the part
+ * below the file's size: a mapping never makes a file longer), in one
+ * transaction. The page stays dirty while others may still write it: until
+ * nobody but the cache and the caller's PTE (which is going away) maps it. */
+void
+pcache_writeback(struct inode *ip, uint idx, uint64 pa)
+{
+  begin_op();
+  if (ilock(ip) == 0 && (uint64)idx * PGSIZE < ip->size) {
+    uint off = idx * PGSIZE, n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
+    writei(ip, 0, pa, off, n);
+  }
+  iunlock(ip);
+  end_op();
+  acquire(&pc.lock);
+  struct cpage *c = lookup(ip->dev, ip->inum, idx);
+  if (c && c->pa == pa && frame_refcount(pa) <= 2)
+    c->dirty = 0;
+  release(&pc.lock);
+}
+
+/* write() just changed bytes [off, off+n) of ip, which the caller holds
+ * locked: bring the cached pages it touched up to date. A clean page is
+ * read again whole; a dirty one only where the write landed, so that stores
+ * through a shared mapping not yet written back stay. */
+void
+pcache_written(struct inode *ip, uint off, uint n)
+{
+  for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
+    acquire(&pc.lock);
+    struct cpage *c = lookup(ip->dev, ip->inum, idx);
+    uint64 pa = 0;
+    int dirty = 0;
+    if (c) {
+      pa = c->pa;
+      dirty = c->dirty;
+      frame_ref(pa); /* keep it while reading into it */
+    }
+    release(&pc.lock);
+    if (pa == 0)
+      continue;
+    uint base = idx * PGSIZE, lo = base, hi = base + PGSIZE;
+    if (dirty) {
+      lo = lo > off ? lo : off;
+      hi = hi < off + n ? hi : off + n;
+    } else if (hi > ip->size) {
+      uint keep = ip->size > base ? ip->size - base : 0;
+      memset((char *)pa + keep, 0, PGSIZE - keep); /* past the end reads zero */
+    }
+    if (hi > ip->size)
+      hi = ip->size;
+    if (hi > lo)
+      readi(ip, 0, pa + lo - base, lo, hi - lo);
+    frame_unref(pa);
+  }
+}
+
+/* ip, locked by the caller, was truncated to its current size: pages wholly
+ * past it that nobody maps go; the part past the end of a page still mapped
+ * reads as zeros. */
+void
+pcache_truncate(struct inode *ip)
+{
+  acquire(&pc.lock);
+  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
+    if (c->pa == 0 || c->dev != ip->dev || c->inum != ip->inum)
+      continue;
+    uint64 lo = (uint64)c->idx * PGSIZE;
+    if (lo >= ip->size && frame_refcount(c->pa) == 1) {
+      c->dirty = 0;
+      drop(c);
+    } else if (lo + PGSIZE > ip->size) {
+      uint keep = lo >= ip->size ? 0 : ip->size - lo;
+      memset((char *)c->pa + keep, 0, PGSIZE - keep);
+    }
+  }
+  release(&pc.lock);
+}
+
+/* Drop every clean page nobody maps. Returns how many went. */
+static int
+pcache_reclaim_hook(void)
+{
+  int n = 0;
+  acquire(&pc.lock);
+  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
+    if (droppable(c)) {
+      drop(c);
+      n++;
+    }
+  }
+  release(&pc.lock);
+  return n;
+}
+
+/* Pages the cache holds that nobody maps and that are clean: as good as
+ * free, since kalloc reclaims them before it fails. */
+uint64
+pcache_idle(void)
+{
+  uint64 n = 0;
+  acquire(&pc.lock);
+  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
+    n += droppable(c);
+  release(&pc.lock);
+  return n;
+}
+
+/* The cache's counters into st. */
+void
+pcache_counts(struct memstat *st)
+{
+  acquire(&pc.lock);
+  st->pcache_hits = pc.hits;
+  st->pcache_misses = pc.misses;
+  st->pcache_dropped = pc.dropped;
+  uint64 n = 0;
+  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
+    n += c->pa != 0;
+  st->pcache_pages = n;
+  release(&pc.lock);
+}
