@@ -22,8 +22,11 @@
  * meanwhile, so one address space never runs on two harts at once.
  *
  * memcheck needs a moment when no address space is half-changed: as_lock and
- * as_unlock count operations begun and ended, and memcheck believes a walk
- * only if no operation began while it walked.
+ * as_unlock begin and end an operation on the counts (frame.h), and memcheck
+ * believes a walk only if no operation was under way or began while it
+ * walked. A fault that reads a file page keeps its operation open while the
+ * lock is released for the read, since the reference it got from the page
+ * cache is in its hands and in no PTE yet.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -45,13 +48,6 @@
 #define NASPACE (2 * NPROC)
 
 static struct aspace pool[NASPACE];
-
-/* Operations that change PTEs or the counts of user frames, begun and ended
- * (each under one address space's lock); equal when none is under way. */
-static struct {
-  uint64 begun;
-  uint64 ended;
-} ops;
 
 extern char trampoline[];
 
@@ -81,13 +77,13 @@ static void
 as_lock(struct aspace *as)
 {
   acquire(&as->lock);
-  __atomic_fetch_add(&ops.begun, 1, __ATOMIC_SEQ_CST);
+  frame_op_begin();
 }
 
 static void
 as_unlock(struct aspace *as)
 {
-  __atomic_fetch_add(&ops.ended, 1, __ATOMIC_SEQ_CST);
+  frame_op_end();
   release(&as->lock);
 }
 
@@ -189,15 +185,23 @@ region_zero_fills(int kind)
   return kind == REGION_BSS || kind == REGION_HEAP;
 }
 
+/* Is r a running program's own file-backed text or data (made by exec)? */
+static int
+region_is_program(struct region *r)
+{
+  return r->ip && (r->kind == REGION_TEXT || r->kind == REGION_DATA);
+}
+
 /* r is new in an address space (made, split off or copied by fork): take
- * its reference on its file, and count a text mapping (file.h, text_maps). */
+ * its reference on its file, and count a program mapping (file.h,
+ * text_maps). */
 static void
 region_hold(struct region *r)
 {
   if (r->ip == 0)
     return;
   idup(r->ip);
-  if (r->kind == REGION_TEXT)
+  if (region_is_program(r))
     __atomic_fetch_add(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
 }
 
@@ -207,7 +211,7 @@ region_let_go(struct region *r, struct putlist *pl)
 {
   if (r->ip == 0)
     return;
-  if (r->kind == REGION_TEXT)
+  if (region_is_program(r))
     __atomic_fetch_sub(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
   pl->ip[pl->n++] = r->ip;
 }
@@ -520,7 +524,8 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
   pte_t *pte = walk(as->pt, va, 0);
   if (pte == 0 || !(*pte & PTE_V)) {
     struct region *r = region_at(as, va);
-    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)))
+    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)) ||
+        (access == FAULT_EXEC && !(r->prot & PTE_X)))
       return FAULT_BAD;
     if (r->ip) {
       ld->ip = r->ip;
@@ -534,7 +539,8 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       return err;
     pte = walk(as->pt, va, 0);
   }
-  if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R))
+  if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R) ||
+      (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
     if (*pte & PTE_SHARED) {
@@ -583,10 +589,10 @@ fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
     int r = resolve(as, va, access, ptep, &ld);
     if (r != FAULT_LOAD)
       return r;
-    as_unlock(as);
+    release(&as->lock); /* the operation stays open: see the top of the file */
     uint64 pa = 0;
     int err = intr_get() ? pcache_get(ld.ip, ld.idx, &pa) : PCACHE_BEYOND;
-    as_lock(as);
+    acquire(&as->lock);
     if (err != 0)
       return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
     if ((r = map_loaded(as, PGROUNDDOWN(va), access, pa)) != 0)
@@ -881,7 +887,7 @@ as_counts(struct aspace *as, struct memstat *st)
 /* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that map it, a chunk of frames
  * at a time (the tally must fit in the kernel), and compares the counts. */
 #define AUDIT_CHUNK 16384
-#define AUDIT_TRIES 10000
+#define AUDIT_TRIES 100000
 
 static uint16 tally[AUDIT_CHUNK]; /* audit_lock guards it */
 
@@ -945,41 +951,71 @@ audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
   }
 }
 
-/* One consistent pass over frames [lo, hi) of every address space. Returns
- * 0, or -1 if address spaces kept changing. */
+/* The page cache holds frame pa: one more expected reference. */
+static void
+audit_cached(void *arg, uint64 pa)
+{
+  struct audit *a = arg;
+  uint64 f = (pa - frame_base) / PGSIZE;
+  if (frame_managed(pa) && f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
+    tally[f - a->lo]++;
+}
+
+/* Tally and compare frames [lo, hi) once; the verdict counts only if no
+ * operation on the counts was under way or began meanwhile. Returns 1 if it
+ * counts. Caller holds audit_lock. */
+static int
+audit_once(struct audit *a)
+{
+  uint64 token;
+  if (!frame_ops_quiet(&token))
+    return 0;
+  struct memcheck saved = *a->mc;
+  memset(tally, 0, sizeof(tally));
+  a->zeromaps = 0;
+  for (struct aspace *as = pool; as < &pool[NASPACE]; as++) {
+    acquire(&as->lock);
+    if (as->inuse) {
+      if (a->lo == 0)
+        a->mc->spaces++;
+      audit_table(a, (uint64)as->pt);
+      audit_walk(a, as->pt, 2, 0);
+    }
+    release(&as->lock);
+  }
+  pcache_audit(audit_cached, a);
+  for (uint64 i = 0; i < a->hi - a->lo; i++) {
+    if (tally[i] == 0)
+      continue;
+    uint64 pa = frame_base + (a->lo + i) * PGSIZE;
+    a->mc->frames++;
+    if (frame_refcount(pa) != tally[i])
+      audit_bad(a, pa, frame_refcount(pa), tally[i]);
+  }
+  if (a->lo == 0 && frame_refcount(zero_frame()) != a->zeromaps + 1)
+    audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
+  if (frame_ops_since(token)) {
+    *a->mc = saved;
+    return 0;
+  }
+  return 1;
+}
+
+/* One consistent pass over frames [lo, hi) of every address space. Between
+ * tries it waits with interrupts on and audit_lock released, so that an
+ * operation under way (perhaps asleep, reading a file page) can finish, on
+ * this hart if need be. Returns 0, or -1 if address spaces kept changing. */
 static int
 audit_pass(struct audit *a)
 {
   for (int tries = 0; tries < AUDIT_TRIES; tries++) {
-    uint64 begun = __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&ops.ended, __ATOMIC_SEQ_CST) != begun)
-      continue;
-    struct memcheck saved = *a->mc;
-    memset(tally, 0, sizeof(tally));
-    a->zeromaps = 0;
-    for (struct aspace *as = pool; as < &pool[NASPACE]; as++) {
-      acquire(&as->lock);
-      if (as->inuse) {
-        if (a->lo == 0)
-          a->mc->spaces++;
-        audit_table(a, (uint64)as->pt);
-        audit_walk(a, as->pt, 2, 0);
-      }
-      release(&as->lock);
-    }
-    for (uint64 i = 0; i < a->hi - a->lo; i++) {
-      if (tally[i] == 0)
-        continue;
-      uint64 pa = frame_base + (a->lo + i) * PGSIZE;
-      a->mc->frames++;
-      if (frame_refcount(pa) != tally[i])
-        audit_bad(a, pa, frame_refcount(pa), tally[i]);
-    }
-    if (a->lo == 0 && frame_refcount(zero_frame()) != a->zeromaps + 1)
-      audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
-    if (__atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST) == begun)
+    acquire(&audit_lock);
+    int done = audit_once(a);
+    release(&audit_lock);
+    if (done)
       return 0;
-    *a->mc = saved;
+    for (volatile int spin = 0; spin < 10000; spin++)
+      ;
   }
   return -1;
 }
@@ -992,7 +1028,6 @@ audit_pass(struct audit *a)
 int
 memcheck(struct memcheck *mc)
 {
-  acquire(&audit_lock);
   memset(mc, 0, sizeof(*mc));
   struct audit a = {.mc = mc};
   int r = 0;
@@ -1000,7 +1035,6 @@ memcheck(struct memcheck *mc)
     a.hi = a.lo + AUDIT_CHUNK;
     r = audit_pass(&a);
   }
-  release(&audit_lock);
   if (r != 0)
     return -1;
   return mc->bad_pa != 0;

@@ -62,6 +62,7 @@ struct aspace {
 /* vm_fault and cow.c results. */
 #define FAULT_READ  0
 #define FAULT_WRITE 1
+#define FAULT_EXEC  2
 #define FAULT_BAD   (-1) /* the access is not allowed */
 #define FAULT_NOMEM (-2) /* allowed, but no frame was left for it */
 #define FAULT_LOAD  1    /* (inside aspace.c) a file page must be read first */

@@ -1,6 +1,17 @@
 /* exec.c: replace a process's image with an ELF64 program from the file
  * system. Every field of the file is checked before it is trusted; on any
- * failure the old image is untouched and exec returns -1. */
+ * failure the old image is untouched and exec returns -1.
+ *
+ * Demand paging: exec reads only the ELF header and the program headers. The
+ * whole pages of each segment's file bytes become a file-backed private
+ * region over the page cache: text pages are the cache's frames, shared by
+ * every process running the program; data pages too, until a store copies
+ * one (copy-on-write). The last, partial page of a segment's file bytes is
+ * loaded now into a frame of its own, so that what follows the segment in
+ * the file reads as zeros; bss stays zero-filled on first touch. A segment
+ * whose file offset is not page-aligned is loaded whole now, as before
+ * demand paging. While a program runs from a file, the file cannot be opened
+ * for writing ("text file busy"; file.h text_maps). */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -73,26 +84,38 @@ segment_prot(struct proghdr *ph)
   return prot;
 }
 
-/* Make the regions of one segment and load it. A read-only segment is one
- * text region, loaded now (zeroes past the file's bytes included). A
- * writable one is a data region for the pages holding the file's bytes,
- * loaded now, and a bss region for the rest, zero-filled on first touch.
- * Returns 0 or -1. */
+/* Make [start, end) of a segment a region of kind with prot whose frames
+ * are its own, loaded now with the file's bytes [off, off+n) at start (the
+ * rest zero). Returns 0 or -1. */
+static int
+load_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind, struct inode *ip,
+            uint off, uint n)
+{
+  if (end <= start)
+    return 0;
+  if (as_add_region(as, start, end, prot, kind) != 0 || as_populate(as, start, end) != 0)
+    return -1;
+  return n ? loadseg(as, start, ip, off, n) : 0;
+}
+
+/* Make the regions of one segment. Pages wholly of file bytes are paged in
+ * on demand from the page cache when the file offset allows it; the rest of
+ * the file bytes are loaded now; a writable segment's bss is zero-filled on
+ * first touch, a read-only one's now. Returns 0 or -1. */
 static int
 map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
 {
   int prot = segment_prot(ph);
-  uint64 start = ph->vaddr, end = PGROUNDUP(ph->vaddr + ph->memsz);
-  uint64 filend = (prot & PTE_W) ? PGROUNDUP(ph->vaddr + ph->filesz) : end;
+  int kind = (prot & PTE_W) ? REGION_DATA : REGION_TEXT;
+  uint64 start = ph->vaddr, fend = ph->vaddr + ph->filesz, end = PGROUNDUP(ph->vaddr + ph->memsz);
+  uint64 paged = ph->off % PGSIZE == 0 ? PGROUNDDOWN(fend) : start; /* demand-paged part */
+  uint64 loaded = (prot & PTE_W) ? PGROUNDUP(fend) : end;           /* loaded-now part ends */
 
-  if (filend > start) {
-    int kind = (prot & PTE_W) ? REGION_DATA : REGION_TEXT;
-    if (as_add_region(as, start, filend, prot, kind) != 0 || as_populate(as, start, filend) != 0)
-      return -1;
-    if (loadseg(as, start, ip, ph->off, ph->filesz) < 0)
-      return -1;
-  }
-  if (end > filend && as_add_region(as, filend, end, prot, REGION_BSS) != 0)
+  if (paged > start && as_add_file_region(as, start, paged, prot, kind, ip, ph->off, 0) != 0)
+    return -1;
+  if (load_region(as, paged, loaded, prot, kind, ip, ph->off + (paged - start), fend - paged) != 0)
+    return -1;
+  if (end > loaded && as_add_region(as, loaded, end, prot, REGION_BSS) != 0)
     return -1;
   return 0;
 }

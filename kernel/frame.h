@@ -45,6 +45,16 @@ uint64 frames_total(void);
  * that returns how many it freed) and tries once more. */
 void frames_set_reclaim(int (*reclaim)(void));
 
+/* Operations on the counts of user-mapped or cached frames (a fault, a fork,
+ * an unmap, the page cache adding or dropping a page) are bracketed by
+ * frame_op_begin and frame_op_end, so that the auditor (memcheck) can tell a
+ * moment when none is half done: frame_ops_quiet gives a token when none is
+ * under way, frame_ops_since says whether one began after it. */
+void frame_op_begin(void);
+void frame_op_end(void);
+int frame_ops_quiet(uint64 *token);
+int frame_ops_since(uint64 token);
+
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c) and a leaf table dropping them
  * (pagetable.c). Neither pointer changes after boot, so such a loop loads them

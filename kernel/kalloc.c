@@ -257,3 +257,41 @@ frames_total(void)
 {
   return total;
 }
+
+/* Operations on the counts, begun and ended (frame.h); equal when none is
+ * under way. */
+static struct {
+  uint64 begun;
+  uint64 ended;
+} ops;
+
+void
+frame_op_begin(void)
+{
+  __atomic_fetch_add(&ops.begun, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+frame_op_end(void)
+{
+  __atomic_fetch_add(&ops.ended, 1, __ATOMIC_SEQ_CST);
+}
+
+/* If no operation is under way, store a token for frame_ops_since and
+ * return 1; else return 0. */
+int
+frame_ops_quiet(uint64 *token)
+{
+  uint64 begun = __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&ops.ended, __ATOMIC_SEQ_CST) != begun)
+    return 0;
+  *token = begun;
+  return 1;
+}
+
+/* Has an operation begun since frame_ops_quiet gave token? */
+int
+frame_ops_since(uint64 token)
+{
+  return __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST) != token;
+}

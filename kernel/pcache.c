@@ -219,6 +219,7 @@ pcache_writeback(struct inode *ip, uint idx, uint64 pa)
 void
 pcache_written(struct inode *ip, uint off, uint n)
 {
+  frame_op_begin(); /* it holds a reference on each page while it reads */
   for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
     acquire(&pc.lock);
     struct cpage *c = lookup(ip->dev, ip->inum, idx);
@@ -246,6 +247,7 @@ pcache_written(struct inode *ip, uint off, uint n)
       readi(ip, 0, pa + lo - base, lo, hi - lo);
     frame_unref(pa);
   }
+  frame_op_end();
 }
 
 /* ip, locked by the caller, was truncated to its current size: pages wholly
@@ -254,6 +256,7 @@ pcache_written(struct inode *ip, uint off, uint n)
 void
 pcache_truncate(struct inode *ip)
 {
+  frame_op_begin();
   acquire(&pc.lock);
   for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
     if (c->pa == 0 || c->dev != ip->dev || c->inum != ip->inum)
@@ -268,6 +271,7 @@ pcache_truncate(struct inode *ip)
     }
   }
   release(&pc.lock);
+  frame_op_end();
 }
 
 /* Drop every clean page nobody maps. Returns how many went. */
@@ -275,6 +279,7 @@ static int
 pcache_reclaim_hook(void)
 {
   int n = 0;
+  frame_op_begin();
   acquire(&pc.lock);
   for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
     if (droppable(c)) {
@@ -283,6 +288,7 @@ pcache_reclaim_hook(void)
     }
   }
   release(&pc.lock);
+  frame_op_end();
   return n;
 }
 
@@ -297,6 +303,17 @@ pcache_idle(void)
     n += droppable(c);
   release(&pc.lock);
   return n;
+}
+
+/* Call note(arg, pa) for every frame the cache holds (memcheck). */
+void
+pcache_audit(void (*note)(void *arg, uint64 pa), void *arg)
+{
+  acquire(&pc.lock);
+  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
+    if (c->pa)
+      note(arg, c->pa);
+  release(&pc.lock);
 }
 
 /* The cache's counters into st. */

@@ -20,5 +20,6 @@ void pcache_written(struct inode *ip, uint off, uint n);
 void pcache_truncate(struct inode *ip);
 void pcache_counts(struct memstat *st);
 uint64 pcache_idle(void);
+void pcache_audit(void (*note)(void *arg, uint64 pa), void *arg);
 
 #endif

@@ -145,7 +145,7 @@ sys_memstat(void)
   }
   if (pid == 0)
     pcache_counts(&st);
-  st.frames_free = frames_free();
+  st.frames_free = frames_free() + pcache_idle(); /* as freeframes() counts them */
   st.frames_total = frames_total();
   return copyout(myproc()->as, addr, (char *)&st, sizeof(st));
 }

@@ -167,10 +167,13 @@ usertrap(void)
     p->trapframe->epc += 4;
     intr_on();
     syscall();
-  } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE) {
+  } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE || scause == EXC_INST_PAGE) {
     uint64 va = r_stval();
+    int access = scause == EXC_STORE_PAGE  ? FAULT_WRITE
+                 : scause == EXC_LOAD_PAGE ? FAULT_READ
+                                           : FAULT_EXEC;
     intr_on(); /* a file page may have to be read from disk */
-    int r = vm_fault(p->as, va, scause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ);
+    int r = vm_fault(p->as, va, access);
     if (r != 0)
       user_fault(p, scause, va, r);
   } else if ((which = devintr(scause)) == 0) {
