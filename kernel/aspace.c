@@ -177,6 +177,17 @@ region_at(struct aspace *as, uint64 va)
   return 0;
 }
 
+/* The lowest region that starts at or above va, or 0. Caller holds the
+ * lock. */
+static struct region *
+region_at_or_above(struct aspace *as, uint64 va)
+{
+  for (int i = 0; i < as->nregions; i++)
+    if (as->regions[i].start >= va)
+      return &as->regions[i];
+  return 0;
+}
+
 /* May a page of this kind lack a PTE, and be zero-filled on first touch?
  * Text, data and stack are loaded or allocated when they are made. */
 static int
@@ -399,9 +410,12 @@ as_grow(struct aspace *as, uint64 n, int lazy)
   if (new < old || new > USER_TOP)
     goto out;
   if (hi > lo) {
-    struct region *last = as->nregions ? &as->regions[as->nregions - 1] : 0;
-    if (last && last->kind == REGION_HEAP && last->end == lo) {
-      last->end = hi;
+    struct region *heap = lo > 0 ? region_at(as, lo - 1) : 0;
+    struct region *next = region_at_or_above(as, lo);
+    if (next && next->start < hi)
+      goto out; /* the heap would run into a mapping */
+    if (heap && heap->kind == REGION_HEAP) {
+      heap->end = hi;
     } else if (region_insert(as, (struct region){lo, hi, PTE_R | PTE_W, REGION_HEAP}) != 0) {
       goto out;
     }
@@ -688,8 +702,8 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 
 /* --- file mappings ------------------------------------------------------- */
 
-/* Write back to their files the shared file pages in [lo, hi) that as maps
- * writable. The caller holds no spinlock; only as's owner changes as, so
+/* Write back to their files the dirty shared file pages in [lo, hi) that as
+ * maps. The caller holds no spinlock; only as's owner changes as, so
  * the PTEs looked at stay put while the lock is released for the I/O. */
 static void
 writeback(struct aspace *as, uint64 lo, uint64 hi)
@@ -707,7 +721,7 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
     for (uint64 va = r.start > lo ? r.start : lo; va < r.end && va < hi; va += PGSIZE) {
       as_lock(as);
       pte_t *pte = walk(as->pt, va, 0);
-      uint64 pa = pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W) ? PTE2PA(*pte) : 0;
+      uint64 pa = pte && (*pte & PTE_V) ? PTE2PA(*pte) : 0;
       as_unlock(as);
       if (pa)
         pcache_writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);

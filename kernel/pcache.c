@@ -191,13 +191,20 @@ pcache_dirty(struct inode *ip, uint idx)
   release(&pc.lock);
 }
 
-/* Write page idx of ip, whose frame is pa, back to the file (the part
- * below the file's size: a mapping never makes a file longer), in one
- * transaction. The page stays dirty while others may still write it: until
- * nobody but the cache and the caller's PTE (which is going away) maps it. */
+/* If page idx of ip, whose frame is pa, is dirty, write it back to the file
+ * (the part below the file's size: a mapping never makes a file longer), in
+ * one transaction. The page stays dirty while others may still write it:
+ * until nobody but the cache and the caller's PTE (which is going away)
+ * maps it. */
 void
 pcache_writeback(struct inode *ip, uint idx, uint64 pa)
 {
+  acquire(&pc.lock);
+  struct cpage *d = lookup(ip->dev, ip->inum, idx);
+  int dirty = d && d->pa == pa && d->dirty;
+  release(&pc.lock);
+  if (!dirty)
+    return;
   begin_op();
   if (ilock(ip) == 0 && (uint64)idx * PGSIZE < ip->size) {
     uint off = idx * PGSIZE, n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;

@@ -88,6 +88,9 @@ SCRIPTED = [
     ("vmtest:1", "vmtest", 1, "128M", 300),
     ("vmtest:3", "vmtest", 3, "128M", 300),
     ("vmtest:8", "vmtest", 8, "1G", 300),
+    ("maptest:1", "maptest", 1, "128M", 300),
+    ("maptest:3", "maptest", 3, "128M", 300),
+    ("maptest:8", "maptest", 8, "1G", 300),
     ("grind", "grind -t 60", 3, "128M", 300),
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: fsabuse-fscheck:3, with fscheck after
 ]
