@@ -44,6 +44,7 @@ counters(struct memstat *m)
   row("  reuses", m->cow_reuses, "  last sharer kept the frame");
   row("  zero fills", m->zero_fills, "  fresh frame for a lazy page");
   row("pages shared by fork", m->shared, "");
+  row("file pages mapped", m->file_maps, "  faults that mapped a page-cache page");
 }
 
 /* Print the global counters and free memory. Returns 0, or 1 on error. */
@@ -61,6 +62,10 @@ global(void)
   row("MiB free", m.frames_free * PGSIZE / (1024 * 1024), "");
   row("MiB total", m.frames_total * PGSIZE / (1024 * 1024), "");
   counters(&m);
+  row("page cache pages", m.pcache_pages, "  file pages in frames (idle ones count as free)");
+  row("  hits", m.pcache_hits, "  lookups that found the page");
+  row("  misses", m.pcache_misses, "  ... that read it from the file");
+  row("  dropped", m.pcache_dropped, "  pages given back (memory short, file truncated)");
   return 0;
 }
 

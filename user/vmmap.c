@@ -141,6 +141,7 @@ print_page(struct vmquery *q, const char *note)
 static const char *kind_names[] = {
     [REGION_TEXT] = "text", [REGION_DATA] = "data",   [REGION_BSS] = "bss",
     [REGION_HEAP] = "heap", [REGION_STACK] = "stack", [REGION_GUARD] = "guard",
+    [REGION_MMAP] = "mmap",
 };
 
 /* The name of region kind k. */
@@ -148,6 +149,24 @@ static const char *
 kind_name(uint64 k)
 {
   return k < NELEM(kind_names) && kind_names[k] ? kind_names[k] : "?";
+}
+
+/* The note for region r, built in l: its kind, and for a file-backed region
+ * the file (inode number), the offset and whether stores reach the file. */
+static const char *
+region_note(struct vmregion *r, struct line *l)
+{
+  l->n = 0;
+  l->buf[0] = 0;
+  put(l, kind_name(r->kind), 0);
+  if (r->inum) {
+    put(l, " file #", 0);
+    putnum(l, r->inum, 10, 0);
+    put(l, " +", 0);
+    putnum(l, r->off, 16, 0);
+    put(l, r->shared ? " shared" : " private", 0);
+  }
+  return l->buf;
 }
 
 /* Show the pages [start, end) of pid, grouped unless per_page, each line
@@ -195,9 +214,11 @@ show(int pid, int per_page)
     printf("va                  frame     refs   perm\n");
   else
     printf("start               end                 pages   perm      refs    first frame\n");
-  for (int i = 0; i < n && i < NELEM(rg); i++)
-    if (show_pages(pid, rg[i].start, rg[i].end, kind_name(rg[i].kind), per_page) != 0)
+  for (int i = 0; i < n && i < NELEM(rg); i++) {
+    struct line note;
+    if (show_pages(pid, rg[i].start, rg[i].end, region_note(&rg[i], &note), per_page) != 0)
       return 1;
+  }
   if (show_pages(pid, TRAPFRAME, TRAPFRAME + PGSIZE, "trapframe", per_page) != 0 ||
       show_pages(pid, TRAMPOLINE, TRAMPOLINE + PGSIZE, "trampoline", per_page) != 0)
     return 1;
