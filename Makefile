@@ -23,7 +23,7 @@ OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
 CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin-printf -fno-builtin-memset
-CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD
+CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD -MP
 CFLAGS += -I.
 CFLAGS += -DCOW=$(COW)
 ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
