@@ -279,6 +279,36 @@ test_vforkquery(void)
   expect(st, 0, "vmquery of the parent after the child freed its tables");
 }
 
+/* vmquery of a process that keeps growing and shrinking (each shrink frees
+ * page-table pages) sees either nothing or a real user page: never a walk
+ * through a table freed under it. */
+static void
+test_queryshrink(void)
+{
+  int pid = fork();
+  if (pid == 0) {
+    for (;;) {
+      char *p = sbrklazy(4 << 20);
+      for (int i = 0; i < 1024; i += 64)
+        p[i * PGSIZE] = 1;
+      sbrk(-(4 << 20));
+    }
+  }
+  uint64 base = (uint64)sbrk(0);
+  struct vmquery q;
+  for (int i = 0; i < 20000; i++) {
+    uint64 va = base + (uint64)(i % 1024) * PGSIZE;
+    if (vmquery(pid, va, &q) != 0)
+      fail("vmquery of the shrinking child", -1, 0);
+    if (q.flags == 0 && q.pa == 0)
+      continue;
+    if ((q.flags & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || q.pa < KERNBASE || q.refcount == 0)
+      fail("a forged answer: flags", q.flags, PTE_V | PTE_U);
+  }
+  kill(pid);
+  wait(0);
+}
+
 /* --- processes ----------------------------------------------------------- */
 
 /* init cannot be killed. */
@@ -353,6 +383,7 @@ struct test {
     {test_killinit, "killinit"},
     {test_queryrunning, "queryrunning"},
     {test_memchecklive, "memchecklive"},
+    {test_queryshrink, "queryshrink"},
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
