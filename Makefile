@@ -66,6 +66,13 @@ MAINPAT = ^main(\|[ *]main(
 UPROGSRCS = $(filter-out $(ULIBSRCS),$(shell grep -l '$(MAINPAT)' $U/*.c 2>/dev/null))
 UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))
 
+# bigcopy is bigprog linked with -N: its one segment's file offset is not
+# page-aligned, so exec copies it whole instead of paging it in (make bench
+# compares the two).
+UPROGS += $U/_bigcopy
+$U/_bigcopy: $U/bigprog.o $(ULIB) $U/user.ld
+	$(LD) $(LDFLAGS) -N -T $U/user.ld -o $@ $< $(ULIB)
+
 $U/%.o: $U/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -25,7 +25,8 @@ KERNELS = {"cow": os.path.join(qemu.ROOT, "kernel", "kernel"),
            "eager": os.path.join(qemu.ROOT, "build", "eager", "kernel")}
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 MEM = "512M"
-SCRIPT = "; ".join("forkbench " + b for b in ("fork", "exec", "faults", "frames", "shell"))
+SCRIPT = "; ".join("forkbench " + b for b in ("fork", "exec", "faults", "frames", "shell",
+                                                "bigexec", "shells"))
 SIZES = (0, 1, 4, 16, 64)          # MiB of touched heap, as in forkbench.c
 PAGES_PER_MIB = 256
 TOLERANCE = 0.01                   # two -icount runs must agree this closely
@@ -177,6 +178,15 @@ def build_table(ic, wall, hz, worst, nfig, ut):
             n, cp, ru = shell_faults(c, kind, on)
             t.add("COW faults, %s, shortcut %s" % (label, "on" if on else "off"),
                   "%d (%dc+%dr)" % (n, cp, ru), "", "n/a", "", "")
+    t.add("fork+exec+wait, 240 KiB program, 1 page touched", num(per_op(c["bigexec-paged"])),
+          num(usec(wall["cow"]["bigexec-paged"], hz["cow"]), 1), num(per_op(e["bigexec-paged"])),
+          num(usec(wall["eager"]["bigexec-paged"], hz["eager"]), 1), "")
+    t.add("  ... the same program copied at exec", num(per_op(c["bigexec-copy"])),
+          num(usec(wall["cow"]["bigexec-copy"], hz["cow"]), 1), num(per_op(e["bigexec-copy"])),
+          num(usec(wall["eager"]["bigexec-copy"], hz["eager"]), 1),
+          "copy/paged %.1fx" % (per_op(c["bigexec-copy"]) / per_op(c["bigexec-paged"])))
+    sh = {k: f["shells-8"]["before"] - f["shells-8"]["during"] for k, f in (("cow", c), ("eager", e))}
+    t.add("frames used by 8 shells at their prompts", num(sh["cow"]), "", num(sh["eager"]), "", "")
     t.add("usertests -q wall time, 3 harts", ut["cow"], "", ut["eager"], "", "")
 
     ratio64 = per_op(e["fork-64"]) / per_op(c["fork-64"])

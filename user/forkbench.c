@@ -5,6 +5,9 @@
  *   forkbench faults   one copying, one reusing and one zero-fill fault
  *   forkbench frames   frames a fork of a 64 MiB process consumes
  *   forkbench shell    COW faults of a shell running one command
+ *   forkbench bigexec  fork + exec + wait of a 240 KiB program that touches
+ *                      one page: paged in (bigprog) and copied (bigcopy)
+ *   forkbench shells   frames used by 8 shells waiting at their prompts
  *
  * Each measurement prints one line "bench: NAME key=value ..." that
  * test/bench.py parses. Costs are raw sums over `ops` operations: `instret`
@@ -142,6 +145,80 @@ bench_exec(void)
     fork_exec_wait();
   struct stamp b = now();
   report("exec-32", EXEC_REPS, a, b);
+}
+
+/* Fork a child that execs prog, and wait for it. */
+static void
+fork_exec_prog(char *prog)
+{
+  char *argv[] = {prog, 0};
+  int pid = fork();
+
+  if (pid < 0)
+    fail("fork failed");
+  if (pid == 0) {
+    close(1); /* bigprog prints a line */
+    exec(prog, argv);
+    fail("exec failed");
+  }
+  wait(0);
+}
+
+/* fork + exec + wait of bigprog (240 KiB of text, of which it touches one
+ * page), paged in on demand, and of bigcopy (the same program linked so
+ * that exec must copy its segment). One unmeasured run of each first fills
+ * the caches. */
+static void
+bench_bigexec(void)
+{
+  char *progs[] = {"bigprog", "bigcopy"}, *names[] = {"bigexec-paged", "bigexec-copy"};
+  for (int i = 0; i < 2; i++) {
+    fork_exec_prog(progs[i]);
+    struct stamp a = now();
+    for (int r = 0; r < EXEC_REPS; r++)
+      fork_exec_prog(progs[i]);
+    struct stamp b = now();
+    report(names[i], EXEC_REPS, a, b);
+  }
+}
+
+#define NSHELLS 8
+
+/* Frames used by NSHELLS shells waiting at their prompts (stdin a pipe,
+ * stdout one nobody reads): their text is the page cache's, shared. */
+static void
+bench_shells(void)
+{
+  int in[NSHELLS], out[2], pids[NSHELLS];
+  char *argv[] = {"sh", 0};
+
+  if (pipe(out) < 0)
+    fail("pipe failed");
+  int before = freeframes();
+  for (int i = 0; i < NSHELLS; i++) {
+    int p[2];
+    if (pipe(p) < 0 || (pids[i] = fork()) < 0)
+      fail("pipe or fork failed");
+    if (pids[i] == 0) {
+      close(0);
+      dup(p[0]);
+      close(1);
+      dup(out[1]);
+      close(p[0]);
+      close(p[1]);
+      exec("sh", argv);
+      fail("exec sh failed");
+    }
+    close(p[0]);
+    in[i] = p[1];
+  }
+  pause(20); /* until every shell waits for input */
+  int during = freeframes();
+  for (int i = 0; i < NSHELLS; i++)
+    close(in[i]);
+  for (int i = 0; i < NSHELLS; i++)
+    wait(0);
+  printf("bench: shells-8 before=%d during=%d\n", before, during);
 }
 
 /* Store one byte to each of n pages from p; returns the instructions the
@@ -315,7 +392,8 @@ static const struct {
   void (*fn)(void);
 } benches[] = {
     {"fork", bench_fork},     {"exec", bench_exec},   {"faults", bench_faults},
-    {"frames", bench_frames}, {"shell", bench_shell},
+    {"frames", bench_frames}, {"shell", bench_shell}, {"bigexec", bench_bigexec},
+    {"shells", bench_shells},
 };
 
 /* Run the benchmark named by argv[1]; exits 1 for an unknown name. */
@@ -328,5 +406,5 @@ main(int argc, char **argv)
       exit(0);
     }
   }
-  fail("usage: forkbench fork|exec|faults|frames|shell");
+  fail("usage: forkbench fork|exec|faults|frames|shell|bigexec|shells");
 }
