@@ -44,7 +44,9 @@ endif
 KOBJS = $(patsubst $K/%,$(KOUT)/%,$(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS))))
 KERNEL = $(KOUT)/kernel
 
-all: $(KERNEL) $(UPROGS) fs.img
+# The default goal; its prerequisites are named below, once UPROGS is known
+# (make expands a rule's prerequisites where the rule stands).
+all:
 
 $(KERNEL): $(KOBJS) kernel.ld
 	$(LD) $(LDFLAGS) -T kernel.ld -o $@ $(KOBJS)
@@ -65,6 +67,9 @@ ULIBSRCS = $U/ulib.c $U/printf.c $U/umalloc.c
 MAINPAT = ^main(\|[ *]main(
 UPROGSRCS = $(filter-out $(ULIBSRCS),$(shell grep -l '$(MAINPAT)' $U/*.c 2>/dev/null))
 UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))
+
+# user/_NAME are products, kept for gdb (add-symbol-file), not intermediates.
+all: $(KERNEL) $(UPROGS) fs.img
 
 $U/%.o: $U/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
