@@ -14,7 +14,7 @@
  *           at once, unechoed, ^C and ^D and escape sequences included: the
  *           shell edits the line itself, so ^C never kills it.
  *
- * The shell names the foreground with the foreground(fd, pid) system call
+ * The shell names the foreground with the setfg(fd, pid) system call
  * (console_foreground): pid 0 before it reads a command line (raw), the
  * child it waits for before running a command (cooked). Nothing else sets
  * it, so a console no shell has claimed (boot, RUN= scripts) is cooked with
@@ -217,7 +217,7 @@ consoleintr(int c)
     kill_tree(victim);
 }
 
-/* Name the console's foreground (the foreground system call): pid > 0 makes
+/* Name the console's foreground (the setfg system call): pid > 0 makes
  * pid and its descendants the foreground and the console cooked; pid 0 makes
  * it raw for the caller, who edits its own lines. A half-typed cooked line
  * is committed as it is when the console turns raw. */

@@ -33,7 +33,7 @@
 #define SYS_cowctl     28 /* switch fork's stack-page shortcut on or off */
 #define SYS_vmregions  29 /* the regions of an address space */
 #define SYS_memcheck   30 /* check every user frame's reference count */
-#define SYS_foreground 31 /* name the console's foreground, or read it raw */
+#define SYS_setfg      31 /* name the console's foreground, or read it raw */
 #define SYS_procinfo   32 /* pid, parent, state and name of the i'th process */
 
 #endif

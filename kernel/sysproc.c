@@ -258,13 +258,13 @@ sys_poweroff(void)
   poweroff(status);
 }
 
-/* foreground(fd, pid): name the console's foreground (console.c): pid > 0,
+/* setfg(fd, pid): name the console's foreground (console.c): pid > 0,
  * that process and its descendants (cooked input, ^C kills them); pid 0, the
  * caller reads raw bytes and edits its own lines. fd must be open on the
  * console, so a shell learns from -1 that its input is not a terminal.
  * Returns 0, or -1 for a bad fd or pid. */
 uint64
-sys_foreground(void)
+sys_setfg(void)
 {
   int fd, pid;
   struct file *f;

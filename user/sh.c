@@ -16,7 +16,7 @@
  * clear, and `time CMD` (CMD's wall time and the memory events of its run).
  *
  * Interactive use: when fd 0 is the console, sh claims it with the
- * foreground system call (kernel/console.c). While sh reads a line the
+ * setfg system call (kernel/console.c). While sh reads a line the
  * console is raw and sh edits the line itself (edit_line: arrows, history,
  * ^A ^E ^U ^W, backspace anywhere, ^C drops the line). Each foreground job
  * runs in one child of sh, which sh names the console's foreground, so ^C
@@ -570,14 +570,14 @@ run_job(struct node *n)
 
   if (pid == 0) {
     if (interactive)
-      foreground(0, getpid());
+      setfg(0, getpid());
     interactive = 0;
     run_in_child(n);
   }
   if (pid < 0)
     return -1;
   if (interactive)
-    foreground(0, pid);
+    setfg(0, pid);
   return wait_for(pid);
 }
 
@@ -932,13 +932,13 @@ main(int argc, char *argv[])
       exit(1);
     }
   }
-  interactive = foreground(0, 0) == 0;
+  interactive = setfg(0, 0) == 0;
   for (;;) {
     int r;
 
     if (interactive) {
       bg_report();
-      foreground(0, 0);
+      setfg(0, 0);
     }
     fprintf(2, "$ ");
     r = interactive ? edit_line() : read_line();

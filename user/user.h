@@ -45,7 +45,7 @@ struct vmregion;
 struct memcheck;
 int vmregions(int pid, struct vmregion *, int max); /* pid 0: the caller; returns the count */
 int memcheck(struct memcheck *); /* 0 counts agree, 1 one is wrong, -1 no verdict */
-int foreground(int fd, int pid); /* pid's tree owns console fd; 0: caller reads raw */
+int setfg(int fd, int pid);      /* pid's tree owns console fd; 0: caller reads raw */
 struct procinfo;
 int procinfo(int i, struct procinfo *); /* the i'th live process; kernel/procinfo.h */
 

@@ -49,5 +49,5 @@ syscall vmquery, SYS_vmquery
 syscall cowctl, SYS_cowctl
 syscall vmregions, SYS_vmregions
 syscall memcheck, SYS_memcheck
-syscall foreground, SYS_foreground
+syscall setfg, SYS_setfg
 syscall procinfo, SYS_procinfo
