@@ -207,6 +207,16 @@ class Machine:
                 raise self._error("cannot type %r" % line) from None
             time.sleep(0.05)
 
+    def type(self, keys):
+        """Type keys on the console as they are, control characters and escape
+        sequences included, in one write; then give the guest a moment."""
+        try:
+            self._proc.stdin.write(keys.encode("latin-1"))
+            self._proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise self._error("cannot type %r" % keys) from None
+        time.sleep(0.2)
+
     def shell(self, cmd, timeout=30):
         """Run one command at the shell prompt; returns what it printed.
 

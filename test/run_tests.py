@@ -67,6 +67,43 @@ SHELL_CHECKS = [
                 ("echo alive", [r"^alive$"])]),
     ("badelf", [("echo garbage > notelf", []), ("notelf", [r"exec notelf failed"]),
                 ("echo alive", [r"^alive$"])]),
+    ("grep", [("echo one > g; echo two >> g; echo three >> g", []), ("grep -n -v o g", [r"^3:three$"]),
+              ("grep -c -v e g", [r"^1$"]), ("grep -ci T g", [r"^2$"]), ("grep -n -i ^CALF README", [r"^1:calf$"]),
+              ("grep -c calf g README", [r"^g:0$", r"^README:[1-9]\d*$"])]),
+    ("status", [("cat nosuch", []), ("echo $?", [r"^1$"]), ("echo ok", []), ("echo $? \"$?\"", [r"^0 0$"])]),
+]
+
+# Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
+# a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
+# keys are typed as they are (escape sequences, control characters), then its
+# regexes must appear in the output, in order, each after the last match. ^A
+# is typed twice: QEMU's -nographic console takes one ^A as its escape.
+LEFT, RIGHT, UP, DOWN, HOME = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B", "\x1b[H"
+KEY_CHECKS = [
+    ("edit", [("echo abef" + LEFT + LEFT + "cd\n", [r"^abcdef\n\$ "]),
+              ("cho tail\x01\x01e\x05 end\n", [r"^tail end\n\$ "]),
+              ("echo abXc" + LEFT + "\x7f\n", [r"^abc\n\$ "]),
+              ("garbage\x15echo u\n", [r"^u\n\$ "]),
+              ("echo one two\x17three\n", [r"^one three\n\$ "]),
+              ("echo x2" + HOME + RIGHT * 5 + "y\x7f\n", [r"^x2\n\$ "])]),
+    ("history", [("echo first\n", [r"^first\n\$ "]), ("echo second\n", [r"^second\n\$ "]),
+                 (UP + UP + "\n", [r"^first\n\$ "]), (UP + UP + DOWN + "\n", [r"^first\n\$ "]),
+                 (UP + UP + UP + DOWN + "\n", [r"^second\n\$ "])]),
+    ("ctrl-c", [("cat\n", [r"cat\n"]), ("typed\n", [r"^typed\ntyped\n"]), ("\x03", [r"\^C\n\$ "]),
+                ("echo $?\n", [r"^-1\n\$ "]), ("half a line\x03", [r"half a line\^C\n\$ "]),
+                ("cat | grep x\n", []), ("\x03", [r"\^C\n\$ "]), ("echo alive\n", [r"^alive\n\$ "]),
+                ("ps\n", [r"^ PID.*\n +1 +0 +\w+ +init .*\n +2 +1 +\w+ +sh .*\n +\d+ +2 +\w+ +ps .*\n\$ "])]),
+    ("background", [("cowdemo > bg.out &\n", [r"^\[\d+\]\n"]), ("forktest\n", [r"fork test OK"]),
+                    ("echo next\n", [r"^\[\d+\] done, status 0\n", r"^next\n\$ "]),
+                    ("ps\n", [r"^ PID.*\n +1 +0 +\w+ +init .*\n +2 +1 +\w+ +sh .*\n +\d+ +2 +\w+ +ps .*\n\$ "])]),
+    ("time", [("time cowdemo > t.out\n", [r"^time: \d+\.\d\d s wall, status 0$",
+                                          r"^time: [1-9]\d* COW faults: [1-9]\d* copies, [1-9]\d* reuses; \d+ zero fills$",
+                                          r"^time: frames in use \d+ before, \d+ after \(-?\d+\)\n\$ "])]),
+    ("ps", [("ps\n", [r"^ PID +PPID +STATE +NAME +MAPPED +PRIVATE +COW +COWFAULTS +ZEROFILLS",
+                      r"^ +1 +0 +sleep +init +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
+                      r"^ +2 +1 +sleep +sh +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
+                      r"^ +\d+ +2 +run +ps +[1-9]\d* +[1-9]\d* +\d+ +\d+ +\d+"]),
+            ("clear\n", [r"\x1b\[H\x1b\[2J\$ "])]),
 ]
 SHELL_CPUS = [1, 3]
 SHELL_TIMEOUT = 90
@@ -304,6 +341,17 @@ def shell_test(steps, cpus):
                     raise Fail("%r: output lacks /%s/" % (cmd, p), m.output)
 
 
+def keys_test(steps, cpus):
+    """Boot to the prompt, type each row's keys, find its regexes in order; nothing panics."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        for keys, patterns in steps:
+            m.type(keys)
+            for p in patterns:
+                m.expect(p, SHELL_TIMEOUT)
+            no_panic(m.output)
+
+
 def scripted_test(cmd, cpus, mem, timeout):
     """RUN=cmd powers off with exit status 0 and no panic."""
     status, out = qemu.run_script(cmd, timeout, mem=mem, cpus=cpus)
@@ -322,6 +370,8 @@ def parts():
              for name, regex, repl, msg in BAD_TREES]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
+    shell += [("shell:keys:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: keys_test(steps, cpus))
+              for name, steps in KEY_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
            for name, cmd, cpus, mem, t in SCRIPTED]
     tools = [("tools:gdb", gdb_test)]
