@@ -1,7 +1,7 @@
 # calf: build the kernel, the user programs and the disk image; boot, test, grade.
 #
 #   make qemu [MEM=128M] [CPUS=3] [RUN='cmd']   boot (RUN: run cmd, then power off)
-#   make qemu-gdb / make gdb [PROG=name]         debug a -Og kernel (build/debug)
+#   make qemu-gdb / make gdb [PROG=name]         debug a -O0 kernel (build/debug)
 #   make test                                    host tests, then boot tests
 #   make grade                                   the copy-on-write lab grader
 
@@ -46,12 +46,12 @@ HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 # Every kernel/*.c and kernel/*.S is part of the kernel. COW=1 (the default)
 # builds kernel/kernel; COW=0 builds the eager-copy kernel, the lab starter's
 # fork, into build/eager/kernel, with objects of its own. DEBUG=1 (what
-# qemu-gdb and gdb use) builds the same kernel with -Og, so that gdb shows
+# qemu-gdb and gdb use) builds the same kernel with -O0, so that gdb shows
 # locals, into build/debug (build/debug-eager with COW=0).
 KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
 ifeq ($(DEBUG),1)
 KOUT = build/debug$(if $(filter 0,$(COW)),-eager)
-KOPT = -Og
+KOPT = -O0
 else ifeq ($(COW),0)
 KOUT = build/eager
 else
@@ -143,7 +143,7 @@ qemu: deps
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
 GDBKERNEL = build/debug$(if $(filter 0,$(COW)),-eager)/kernel
 
-# qemu-gdb boots the -Og kernel (DEBUG=1) halted and writes .gdbinit for it,
+# qemu-gdb boots the -O0 kernel (DEBUG=1) halted and writes .gdbinit for it,
 # so that gdb attaches to the kernel that runs, COW=0 or not.
 qemu-gdb: QKERNEL = $(GDBKERNEL)
 qemu-gdb: deps-gdb

@@ -287,7 +287,7 @@ def keep_programs_test():
 
 
 # What `make qemu` may use: the build, QEMU, dtc, and the shell tools recipes call.
-BOOT_TOOLS = ["sh", "make", "grep", "sed", "expr", "id", "mkdir", "rm", "cat", "gcc", "cc",
+BOOT_TOOLS = ["sh", "make", "grep", "sed", "expr", "id", "mkdir", "rm", "cat", "gcc", "cc", "as", "ld",
               "qemu-system-riscv64", "dtc"]
 BOOT_TOOLCHAIN = ["gcc", "ld", "objcopy", "objdump", "as"]
 
