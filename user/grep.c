@@ -38,7 +38,7 @@ fold(char *dst, const char *s)
 {
   int i = 0;
 
-  for (; s[i] && i < BUFSZ - 1; i++)
+  for (; i < BUFSZ - 1 && s[i]; i++)
     dst[i] = lower(s[i]);
   dst[i] = 0;
 }
