@@ -21,7 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "kernel", "kernel")
 FS_IMG = os.path.join(ROOT, "fs.img")
 QEMU = "qemu-system-riscv64"
-OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+# The Makefile finds OpenSBI and exports it; run directly, Debian's path.
+OPENSBI = os.environ.get("OPENSBI") or "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 PROMPT = r"\$ "
 PANIC = re.compile(r"^panic:", re.M)
 
