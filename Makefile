@@ -1,6 +1,7 @@
 # calf: build the kernel, the user programs and the disk image; boot, test, grade.
 #
 #   make qemu [MEM=128M] [CPUS=3] [RUN='cmd']   boot (RUN: run cmd, then power off)
+#   make qemu-gdb / make gdb [PROG=name]         debug a -O0 kernel (build/debug)
 #   make test                                    host tests, then boot tests
 #   make grade                                   the copy-on-write lab grader
 
@@ -11,14 +12,24 @@ MEM ?= 128M
 CPUS ?= 3
 COW ?= 1
 
-TOOLPREFIX = riscv64-unknown-elf-
+# The toolchain and OpenSBI are found, not assumed: the first prefix whose gcc
+# is on PATH, the first fw_dynamic.bin that exists (Debian's, Fedora's, the
+# one QEMU ships). Either may be given: make TOOLPREFIX=... OPENSBI=...
+# test/install-deps.sh says what is missing.
+TOOLPREFIXES = riscv64-unknown-elf- riscv64-linux-gnu- riscv64-elf-
+TOOLPREFIX ?= $(firstword $(foreach p,$(TOOLPREFIXES),$(if $(shell command -v $(p)gcc 2>/dev/null),$(p))) riscv64-unknown-elf-)
+OPENSBIS = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin \
+  /usr/share/opensbi/lp64/generic/firmware/fw_dynamic.bin \
+  /usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin
+OPENSBI ?= $(firstword $(wildcard $(OPENSBIS)))
+export TOOLPREFIX OPENSBI
+
 CC = $(TOOLPREFIX)gcc
 AS = $(TOOLPREFIX)gcc
 LD = $(TOOLPREFIX)ld
 OBJCOPY = $(TOOLPREFIX)objcopy
 OBJDUMP = $(TOOLPREFIX)objdump
 QEMU = qemu-system-riscv64
-OPENSBI = /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 
 CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
@@ -34,9 +45,14 @@ HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 
 # Every kernel/*.c and kernel/*.S is part of the kernel. COW=1 (the default)
 # builds kernel/kernel; COW=0 builds the eager-copy kernel, the lab starter's
-# fork, into build/eager/kernel, with objects of its own.
+# fork, into build/eager/kernel, with objects of its own. DEBUG=1 (what
+# qemu-gdb and gdb use) builds the same kernel with -O0, so that gdb shows
+# locals, into build/debug (build/debug-eager with COW=0).
 KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
-ifeq ($(COW),0)
+ifeq ($(DEBUG),1)
+KOUT = build/debug$(if $(filter 0,$(COW)),-eager)
+KOPT = -O0
+else ifeq ($(COW),0)
 KOUT = build/eager
 else
 KOUT = $K
@@ -44,7 +60,9 @@ endif
 KOBJS = $(patsubst $K/%,$(KOUT)/%,$(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS))))
 KERNEL = $(KOUT)/kernel
 
-all: $(KERNEL) $(UPROGS) fs.img
+# The default goal; its prerequisites are named below, once UPROGS is known
+# (make expands a rule's prerequisites where the rule stands).
+all:
 
 $(KERNEL): $(KOBJS) kernel.ld
 	$(LD) $(LDFLAGS) -T kernel.ld -o $@ $(KOBJS)
@@ -53,7 +71,7 @@ $(KERNEL): $(KOBJS) kernel.ld
 
 $(KOUT)/%.o: $K/%.c
 	@mkdir -p $(KOUT)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
 
 $(KOUT)/%.o: $K/%.S
 	@mkdir -p $(KOUT)
@@ -72,6 +90,9 @@ UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))
 UPROGS += $U/_bigcopy
 $U/_bigcopy: $U/bigprog.o $(ULIB) $U/user.ld
 	$(LD) $(LDFLAGS) -N -T $U/user.ld -o $@ $< $(ULIB)
+
+# user/_NAME are products, kept for gdb (add-symbol-file), not intermediates.
+all: $(KERNEL) $(UPROGS) fs.img
 
 $U/%.o: $U/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -103,7 +124,8 @@ fs.img: mkfs/mkfs README $(FSPROGS)
 
 # --- running ------------------------------------------------------------------
 
-QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $(KERNEL) -m $(MEM) -smp $(CPUS) -nographic
+QKERNEL = $(KERNEL)
+QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $(QKERNEL) -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -111,8 +133,12 @@ ifneq ($(RUN),)
 QEMUOPTS += -append "$(RUN)"
 endif
 
+# What each kind of target needs installed (test/install-deps.sh NEED).
 deps:
-	@sh test/install-deps.sh
+	@sh test/install-deps.sh qemu
+
+deps-%:
+	@sh test/install-deps.sh $*
 
 qemu: deps
 	@$(MAKE) --no-print-directory all
@@ -122,42 +148,57 @@ qemu: deps
 
 # One gdb port per user, so two users on one machine do not collide.
 GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+GDBKERNEL = build/debug$(if $(filter 0,$(COW)),-eager)/kernel
 
-.gdbinit: .gdbinit.tmpl
-	sed -e "s|KERNEL|$(KERNEL)|" -e "s|PORT|$(GDBPORT)|" $< > $@
-
-qemu-gdb: deps
-	@$(MAKE) --no-print-directory all .gdbinit
-	@echo "*** QEMU is halted; in another window run: make gdb (port $(GDBPORT))" 1>&2
+# qemu-gdb boots the -O0 kernel (DEBUG=1) halted and writes .gdbinit for it,
+# so that gdb attaches to the kernel that runs, COW=0 or not.
+qemu-gdb: QKERNEL = $(GDBKERNEL)
+qemu-gdb: deps-gdb
+	@$(MAKE) --no-print-directory DEBUG=1 all
+	@sed -e "s|@KERNEL@|$(GDBKERNEL)|" -e "s|@PORT@|$(GDBPORT)|" .gdbinit.tmpl > .gdbinit
+	@echo "*** QEMU is halted with $(GDBKERNEL); in another window run: make gdb (port $(GDBPORT))" 1>&2
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
-gdb: .gdbinit
-	gdb-multiarch -q -x .gdbinit
+# gdb loads .gdbinit explicitly and not through auto-load, which would refuse
+# it with a warning. PROG=name also loads user/_name and stops at its main
+# (test/gdb-prog.gdb).
+GDBFLAGS = -q -iex "set auto-load local-gdbinit off" -x .gdbinit
+ifneq ($(PROG),)
+GDBFLAGS += -ex "set \$$calf_prog = \"$(PROG)\"" -ex "add-symbol-file $U/_$(PROG)" -x test/gdb-prog.gdb
+endif
+
+gdb: deps-gdb
+	@test -f .gdbinit || { echo "calf: no .gdbinit: start make qemu-gdb first" >&2; exit 1; }
+	@test -z "$(PROG)" || test -f $U/_$(PROG) || { echo "calf: no $U/_$(PROG)" >&2; exit 1; }
+	gdb-multiarch $(GDBFLAGS)
 
 # --- editor support, formatting, static checks ----------------------------------
 
 CSOURCES = $(wildcard $K/*.c $K/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
 
-compile_commands.json:
-	$(MAKE) --no-print-directory clean
+# bear records the compiler commands of a build, so every object must be
+# compiled again: the objects (not fs.img or the programs) are removed first.
+compile_commands.json: deps-bear
+	@echo "calf: removing kernel and user objects so that bear sees them compiled" >&2
+	rm -f $K/*.o $U/*.o
 	bear -- $(MAKE) --no-print-directory all
 
-format:
+format: deps-format
 	clang-format -i $(CSOURCES)
 
-format-check:
+format-check: deps-format
 	@clang-format --dry-run --Werror $(CSOURCES)
 
 # cppcheck over kernel, user and mkfs code; every finding is fixed or
 # suppressed inline with a comment saying why.
-lint:
+lint: deps-lint
 	cppcheck --quiet --enable=warning,portability --std=c11 --inline-suppr \
 	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -DCOW=1 \
 	  $K mkfs $U test/*.c
 
 # --- tests --------------------------------------------------------------------
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory all
 	@python3 test/run_tests.py
 
@@ -167,7 +208,7 @@ clean:
 	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
-.PHONY: all deps qemu qemu-gdb gdb test clean .gdbinit compile_commands.json format format-check lint
+.PHONY: all deps qemu qemu-gdb gdb test clean compile_commands.json format format-check lint
 
 # Host-side test rules live beside the tests.
 include $(wildcard test/*.mk)

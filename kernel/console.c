@@ -1,11 +1,28 @@
 /* console.c: the console device (devsw[CONSOLE]) and its line discipline.
  *
- * Typed bytes arrive through consoleintr(), are echoed, and collect in an
- * edit line until newline or ^D commits them; readers sleep until something
- * is committed. Editing keys: backspace or DEL erases a byte, ^U the line,
- * ^D ends input (a read on an empty line returns 0), ^P lists processes.
- * cons.lock guards the input ring; output needs no lock of its own here
- * (uart.c serialises it). */
+ * Typed bytes arrive through consoleintr() and collect in an input ring that
+ * readers take from; readers sleep until something is committed. The ring
+ * works in one of two modes, and the console's foreground decides which:
+ *
+ *   cooked  (a foreground process, or nobody, owns the console) bytes are
+ *           echoed and collect in an edit line until newline or ^D commits
+ *           them. Editing keys: backspace or DEL erases a byte, ^U the line,
+ *           ^D ends input (a read on an empty line returns 0). ^C throws the
+ *           edit line away and kills the foreground: the process the shell
+ *           named and all its descendants (proc.c kill_tree).
+ *   raw     (the shell reads its own command line) every byte is committed
+ *           at once, unechoed, ^C and ^D and escape sequences included: the
+ *           shell edits the line itself, so ^C never kills it.
+ *
+ * The shell names the foreground with the setfg(fd, pid) system call
+ * (console_foreground): pid 0 before it reads a command line (raw), the
+ * child it waits for before running a command (cooked). Nothing else sets
+ * it, so a console no shell has claimed (boot, RUN= scripts) is cooked with
+ * no foreground, and ^C only clears the edit line. ^P lists processes in
+ * both modes.
+ *
+ * cons.lock guards the input ring, the mode and the foreground; output
+ * needs no lock of its own here (uart.c serialises it). */
 #include "kernel/types.h"
 #include "kernel/spinlock.h"
 #include "kernel/file.h"
@@ -18,7 +35,8 @@
 
 /* Input ring. Counters only grow; byte i lives in buf[i % INBUF], and
  * r <= w <= e <= r + INBUF: [r, w) is committed and readable, [w, e) is the
- * line still being edited. All guarded by lock; readers sleep on &cons.r. */
+ * line still being edited (always empty in raw mode). All guarded by lock;
+ * readers sleep on &cons.r. */
 #define INBUF 128
 static struct {
   struct spinlock lock;
@@ -26,6 +44,8 @@ static struct {
   uint64 r;
   uint64 w;
   uint64 e;
+  int raw; /* bytes go to the reader as typed, unechoed */
+  int fg;  /* pid whose process tree ^C kills, or 0 */
 } cons;
 
 /* Write c to the UART at once (for printf and echo); '\b' is sent as
@@ -65,9 +85,11 @@ consolewrite(int user_src, uint64 src, int n)
 }
 
 /* devsw read: copy up to n committed bytes to dst (a user address if
- * user_dst), stopping after a newline. Sleeps until a line or ^D is
- * committed. Returns the byte count (0 at end of file), or -1 if the caller
- * was killed while waiting or dst is bad before anything was copied. */
+ * user_dst), stopping after a newline or when no more are committed. Sleeps
+ * until something is committed. In cooked mode a ^D is end of file; in raw
+ * mode it is a byte like any other. Returns the byte count (0 at end of
+ * file), or -1 if the caller was killed while waiting or dst is bad before
+ * anything was copied. */
 static int
 consoleread(int user_dst, uint64 dst, int n)
 {
@@ -76,6 +98,8 @@ consoleread(int user_dst, uint64 dst, int n)
 
   acquire(&cons.lock);
   while (got < n) {
+    if (cons.r == cons.w && got > 0)
+      break;
     while (cons.r == cons.w) {
       if (killed(myproc())) {
         release(&cons.lock);
@@ -84,7 +108,7 @@ consoleread(int user_dst, uint64 dst, int n)
       sleep(&cons.r, &cons.lock);
     }
     c = cons.buf[cons.r % INBUF];
-    if (c == CTRL('D')) {
+    if (c == CTRL('D') && !cons.raw) {
       /* End of file. If bytes came first, leave the ^D for the next read,
        * so that it returns 0. */
       if (got == 0)
@@ -136,15 +160,45 @@ cons_type(int c)
   }
 }
 
+/* Hand c to the reader as it is: commit it at once, no echo. Caller holds
+ * cons.lock. A byte that finds the ring full is dropped. */
+static void
+cons_raw(int c)
+{
+  if (cons.e - cons.r >= INBUF)
+    return;
+  cons.buf[cons.e % INBUF] = c;
+  cons.w = ++cons.e;
+  wakeup(&cons.r);
+}
+
+/* ^C in cooked mode: drop the edit line and return the foreground pid to
+ * kill (0: none). Caller holds cons.lock. */
+static int
+cons_interrupt(void)
+{
+  cons.e = cons.w;
+  consputc('^');
+  consputc('C');
+  consputc('\n');
+  return cons.fg;
+}
+
 /* One byte typed at the console (called from uartintr with interrupts off). */
 void
 consoleintr(int c)
 {
-  int dump = 0;
+  int dump = 0, victim = 0;
 
   acquire(&cons.lock);
+  if (cons.raw && c != CTRL('P')) {
+    cons_raw(c);
+    release(&cons.lock);
+    return;
+  }
   switch (c) {
   case CTRL('P'): dump = 1; break;
+  case CTRL('C'): victim = cons_interrupt(); break;
   case CTRL('U'):
     while (cons_erase())
       ;
@@ -159,6 +213,25 @@ consoleintr(int c)
   release(&cons.lock);
   if (dump)
     procdump();
+  if (victim)
+    kill_tree(victim);
+}
+
+/* Name the console's foreground (the setfg system call): pid > 0 makes
+ * pid and its descendants the foreground and the console cooked; pid 0 makes
+ * it raw for the caller, who edits its own lines. A half-typed cooked line
+ * is committed as it is when the console turns raw. */
+void
+console_foreground(int pid)
+{
+  acquire(&cons.lock);
+  cons.fg = pid;
+  cons.raw = pid == 0;
+  if (cons.raw && cons.w != cons.e) {
+    cons.w = cons.e;
+    wakeup(&cons.r);
+  }
+  release(&cons.lock);
 }
 
 /* Set up the console: its lock, the UART, and devsw[CONSOLE]. */

@@ -5,4 +5,5 @@
 void consoleinit(void);
 void consoleintr(int c);
 void consputc(int c);
+void console_foreground(int pid);
 #endif

@@ -25,6 +25,7 @@
 #include "kernel/pagetable.h"
 #include "kernel/power.h"
 #include "kernel/printf.h"
+#include "kernel/procinfo.h"
 #include "kernel/string.h"
 #include "kernel/trap.h"
 
@@ -588,4 +589,69 @@ procdump(void)
   }
   for (int i = 0; i < ncpu; i++)
     printf("hart %lu: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);
+}
+
+/* Is p ancestor itself or one of its descendants? Caller holds wait_lock. */
+static int
+descends_from(struct proc *p, struct proc *ancestor)
+{
+  for (; p; p = p->parent)
+    if (p == ancestor)
+      return 1;
+  return 0;
+}
+
+/* Kill process pid and every live process descended from it: the console's
+ * foreground (^C, console.c). Never kills init. Takes wait_lock, then each
+ * p->lock; the caller holds neither (it may be an interrupt handler).
+ * Returns how many processes it marked killed. */
+int
+kill_tree(int pid)
+{
+  struct proc *root;
+  int n = 0;
+
+  acquire(&wait_lock);
+  root = proc_lookup(pid);
+  for (struct proc *p = proc; root && root != initproc && p < &proc[NPROC]; p++) {
+    if (!descends_from(p, root))
+      continue;
+    acquire(&p->lock);
+    if (p->state != UNUSED && p->state != ZOMBIE) {
+      setkilled(p);
+      if (p->state == SLEEPING)
+        p->state = RUNNABLE;
+      n++;
+    }
+    release(&p->lock);
+  }
+  release(&wait_lock);
+  return n;
+}
+
+/* Describe the i'th live process of the table (0 first) in *pi, for ps.
+ * Returns 0, or -1 if fewer than i+1 processes live. */
+int
+proc_info(int i, struct procinfo *pi)
+{
+  static const char *states[] = {
+      [UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
+      [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+  };
+  int found = -1;
+
+  acquire(&wait_lock);
+  for (struct proc *p = proc; found < 0 && p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state != UNUSED && i-- == 0) {
+      pi->pid = p->pid;
+      pi->ppid = p->parent ? p->parent->pid : 0;
+      safestrcpy(pi->state, states[p->state], sizeof(pi->state));
+      safestrcpy(pi->name, p->name, sizeof(pi->name));
+      found = 0;
+    }
+    release(&p->lock);
+  }
+  release(&wait_lock);
+  return found;
 }

@@ -8,6 +8,7 @@
 #include "kernel/spinlock.h"
 
 struct aspace;
+struct procinfo;
 
 /* Callee-saved registers, saved by swtch.S. */
 struct context {
@@ -134,6 +135,8 @@ int either_copyout(int user_dst, uint64 dst, void *src, uint64 len);
 int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 void procdump(void);
 struct proc *proc_lookup(int pid);
+int kill_tree(int pid);
+int proc_info(int i, struct procinfo *pi);
 void swtch(struct context *old, struct context *new);
 
 #endif

@@ -81,7 +81,7 @@ extern uint64 sys_fork(void), sys_exit(void), sys_wait(void), sys_pipe(void), sy
     sys_write(void), sys_mknod(void), sys_unlink(void), sys_link(void), sys_mkdir(void),
     sys_close(void), sys_freeframes(void), sys_vfork(void), sys_memstat(void), sys_vmquery(void),
     sys_bootargs(void), sys_poweroff(void), sys_cowctl(void), sys_vmregions(void),
-    sys_memcheck(void), sys_mmap(void), sys_munmap(void);
+    sys_memcheck(void), sys_mmap(void), sys_munmap(void), sys_setfg(void), sys_procinfo(void);
 
 static uint64 (*syscalls[])(void) = {
     [SYS_fork] = sys_fork,           [SYS_exit] = sys_exit,
@@ -100,6 +100,7 @@ static uint64 (*syscalls[])(void) = {
     [SYS_poweroff] = sys_poweroff,   [SYS_cowctl] = sys_cowctl,
     [SYS_vmregions] = sys_vmregions, [SYS_memcheck] = sys_memcheck,
     [SYS_mmap] = sys_mmap,           [SYS_munmap] = sys_munmap,
+    [SYS_setfg] = sys_setfg,         [SYS_procinfo] = sys_procinfo,
 };
 
 /* Run the system call the current process asked for. */

@@ -35,5 +35,7 @@
 #define SYS_memcheck   30 /* check every user frame's reference count */
 #define SYS_mmap       31 /* map a file into memory */
 #define SYS_munmap     32 /* unmap it */
+#define SYS_setfg      33 /* name the console's foreground, or read it raw */
+#define SYS_procinfo   34 /* pid, parent, state and name of the i'th process */
 
 #endif

@@ -3,12 +3,15 @@
 #include "kernel/spinlock.h"
 #include "kernel/proc.h"
 #include "kernel/aspace.h"
+#include "kernel/console.h"
 #include "kernel/cow.h"
+#include "kernel/file.h"
 #include "kernel/fdt.h"
 #include "kernel/frame.h"
 #include "kernel/memstat.h"
 #include "kernel/pcache.h"
 #include "kernel/power.h"
+#include "kernel/procinfo.h"
 #include "kernel/string.h"
 #include "kernel/sysarg.h"
 #include "kernel/trap.h"
@@ -259,4 +262,43 @@ sys_poweroff(void)
   if (myproc()->pid != 1)
     return -1;
   poweroff(status);
+}
+
+/* setfg(fd, pid): name the console's foreground (console.c): pid > 0,
+ * that process and its descendants (cooked input, ^C kills them); pid 0, the
+ * caller reads raw bytes and edits its own lines. fd must be open on the
+ * console, so a shell learns from -1 that its input is not a terminal.
+ * Returns 0, or -1 for a bad fd or pid. */
+uint64
+sys_setfg(void)
+{
+  int fd, pid;
+  struct file *f;
+
+  argint(0, &fd);
+  argint(1, &pid);
+  if (fd < 0 || fd >= NOFILE || pid < 0)
+    return -1;
+  f = myproc()->ofile[fd];
+  if (f == 0 || f->type != FD_DEVICE || f->major != CONSOLE)
+    return -1;
+  console_foreground(pid);
+  return 0;
+}
+
+/* procinfo(i, struct procinfo *pi): describe the i'th live process (0
+ * first) for ps; the list may change between calls. Returns 0, or -1 past
+ * the last process or for a bad pointer. */
+uint64
+sys_procinfo(void)
+{
+  int i;
+  uint64 addr;
+  struct procinfo pi;
+
+  argint(0, &i);
+  argaddr(1, &addr);
+  if (i < 0 || proc_info(i, &pi) < 0)
+    return -1;
+  return copyout(myproc()->as, addr, (char *)&pi, sizeof(pi));
 }

@@ -8,8 +8,11 @@ that way (the two runs must agree within 1%; the table says whether they do)
 and once without -icount, whose time-CSR deltas give host wall time per
 operation. Then `usertests -q` runs on 3 harts for its wall time, if it exists.
 
-Prints the table and writes it to test/bench-results.txt. Targets are
-reported as met or missed; they never fail the run. Standard library only.
+Says what it is doing as it goes (on stderr), then prints the table and
+writes it to build/bench-results.txt; with --refresh (make bench REFRESH=1)
+also to the tracked test/bench-results.txt, whose table the README quotes.
+Targets are reported as met or missed; they never fail the run. Standard
+library only.
 """
 
 import os
@@ -20,7 +23,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-RESULTS = os.path.join(qemu.ROOT, "test", "bench-results.txt")
+RESULTS = os.path.join(qemu.ROOT, "build", "bench-results.txt")
+TRACKED = os.path.join(qemu.ROOT, "test", "bench-results.txt")
 KERNELS = {"cow": os.path.join(qemu.ROOT, "kernel", "kernel"),
            "eager": os.path.join(qemu.ROOT, "build", "eager", "kernel")}
 ICOUNT = ["-icount", "shift=0,sleep=off"]
@@ -43,8 +47,14 @@ def parse(output):
     return found
 
 
+def progress(what):
+    """Say what the benchmark does now, on stderr."""
+    print("bench: " + what, file=sys.stderr, flush=True)
+
+
 def boot(kernel, icount):
     """Run SCRIPT once on kernel (a KERNELS key): (parsed figures, timebase Hz)."""
+    progress("%s kernel, forkbench%s" % (kernel, " under -icount" if icount else ", wall time"))
     status, out = qemu.run_script(SCRIPT, 300, mem=MEM, cpus=1, kernel=KERNELS[kernel],
                                   extra_args=ICOUNT if icount else [])
     if status != 0 or qemu.PANIC.search(out):
@@ -69,6 +79,7 @@ def usertests(kernel):
     """Wall seconds of `usertests -q` on 3 harts and its exit status, or a reason string."""
     if not os.path.exists(os.path.join(qemu.ROOT, "user", "_usertests")):
         return "n/a (no usertests)"
+    progress("%s kernel, usertests -q on 3 harts" % kernel)
     with qemu.Machine(run="usertests -q", kernel=KERNELS[kernel],
                       limit=USERTESTS_TIMEOUT + 30) as m:
         try:
@@ -235,7 +246,8 @@ def build_table(ic, wall, hz, worst, nfig, ut):
 
 
 def main():
-    """Run every measurement, print the table and write it to RESULTS."""
+    """Run every measurement, print the table and write it to RESULTS (and
+    TRACKED with --refresh)."""
     for path in KERNELS.values():
         if not os.path.exists(path):
             sys.exit("bench: %s missing; run `make bench`" % path)
@@ -250,9 +262,14 @@ def main():
         wall[k], _ = boot(k, False)
     ut = {k: usertests(k) for k in KERNELS}
     text = build_table(ic, wall, hz, worst, nfig, ut)
-    with open(RESULTS, "w") as f:
-        f.write(text)
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    for path in [RESULTS] + ([TRACKED] if "--refresh" in sys.argv[1:] else []):
+        with open(path, "w") as f:
+            f.write(text)
     print(text, end="")
+    progress("results in " + os.path.relpath(RESULTS, qemu.ROOT)
+             + ("" if "--refresh" in sys.argv[1:] else "; make bench REFRESH=1 also updates "
+                + os.path.relpath(TRACKED, qemu.ROOT)))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "kernel", "kernel")
 FS_IMG = os.path.join(ROOT, "fs.img")
 QEMU = "qemu-system-riscv64"
-OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+# The Makefile finds OpenSBI and exports it; run directly, Debian's path.
+OPENSBI = os.environ.get("OPENSBI") or "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 PROMPT = r"\$ "
 PANIC = re.compile(r"^panic:", re.M)
 
@@ -206,6 +207,16 @@ class Machine:
             except (BrokenPipeError, ValueError):
                 raise self._error("cannot type %r" % line) from None
             time.sleep(0.05)
+
+    def type(self, keys):
+        """Type keys on the console as they are, control characters and escape
+        sequences included, in one write; then give the guest a moment."""
+        try:
+            self._proc.stdin.write(keys.encode("latin-1"))
+            self._proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise self._error("cannot type %r" % keys) from None
+        time.sleep(0.2)
 
     def shell(self, cmd, timeout=30):
         """Run one command at the shell prompt; returns what it printed.

@@ -11,6 +11,7 @@ To add a test, add a row to one of the tables below; nothing else changes.
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,9 +68,50 @@ SHELL_CHECKS = [
                 ("echo alive", [r"^alive$"])]),
     ("badelf", [("echo garbage > notelf", []), ("notelf", [r"exec notelf failed"]),
                 ("echo alive", [r"^alive$"])]),
+    ("grep", [("echo one > g; echo two >> g; echo three >> g", []), ("grep -n -v o g", [r"^3:three$"]),
+              ("grep -c -v e g", [r"^1$"]), ("grep -ci T g", [r"^2$"]), ("grep -n -i ^CALF README", [r"^1:calf$"]),
+              ("grep -c calf g README", [r"^g:0$", r"^README:[1-9]\d*$"])]),
+    ("status", [("cat nosuch", []), ("echo $?", [r"^1$"]), ("echo ok", []), ("echo $? \"$?\"", [r"^0 0$"])]),
+]
+
+# Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
+# a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
+# keys are typed as they are (escape sequences, control characters), then its
+# regexes must appear in the output, in order, each after the last match. ^A
+# is typed twice: QEMU's -nographic console takes one ^A as its escape.
+LEFT, RIGHT, UP, DOWN, HOME = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B", "\x1b[H"
+KEY_CHECKS = [
+    ("edit", [("echo abef" + LEFT + LEFT + "cd\n", [r"^abcdef\n\$ "]),
+              ("cho tail\x01\x01e\x05 end\n", [r"^tail end\n\$ "]),
+              ("echo abXc" + LEFT + "\x7f\n", [r"^abc\n\$ "]),
+              ("garbage\x15echo u\n", [r"^u\n\$ "]),
+              ("echo one two\x17three\n", [r"^one three\n\$ "]),
+              ("echo x2" + HOME + RIGHT * 5 + "y\x7f\n", [r"^x2\n\$ "])]),
+    ("history", [("echo first\n", [r"^first\n\$ "]), ("echo second\n", [r"^second\n\$ "]),
+                 (UP + UP + "\n", [r"^first\n\$ "]), (UP + UP + DOWN + "\n", [r"^first\n\$ "]),
+                 (UP + UP + UP + DOWN + "\n", [r"^second\n\$ "])]),
+    ("ctrl-c", [("cat\n", [r"cat\n"]), ("typed\n", [r"^typed\ntyped\n"]), ("\x03", [r"\^C\n\$ "]),
+                ("echo $?\n", [r"^-1\n\$ "]), ("half a line\x03", [r"half a line\^C\n\$ "]),
+                ("cat | grep x\n", []), ("\x03", [r"\^C\n\$ "]), ("echo alive\n", [r"^alive\n\$ "]),
+                ("ps\n", [r"^ PID.*\n +1 +0 +\w+ +init .*\n +2 +1 +\w+ +sh .*\n +\d+ +2 +\w+ +ps .*\n\$ "])]),
+    ("background", [("cowdemo > bg.out &\n", [r"^\[\d+\]\n"]), ("forktest\n", [r"fork test OK"]),
+                    ("echo next\n", [r"^\[\d+\] done, status 0\n", r"^next\n\$ "]),
+                    ("ps\n", [r"^ PID.*\n +1 +0 +\w+ +init .*\n +2 +1 +\w+ +sh .*\n +\d+ +2 +\w+ +ps .*\n\$ "])]),
+    ("time", [("time cowdemo > t.out\n", [r"^time: \d+\.\d\d s wall, status 0$",
+                                          r"^time: [1-9]\d* COW faults: [1-9]\d* copies, [1-9]\d* reuses; \d+ zero fills$",
+                                          r"^time: frames in use \d+ before, \d+ after \(-?\d+\)\n\$ "])]),
+    ("ps", [("ps\n", [r"^ PID +PPID +STATE +NAME +MAPPED +PRIVATE +COW +COWFAULTS +ZEROFILLS",
+                      r"^ +1 +0 +sleep +init +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
+                      r"^ +2 +1 +sleep +sh +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
+                      r"^ +\d+ +2 +run +ps +[1-9]\d* +[1-9]\d* +\d+ +\d+ +\d+"]),
+            ("clear\n", [r"\x1b\[H\x1b\[2J\$ "])]),
 ]
 SHELL_CPUS = [1, 3]
 SHELL_TIMEOUT = 90
+
+# Tool checks: (name, function); each raises Fail. See the functions below.
+TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
+               ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test())]
 
 # Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
 # `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
@@ -182,28 +224,102 @@ def timer_test(cpus):
             raise Fail("harts %s took no timer interrupt" % idle, m.output)
 
 
-def gdb_test():
-    """`make qemu-gdb` halts QEMU; gdb-multiarch attaches with .gdbinit, stops at boot_main."""
-    qemu_proc = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb"], cwd=qemu.ROOT,
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+GDB = ["gdb-multiarch", "-q", "-batch", "-iex", "set auto-load local-gdbinit off", "-x", ".gdbinit"]
+
+
+def with_qemu_gdb(make_args, gdb_args, timeout=60):
+    """Start `make qemu-gdb` with make_args, attach gdb-multiarch (as `make
+    gdb` does) with gdb_args once QEMU listens; returns gdb's output."""
+    qemu_proc = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb"] + make_args,
+                                 cwd=qemu.ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:  # until QEMU (built and started by make) listens
             time.sleep(1)
-            gdb = subprocess.run(["gdb-multiarch", "-q", "-batch", "-x", ".gdbinit",
-                                  "-ex", "break boot_main", "-ex", "continue",
-                                  "-ex", "info registers pc"],
-                                 cwd=qemu.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 timeout=60)
+            gdb = subprocess.run(GDB + gdb_args, cwd=qemu.ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, timeout=timeout)
             out = gdb.stdout.decode(errors="replace")
             if "Connection refused" not in out or time.monotonic() > deadline:
-                break
-        if not re.search(r"Breakpoint 1, boot_main", out):
-            raise Fail("gdb did not stop at boot_main", out)
+                return out
     finally:
         os.killpg(qemu_proc.pid, signal.SIGKILL)
         qemu_proc.wait()
+
+
+def gdb_test():
+    """`make qemu-gdb` halts QEMU with the -Og kernel; gdb attaches with .gdbinit and no
+    auto-load warning, stops at boot_main and shows its locals."""
+    out = with_qemu_gdb([], ["-ex", "break boot_main", "-ex", "continue", "-ex", "next 3",
+                             "-ex", "info locals"])
+    if not re.search(r"Breakpoint 1, boot_main", out):
+        raise Fail("gdb did not stop at boot_main", out)
+    if "auto-load" in out or "optimized out" in out:
+        raise Fail("gdb warned about auto-load, or a local was optimized out", out)
+
+
+def gdb_prog_test():
+    """`make gdb PROG=cowdemo` (test/gdb-prog.gdb) stops at cowdemo's main, not the shell's."""
+    out = with_qemu_gdb(["RUN=cowdemo", "CPUS=1"],
+                        ["-ex", "set $calf_prog = \"cowdemo\"", "-ex", "add-symbol-file user/_cowdemo",
+                         "-x", "test/gdb-prog.gdb", "-ex", "continue", "-ex", "info registers satp"])
+    if not re.search(r"Temporary breakpoint \d+, main \(\) at user/cowdemo.c", out):
+        raise Fail("gdb did not stop at cowdemo's main", out)
+
+
+def clean_clone(tmp):
+    """A clone of this tree's HEAD in tmp/calf (committed files only)."""
+    clone = os.path.join(tmp, "calf")
+    subprocess.run(["git", "clone", "-q", qemu.ROOT, clone], check=True, timeout=120)
+    return clone
+
+
+def keep_programs_test():
+    """In a clean clone, `make` leaves user/_NAME for every program (gdb needs them)."""
+    with tempfile.TemporaryDirectory(prefix="calf-clone-") as tmp:
+        clone = clean_clone(tmp)
+        build = subprocess.run(["make", "-s", "-j2", "all"], cwd=clone, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=600)
+        if build.returncode != 0:
+            raise Fail("make failed in a clean clone", build.stdout.decode(errors="replace"))
+        lost = [f for f in os.listdir(os.path.join(clone, "user")) if f.endswith(".c")
+                and re.search(r"^main\(", open(os.path.join(clone, "user", f)).read(), re.M)
+                and not os.path.exists(os.path.join(clone, "user", "_" + f[:-2]))]
+        if lost:
+            raise Fail("make removed the programs of %s" % ", ".join(sorted(lost)))
+
+
+# What `make qemu` may use: the build, QEMU, dtc, and the shell tools recipes call.
+BOOT_TOOLS = ["sh", "make", "grep", "sed", "expr", "id", "mkdir", "rm", "cat", "gcc", "cc", "as", "ld",
+              "qemu-system-riscv64", "dtc"]
+BOOT_TOOLCHAIN = ["gcc", "ld", "objcopy", "objdump", "as"]
+
+
+def minimal_path_test():
+    """In a clean clone, `make qemu RUN='echo ok'` builds and boots with only the boot
+    tools on PATH: no dpkg, bear, cppcheck, clang-format, gdb or python3."""
+    prefix = next((p for p in ("riscv64-unknown-elf-", "riscv64-linux-gnu-", "riscv64-elf-")
+                   if shutil.which(p + "gcc")), None)
+    if prefix is None:
+        raise Fail("no riscv64 toolchain on PATH")
+    with tempfile.TemporaryDirectory(prefix="calf-path-") as tmp:
+        clone = clean_clone(tmp)
+        bindir = os.path.join(tmp, "bin")
+        os.mkdir(bindir)
+        for tool in BOOT_TOOLS + [prefix + t for t in BOOT_TOOLCHAIN]:
+            where = shutil.which(tool)
+            if where:
+                os.symlink(where, os.path.join(bindir, tool))
+        env = dict(os.environ, PATH=bindir)
+        run = subprocess.run(["make", "qemu", "RUN=echo ok"], cwd=clone, env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=600)
+        out = run.stdout.decode(errors="replace")
+        no_panic(out)
+        if run.returncode != 0 or not re.search(r"^ok$", out, re.M):
+            raise Fail("make qemu failed with a minimal PATH (status %d)" % run.returncode, out)
+        if "no dpkg here; using what is on PATH" not in out:
+            raise Fail("install-deps.sh did not say which tools it uses", out)
 
 
 def fscheck(img, what):
@@ -307,6 +423,17 @@ def shell_test(steps, cpus):
                     raise Fail("%r: output lacks /%s/" % (cmd, p), m.output)
 
 
+def keys_test(steps, cpus):
+    """Boot to the prompt, type each row's keys, find its regexes in order; nothing panics."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        for keys, patterns in steps:
+            m.type(keys)
+            for p in patterns:
+                m.expect(p, SHELL_TIMEOUT)
+            no_panic(m.output)
+
+
 def scripted_test(cmd, cpus, mem, timeout):
     """RUN=cmd powers off with exit status 0 and no panic."""
     status, out = qemu.run_script(cmd, timeout, mem=mem, cpus=cpus)
@@ -325,9 +452,11 @@ def parts():
              for name, regex, repl, msg in BAD_TREES]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
+    shell += [("shell:keys:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: keys_test(steps, cpus))
+              for name, steps in KEY_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
            for name, cmd, cpus, mem, t in SCRIPTED]
-    tools = [("tools:gdb", gdb_test)]
+    tools = [("tools:" + name, fn) for name, fn in TOOL_CHECKS]
     crash = [("crash:%d:%d" % (cpus, n), lambda cpus=cpus, n=n: crash_test(cpus, n))
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
     crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))

@@ -127,6 +127,13 @@ pages_demo(void)
     child(pages, go, done);
 
   table("before", pid, pages, me, kid);
+  if (me[0].pa != kid[0].pa && !(kid[0].flags & PTE_COW)) {
+    printf("cowdemo: fork gave the child copies of its own, not shared pages: this kernel\n"
+           "cowdemo: copies eagerly (built with COW=0), so there is no sharing to show\n");
+    kill(pid);
+    wait(0);
+    exit(1);
+  }
   for (int i = 0; i < NPAGES; i++) {
     require(me[i].pa == kid[i].pa, "before: parent and child map different frames");
     require(shared2(&me[i]) && shared2(&kid[i]), "before: page not COW with 2 refs");

@@ -7,21 +7,39 @@
  *   command  := '(' list ')' { redir } | { word | redir }
  *   redir    := ('<' | '>' | '>>') word
  * Words are runs of characters other than blanks and <>|&;(); a pair of
- * double quotes keeps blanks and symbols inside one word.
+ * double quotes keeps blanks and symbols inside one word. $? anywhere in a
+ * word becomes the status of the last command.
  *
  * `sh` reads commands from its standard input (or from FILE for `sh FILE`)
  * and prints the prompt "$ " to fd 2 before each line; `sh -c LINE` runs one
- * line and exits with the status of its last command. cd and exit are built
- * in. Background children are reaped whenever the shell waits.
+ * line and exits with the status of its last command. Built in: cd, exit,
+ * clear, and `time CMD` (CMD's wall time and the memory events of its run).
+ *
+ * Interactive use: when fd 0 is the console, sh claims it with the
+ * setfg system call (kernel/console.c). While sh reads a line the
+ * console is raw and sh edits the line itself (edit_line: arrows, history,
+ * ^A ^E ^U ^W, backspace anywhere, ^C drops the line). Each foreground job
+ * runs in one child of sh, which sh names the console's foreground, so ^C
+ * kills that child and everything it started, never sh. `cmd &` prints
+ * the child's pid; background children are reaped whenever sh waits and
+ * reported before the next prompt. Other input (a file, a pipe) is read
+ * line by line with no editing.
  * One thread of control: no locks. */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/fcntl.h"
+#include "kernel/memstat.h"
 #include "user/user.h"
 
 #define LINEMAX 512
 #define NNODE   64 /* command-tree nodes per line */
 #define NREDIR  8  /* redirections per command */
+#define NHIST   32 /* lines kept for up/down */
+#define NBG     16 /* background children tracked for their report */
+#define CTRL(x) ((x) - '@')
+#define DEL     0x7f
+#define ESC     0x1b
+#define TICK_MS 10 /* uptime() counts ticks of this many milliseconds */
 
 enum kind { EXEC, PIPE, LIST, BACK, SUBSHELL };
 
@@ -49,12 +67,13 @@ struct node {
 #define TOK_APPEND 2 /* ">>" */
 
 /* Lexer and parser state for one line. Words are copied, NUL-terminated,
- * into words[], which is large enough for any line of LINEMAX bytes. */
+ * into words[], which is large enough for any line of LINEMAX bytes: each
+ * two-byte $? grows to at most 11 bytes. */
 struct parser {
   char *p;    /* next unread character of the line */
   int tok;    /* current token */
   char *word; /* its text when tok == TOK_WORD */
-  char words[2 * LINEMAX];
+  char words[8 * LINEMAX];
   int wused;
   struct node nodes[NNODE];
   int nused;
@@ -66,8 +85,14 @@ static const char symbols[] = "<>|&;()";
 
 static char line[LINEMAX + 2]; /* a full line, its newline and a NUL */
 static struct parser parser;
+static int last_status;  /* $?: the status of the last command */
+static int interactive;  /* this process is the shell reading the console */
+static int bg_pids[NBG]; /* background children not yet reported; 0: free */
+static int bg_status[NBG];
+static int bg_done[NBG]; /* reaped: report it before the next prompt */
 
 static void run_in_child(struct node *n) __attribute__((noreturn));
+static int run(struct node *n);
 static void exec_or_die(char **argv) __attribute__((noreturn));
 static struct node *parse_list(struct parser *ps);
 
@@ -77,6 +102,25 @@ fail(struct parser *ps, const char *msg)
 {
   if (ps->err == 0)
     ps->err = msg;
+}
+
+/* Write v in decimal at s (no NUL). Returns the bytes written, at most 11. */
+static int
+format_int(char *s, int v)
+{
+  char digits[12];
+  int n = 0, len = 0;
+  uint u = v < 0 ? -(uint)v : v;
+
+  do {
+    digits[n++] = '0' + u % 10;
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    s[len++] = '-';
+  while (n > 0)
+    s[len++] = digits[--n];
+  return len;
 }
 
 /* Copy the word starting at ps->p into the word area, dropping double
@@ -95,6 +139,11 @@ lex_word(struct parser *ps)
     }
     if (!quoted && (strchr(blanks, *ps->p) || strchr(symbols, *ps->p)))
       break;
+    if (ps->p[0] == '$' && ps->p[1] == '?') {
+      ps->wused += format_int(&ps->words[ps->wused], last_status);
+      ps->p += 2;
+      continue;
+    }
     ps->words[ps->wused++] = *ps->p++;
   }
   ps->words[ps->wused++] = 0;
@@ -279,6 +328,19 @@ parse(char *s)
   return tree;
 }
 
+/* Remember that background child pid exited with status, for the report
+ * before the next prompt; other pids are ignored. */
+static void
+bg_reaped(int pid, int status)
+{
+  for (int i = 0; i < NBG; i++) {
+    if (bg_pids[i] == pid) {
+      bg_status[i] = status;
+      bg_done[i] = 1;
+    }
+  }
+}
+
 /* Wait for child pid, reaping any other children that exit first.
  * Returns pid's exit status, or -1 if there is no such child. */
 static int
@@ -286,13 +348,57 @@ wait_for(int pid)
 {
   int status, w;
 
-  do {
+  for (;;) {
     status = 0;
     w = wait(&status);
     if (w < 0)
       return -1;
-  } while (w != pid);
-  return status;
+    if (w == pid)
+      return status;
+    bg_reaped(w, status);
+  }
+}
+
+/* Track background child pid; an interactive shell prints its pid. */
+static void
+bg_started(int pid)
+{
+  if (!interactive)
+    return;
+  fprintf(2, "[%d]\n", pid);
+  for (int i = 0; i < NBG; i++) {
+    if (bg_pids[i] == 0) {
+      bg_pids[i] = pid;
+      bg_done[i] = 0;
+      return;
+    }
+  }
+}
+
+/* Reap the background children that have ended (a child without memory has
+ * exited, so wait() will not block for long) and report each reaped one
+ * once: "[pid] done, status N". */
+static void
+bg_report(void)
+{
+  struct memstat m;
+
+  for (int i = 0; i < NBG; i++) {
+    if (bg_pids[i] == 0)
+      continue;
+    while (!bg_done[i] && memstat(bg_pids[i], &m) < 0) {
+      int status = 0, w = wait(&status);
+
+      if (w < 0)
+        bg_done[i] = 1; /* reaped by someone else: no status to tell */
+      else
+        bg_reaped(w, status);
+    }
+    if (bg_done[i]) {
+      fprintf(2, "[%d] done, status %d\n", bg_pids[i], bg_status[i]);
+      bg_pids[i] = 0;
+    }
+  }
 }
 
 /* Fork, complaining on failure. Returns what fork returns. */
@@ -357,6 +463,11 @@ exec_or_die(char **argv)
 static int
 builtin(char **argv, int *status)
 {
+  if (strcmp(argv[0], "clear") == 0) {
+    fprintf(1, "\x1b[H\x1b[2J");
+    *status = 0;
+    return 1;
+  }
   if (strcmp(argv[0], "cd") == 0) {
     char *dir = argv[1] ? argv[1] : "/";
 
@@ -406,6 +517,70 @@ run_pipe(struct node *n)
   return status;
 }
 
+/* Is n `time CMD`? */
+static int
+is_time(struct node *n)
+{
+  return n->kind == EXEC && n->argc > 1 && strcmp(n->argv[0], "time") == 0;
+}
+
+/* Print v hundredths as "I.FF". */
+static void
+print_hundredths(int v)
+{
+  fprintf(2, "%d.%d%d", v / 100, v / 10 % 10, v % 10);
+}
+
+/* `time CMD`: run CMD (n without its first word) and print its wall time
+ * and the system-wide memory events during the run: COW copies, reuses,
+ * zero fills, and the frames in use before and after. Other processes'
+ * events in the meantime count too. Returns CMD's status. */
+static int
+run_timed(struct node *n)
+{
+  struct memstat a, b;
+  int t0, status;
+
+  memmove(n->argv, n->argv + 1, n->argc * sizeof(n->argv[0]));
+  n->argc--;
+  memstat(0, &a);
+  t0 = uptime();
+  status = run(n);
+  int ms = (uptime() - t0) * TICK_MS;
+  memstat(0, &b);
+  fprintf(2, "time: ");
+  print_hundredths(ms / 10);
+  fprintf(2, " s wall, status %d\n", status);
+  fprintf(2, "time: %lu COW faults: %lu copies, %lu reuses; %lu zero fills\n",
+          b.cow_faults - a.cow_faults, b.cow_copies - a.cow_copies, b.cow_reuses - a.cow_reuses,
+          b.zero_fills - a.zero_fills);
+  fprintf(2, "time: frames in use %lu before, %lu after (%ld)\n", a.frames_total - a.frames_free,
+          b.frames_total - b.frames_free, (long)(a.frames_free - b.frames_free));
+  return status;
+}
+
+/* Run n in a child as one job and wait for it. An interactive shell names
+ * the child the console's foreground first (both sides do, so that neither
+ * order of running after fork lets the child read the console raw), so ^C
+ * kills the job and not the shell. Returns the job's status, or -1. */
+static int
+run_job(struct node *n)
+{
+  int pid = fork_or_warn();
+
+  if (pid == 0) {
+    if (interactive)
+      setfg(0, getpid());
+    interactive = 0;
+    run_in_child(n);
+  }
+  if (pid < 0)
+    return -1;
+  if (interactive)
+    setfg(0, pid);
+  return wait_for(pid);
+}
+
 /* Run tree n in this process (forking as needed) and return its status. */
 static int
 run(struct node *n)
@@ -414,22 +589,25 @@ run(struct node *n)
 
   switch (n->kind) {
   case EXEC:
+    if (is_time(n))
+      return run_timed(n);
     if (n->argc > 0 && n->nredir == 0 && builtin(n->argv, &status))
       return status;
     break;
   case LIST: run(n->left); return run(n->right);
-  case PIPE: return run_pipe(n);
   case BACK:
     pid = fork_or_warn();
-    if (pid == 0)
+    if (pid == 0) {
+      interactive = 0;
       run_in_child(n->left);
+    }
+    if (pid > 0)
+      bg_started(pid);
     return pid < 0 ? -1 : 0;
+  case PIPE:
   case SUBSHELL: break;
   }
-  pid = fork_or_warn();
-  if (pid == 0)
-    run_in_child(n);
-  return pid < 0 ? -1 : wait_for(pid);
+  return run_job(n);
 }
 
 /* Run tree n in this (child) process and exit with its status. An EXEC
@@ -443,7 +621,9 @@ run_in_child(struct node *n)
     apply_redirs(n);
     exit(n->left ? run(n->left) : 0);
   }
-  if (n->kind != EXEC)
+  if (n->kind == PIPE)
+    exit(run_pipe(n));
+  if (n->kind != EXEC || is_time(n))
     exit(run(n));
   apply_redirs(n);
   if (n->argc == 0)
@@ -453,9 +633,10 @@ run_in_child(struct node *n)
   exec_or_die(n->argv);
 }
 
-/* Parse and run one line (at most LINEMAX bytes and a newline). Returns the
- * status of its last command, 0 for an empty line, or 1 for a line that is
- * too long or does not parse. */
+/* Parse and run one line (at most LINEMAX bytes and a newline) and set $?
+ * to its status. Returns the status of its last command, 0 for an empty
+ * line (which leaves $? alone), or 1 for a line that is too long or does
+ * not parse. */
 static int
 run_line(char *s)
 {
@@ -463,12 +644,12 @@ run_line(char *s)
 
   if (strlen(s) > LINEMAX + 1) {
     fprintf(2, "sh: line too long\n");
-    return 1;
+    return last_status = 1;
   }
   tree = parse(s);
   if (tree == 0)
-    return parser.err ? 1 : 0;
-  return run(tree);
+    return parser.err ? (last_status = 1) : 0;
+  return last_status = run(tree);
 }
 
 /* Read the next line of input into line. Returns 0 at end of input, -1 for
@@ -491,6 +672,252 @@ read_line(void)
   return -1;
 }
 
+/* --- the line editor: the console is raw while sh reads a line ------------- */
+
+/* The line being edited: len bytes in buf (NUL-terminated), the terminal's
+ * cursor before buf[cur]. The prompt stays to the left of buf[0]. */
+struct editor {
+  char buf[LINEMAX + 1];
+  int len;
+  int cur;
+};
+
+/* Lines entered, oldest first: line i (of nhist ever added) is
+ * history[i % NHIST] while i >= nhist - NHIST. */
+static char history[NHIST][LINEMAX + 1];
+static int nhist;
+
+/* The next byte typed, or -1 at end of input. */
+static int
+getbyte(void)
+{
+  char c;
+
+  return read(0, &c, 1) == 1 ? (uchar)c : -1;
+}
+
+/* Write n bytes of s to the terminal. */
+static void
+term(const char *s, int n)
+{
+  if (n > 0)
+    write(2, s, n);
+}
+
+/* Move the terminal's cursor n columns left (right if n < 0). */
+static void
+term_left(int n)
+{
+  if (n > 0)
+    fprintf(2, "\x1b[%dD", n);
+  else if (n < 0)
+    fprintf(2, "\x1b[%dC", -n);
+}
+
+/* Move the cursor to column to of the line. */
+static void
+ed_move(struct editor *ed, int to)
+{
+  term_left(ed->cur - to);
+  ed->cur = to;
+}
+
+/* Show buf from the cursor on, erase what lies beyond its end, and put the
+ * cursor back. */
+static void
+ed_redraw_tail(struct editor *ed)
+{
+  term(ed->buf + ed->cur, ed->len - ed->cur);
+  fprintf(2, "\x1b[K");
+  term_left(ed->len - ed->cur);
+}
+
+/* Insert c at the cursor; a full line takes no more. Typing at the end of
+ * the line echoes just the byte. */
+static void
+ed_insert(struct editor *ed, char c)
+{
+  if (ed->len == LINEMAX)
+    return;
+  memmove(ed->buf + ed->cur + 1, ed->buf + ed->cur, ed->len - ed->cur);
+  ed->buf[ed->cur++] = c;
+  ed->buf[++ed->len] = 0;
+  term(ed->buf + ed->cur - 1, ed->len - ed->cur + 1);
+  term_left(ed->len - ed->cur);
+}
+
+/* Delete buf[from..to) (0 <= from <= to <= len); the cursor ends at from. */
+static void
+ed_delete(struct editor *ed, int from, int to)
+{
+  if (from == to)
+    return;
+  ed_move(ed, from);
+  memmove(ed->buf + from, ed->buf + to, ed->len - to + 1);
+  ed->len -= to - from;
+  ed_redraw_tail(ed);
+}
+
+/* Where the word before the cursor starts (for ^W): back over blanks,
+ * then over the word. */
+static int
+ed_word_start(struct editor *ed)
+{
+  int i = ed->cur;
+
+  while (i > 0 && ed->buf[i - 1] == ' ')
+    i--;
+  while (i > 0 && ed->buf[i - 1] != ' ')
+    i--;
+  return i;
+}
+
+/* Replace the whole line with s (from history); the cursor ends at its end. */
+static void
+ed_replace(struct editor *ed, const char *s)
+{
+  ed_move(ed, 0);
+  strcpy(ed->buf, s);
+  ed->len = strlen(s);
+  ed_redraw_tail(ed);
+  ed_move(ed, ed->len);
+}
+
+/* Up (dir -1) or down (dir 1) through the history; *pos is the entry shown
+ * (nhist: the line being typed, saved in draft while it is not shown). */
+static void
+ed_history(struct editor *ed, int dir, int *pos, char *draft)
+{
+  int to = *pos + dir;
+
+  if (to < 0 || to < nhist - NHIST || to > nhist)
+    return;
+  if (*pos == nhist)
+    strcpy(draft, ed->buf);
+  *pos = to;
+  ed_replace(ed, to == nhist ? draft : history[to % NHIST]);
+}
+
+/* Read the rest of an escape sequence (ESC already read) and return the
+ * key it names: 'A' 'B' 'C' 'D' (arrows), 'H' 'F' (home, end), '3' (delete),
+ * or 0 for one the editor does not know. */
+static int
+read_escape(void)
+{
+  int c = getbyte(), num = 0;
+
+  if (c != '[' && c != 'O')
+    return 0;
+  c = getbyte();
+  while (c >= '0' && c <= '9') {
+    num = num * 10 + c - '0';
+    c = getbyte();
+  }
+  if (c == '~')
+    return num == 1 ? 'H' : num == 4 ? 'F' : num == 3 ? '3' : 0;
+  return c > 0 && strchr("ABCDHF", c) ? c : 0;
+}
+
+/* Apply key to the line. Returns 1 when the line is done (Enter), 0 to go
+ * on, -1 for ^C (drop the line) and -2 for ^D on an empty line (end of
+ * input). */
+static int
+ed_key(struct editor *ed, int key, int *pos, char *draft)
+{
+  switch (key) {
+  case '\r':
+  case '\n': ed_move(ed, ed->len); return 1;
+  case CTRL('C'): return -1;
+  case CTRL('D'):
+    if (ed->len == 0)
+      return -2;
+    ed_delete(ed, ed->cur, ed->cur < ed->len ? ed->cur + 1 : ed->cur);
+    break;
+  case CTRL('A'):
+  case 'H' | 0x100: ed_move(ed, 0); break;
+  case CTRL('E'):
+  case 'F' | 0x100: ed_move(ed, ed->len); break;
+  case CTRL('U'): ed_delete(ed, 0, ed->cur); break;
+  case CTRL('W'): ed_delete(ed, ed_word_start(ed), ed->cur); break;
+  case CTRL('H'):
+  case DEL:
+    if (ed->cur > 0)
+      ed_delete(ed, ed->cur - 1, ed->cur);
+    break;
+  case '3' | 0x100:
+    if (ed->cur < ed->len)
+      ed_delete(ed, ed->cur, ed->cur + 1);
+    break;
+  case 'D' | 0x100:
+    if (ed->cur > 0)
+      ed_move(ed, ed->cur - 1);
+    break;
+  case 'C' | 0x100:
+    if (ed->cur < ed->len)
+      ed_move(ed, ed->cur + 1);
+    break;
+  case 'A' | 0x100: ed_history(ed, -1, pos, draft); break;
+  case 'B' | 0x100: ed_history(ed, 1, pos, draft); break;
+  default:
+    if (key >= ' ' && key < DEL)
+      ed_insert(ed, key);
+    else if (key == '\t')
+      ed_insert(ed, ' ');
+    break;
+  }
+  return 0;
+}
+
+/* Add s to the history unless it is empty or repeats the last entry. */
+static void
+history_add(const char *s)
+{
+  if (*s == 0 || (nhist > 0 && strcmp(history[(nhist - 1) % NHIST], s) == 0))
+    return;
+  strcpy(history[nhist % NHIST], s);
+  nhist++;
+}
+
+/* Read and edit one line from the raw console into line, newline-terminated,
+ * and add it to the history. Keys: printable bytes insert at the cursor;
+ * left/right arrows move; backspace (or DEL) erases before the cursor,
+ * Delete and ^D under it; ^A/Home and ^E/End jump; ^U erases to the start,
+ * ^W the word before the cursor; up/down walk the history; ^C drops the
+ * line. Returns 1 for a line (empty after ^C), 0 at end of input (^D on an
+ * empty line). */
+static int
+edit_line(void)
+{
+  static struct editor ed;
+  static char draft[LINEMAX + 1];
+  int pos = nhist, done = 0;
+
+  ed.len = ed.cur = 0;
+  ed.buf[0] = 0;
+  while (!done) {
+    int key = getbyte();
+
+    if (key < 0)
+      return 0;
+    if (key == ESC)
+      key = read_escape() | 0x100;
+    done = ed_key(&ed, key, &pos, draft);
+  }
+  if (done == -2)
+    return 0;
+  if (done == -1) {
+    fprintf(2, "^C");
+    ed.len = 0;
+  }
+  fprintf(2, "\n");
+  memmove(line, ed.buf, ed.len);
+  line[ed.len] = '\n';
+  line[ed.len + 1] = 0;
+  ed.buf[ed.len] = 0;
+  history_add(ed.buf);
+  return 1;
+}
+
 /* sh [-c line | file]: with -c, exits with the status of the line's last
  * command; otherwise reads lines until end of input and exits 0. */
 int
@@ -505,11 +932,16 @@ main(int argc, char *argv[])
       exit(1);
     }
   }
+  interactive = setfg(0, 0) == 0;
   for (;;) {
     int r;
 
+    if (interactive) {
+      bg_report();
+      setfg(0, 0);
+    }
     fprintf(2, "$ ");
-    r = read_line();
+    r = interactive ? edit_line() : read_line();
     if (r == 0)
       break;
     if (r < 0)

@@ -49,6 +49,9 @@ typedef unsigned long size_t;
 typedef long int off_t;
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off); /* kernel/fcntl.h */
 int munmap(void *addr, size_t len);
+int setfg(int fd, int pid); /* pid's tree owns console fd; 0: caller reads raw */
+struct procinfo;
+int procinfo(int i, struct procinfo *); /* the i'th live process; kernel/procinfo.h */
 
 /* ulib.c */
 int stat(const char *, struct stat *);

@@ -51,3 +51,5 @@ syscall vmregions, SYS_vmregions
 syscall memcheck, SYS_memcheck
 syscall mmap, SYS_mmap
 syscall munmap, SYS_munmap
+syscall setfg, SYS_setfg
+syscall procinfo, SYS_procinfo
