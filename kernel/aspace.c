@@ -203,6 +203,13 @@ region_is_program(struct region *r)
   return r->ip && (r->kind == REGION_TEXT || r->kind == REGION_DATA);
 }
 
+/* Can stores through r reach its file (a shared writable mapping)? */
+static int
+region_writes_file(struct region *r)
+{
+  return r->ip && r->shared && (r->prot & PTE_W);
+}
+
 /* r is new in an address space (made, split off or copied by fork): take
  * its reference on its file, and count a program mapping (file.h,
  * text_maps). */
@@ -214,6 +221,8 @@ region_hold(struct region *r)
   idup(r->ip);
   if (region_is_program(r))
     __atomic_fetch_add(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
+  if (region_writes_file(r))
+    __atomic_fetch_add(&r->ip->writers, 1, __ATOMIC_RELAXED);
 }
 
 /* r is going away: its file reference goes on pl. */
@@ -224,6 +233,8 @@ region_let_go(struct region *r, struct putlist *pl)
     return;
   if (region_is_program(r))
     __atomic_fetch_sub(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
+  if (region_writes_file(r))
+    __atomic_fetch_sub(&r->ip->writers, 1, __ATOMIC_RELAXED);
   pl->ip[pl->n++] = r->ip;
 }
 

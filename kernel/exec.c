@@ -11,7 +11,8 @@
  * the file reads as zeros; bss stays zero-filled on first touch. A segment
  * whose file offset is not page-aligned is loaded whole now, as before
  * demand paging. While a program runs from a file, the file cannot be opened
- * for writing ("text file busy"; file.h text_maps). */
+ * for writing, and a file open for writing (or mapped shared and writable)
+ * cannot be exec'd: "text file busy" (file.h, text_maps and writers). */
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -177,6 +178,8 @@ exec(char *path, char **argv)
   ilock(ip);
   if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) != sizeof(eh) || !elf_header_ok(&eh, ip->size))
     goto bad;
+  if (__atomic_load_n(&ip->writers, __ATOMIC_RELAXED) > 0)
+    goto bad; /* text file busy: it may change while it runs */
   if ((as = as_create((uint64)p->trapframe)) == 0)
     goto bad;
   for (int i = 0; i < eh.phnum; i++) {

@@ -92,6 +92,8 @@ fileclose(struct file *f)
   if (copy.type == FD_PIPE) {
     pipeclose(copy.pipe, copy.writable);
   } else if (copy.type == FD_INODE || copy.type == FD_DEVICE) {
+    if (copy.type == FD_INODE && copy.writable)
+      __atomic_fetch_sub(&copy.ip->writers, 1, __ATOMIC_RELAXED);
     begin_op();
     iput(copy.ip);
     end_op();

@@ -38,8 +38,12 @@ struct inode {
   uint size;
   uint addrs[NDIRECT + 1];
 
-  int text_maps; /* program text regions mapping this file (atomic; aspace.c):
+  /* The textbook's caveat, a program whose file changes while it runs, is
+   * refused both ways, each check made with the inode locked (open, exec): */
+  int text_maps; /* program regions (exec's text and data) mapping this file:
                   * while any exist, the file cannot be opened for writing */
+  int writers;   /* open files that may write it, and shared writable
+                  * mappings: while any exist, it cannot be exec'd */
 };
 
 /* Device switch: read/write for each major device number.

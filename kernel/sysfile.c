@@ -299,6 +299,8 @@ file_setup(struct file *f, struct inode *ip, int omode)
   f->ip = ip;
   f->readable = !(omode & O_WRONLY);
   f->writable = (omode & O_WRONLY) || (omode & O_RDWR);
+  if (f->type == FD_INODE && f->writable)
+    __atomic_fetch_add(&ip->writers, 1, __ATOMIC_RELAXED);
 }
 
 /* open(path, omode): returns a new fd, or -1. Directories open read-only. */

@@ -400,6 +400,33 @@ test_sharetext(void)
   close(fd);
 }
 
+static void
+exec_bigprog(char *unused)
+{
+  char *argv[] = {"bigprog", "check", 0};
+  exec("bigprog", argv);
+  exit(77); /* exec refused */
+}
+
+/* A file open for writing, or mapped shared and writable, cannot be exec'd
+ * (it could change under the program); once that ends, it can. Nothing here
+ * ever writes to bigprog. */
+static void
+test_execbusy(void)
+{
+  int fd = open("bigprog", O_RDWR);
+  if (fd < 0)
+    fail("open bigprog for writing", fd, 0);
+  expect(status_of(exec_bigprog, 0), 77, "exec of a file open for writing");
+  char *p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED)
+    fail("mmap of bigprog", -1, 0);
+  close(fd);
+  expect(status_of(exec_bigprog, 0), 77, "exec of a file mapped shared and writable");
+  expect(munmap(p, PGSIZE), 0, "munmap");
+  expect(status_of(exec_bigprog, 0), 0, "exec once nothing may write the file");
+}
+
 struct test {
   void (*fn)(void);
   const char *name;
@@ -407,7 +434,7 @@ struct test {
     {test_private, "private"},   {test_shared, "shared"},       {test_exitwrite, "exitwrite"},
     {test_partial, "partial"},   {test_fork, "fork"},           {test_eof, "eof"},
     {test_badargs, "badargs"},   {test_coherent, "coherent"},   {test_oom, "oom"},
-    {test_execlazy, "execlazy"}, {test_sharetext, "sharetext"},
+    {test_execlazy, "execlazy"}, {test_sharetext, "sharetext"}, {test_execbusy, "execbusy"},
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
