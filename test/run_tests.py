@@ -227,9 +227,10 @@ def timer_test(cpus):
 GDB = ["gdb-multiarch", "-q", "-batch", "-iex", "set auto-load local-gdbinit off", "-x", ".gdbinit"]
 
 
-def with_qemu_gdb(make_args, gdb_args, timeout=60):
+def with_qemu_gdb(make_args, gdb_args, timeout=180):
     """Start `make qemu-gdb` with make_args, attach gdb-multiarch (as `make
-    gdb` does) with gdb_args once QEMU listens; returns gdb's output."""
+    gdb` does) with gdb_args once QEMU listens (until then, make may still be
+    building the debug kernel and writing .gdbinit); returns gdb's output."""
     qemu_proc = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb"] + make_args,
                                  cwd=qemu.ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, start_new_session=True)
@@ -240,7 +241,8 @@ def with_qemu_gdb(make_args, gdb_args, timeout=60):
             gdb = subprocess.run(GDB + gdb_args, cwd=qemu.ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, timeout=timeout)
             out = gdb.stdout.decode(errors="replace")
-            if "Connection refused" not in out or time.monotonic() > deadline:
+            waiting = "Connection refused" in out or ".gdbinit: No such file" in out
+            if not waiting or time.monotonic() > deadline:
                 return out
     finally:
         os.killpg(qemu_proc.pid, signal.SIGKILL)
