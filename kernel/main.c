@@ -130,7 +130,7 @@ banner(uint64 boot_hartid)
 #if COW
   printf("\ncalf: a copy-on-write kernel for RISC-V\n");
 #else
-  printf("\ncalf: an eager-copy kernel for RISC-V (COW=0: fork copies every page)\n");
+  printf("\ncalf: an eager-copy kernel for RISC-V (fork copies every page)\n");
 #endif
   printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20,
          frames_free());

@@ -122,7 +122,6 @@ SCRIPTED = [
     ("usertests-q:1", "usertests -q", 1, "128M", 900),
     ("usertests-q:3", "usertests -q", 3, "128M", 900),
     ("usertests-q:8", "usertests -q", 8, "1G", 900),
-    ("usertests-all:3", "usertests", 3, "128M", 1200),
     ("cowtest:1", "cowtest", 1, "128M", 600),
     ("cowtest:3", "cowtest", 3, "128M", 600),
     ("cowtest:8", "cowtest", 8, "128M", 600),
@@ -131,10 +130,9 @@ SCRIPTED = [
     ("vmtest:3", "vmtest", 3, "128M", 300),
     ("vmtest:8", "vmtest", 8, "1G", 300),
     ("maptest:1", "maptest", 1, "128M", 300),
-    ("maptest:3", "maptest", 3, "128M", 300),
     ("maptest:8", "maptest", 8, "1G", 300),
     ("grind", "grind -t 60", 3, "128M", 300),
-    ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: fsabuse-fscheck:3, with fscheck after
+    ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
 ]
 
 # The copy-on-write lab (test/lab.mk), run last: `make -s TARGET` must exit 0
@@ -347,15 +345,24 @@ def crash_test(cpus, kill_after):
             raise Fail("files damaged after recovery", out)
 
 
-def fsabuse_fscheck_test(cpus):
-    """fsabuse passes on a scratch image, and leaves it clean: no lost inode
-    or block, every link count right."""
+# Programs that change the file system, run on a scratch image that fscheck
+# must then find clean: (name, command line, CPUS, timeout in seconds).
+FSCHECKED = [
+    ("fsabuse", "fsabuse", 3, 600),
+    ("usertests-all", "usertests", 3, 1200),
+    ("maptest", "maptest", 3, 300),
+]
+
+
+def fschecked_test(cmd, cpus, timeout):
+    """cmd passes on a scratch image, and leaves it clean: no lost inode or
+    block, every link count right."""
     with qemu.scratch_image() as img:
-        status, out = qemu.run_script("fsabuse", 600, cpus=cpus, image=img)
+        status, out = qemu.run_script(cmd, timeout, cpus=cpus, image=img)
         no_panic(out)
         if status != 0:
-            raise Fail("fsabuse failed", out)
-        fscheck(img, "after fsabuse")
+            raise Fail("%s failed" % cmd, out)
+        fscheck(img, "after " + cmd)
 
 
 def corrupt_image(path, how):
@@ -463,7 +470,8 @@ def parts():
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
     crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))
               for how in ("magic", "size", "type", "addr")]
-    crash += [("fsabuse-fscheck:3", lambda: fsabuse_fscheck_test(3))]
+    crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
+              for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
