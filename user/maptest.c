@@ -385,7 +385,8 @@ test_sharetext(void)
 {
   int w1, w2;
   int p1 = start_holder(&w1), p2 = start_holder(&w2);
-  struct vmquery a = text_page(p1), b = text_page(p2);
+  text_page(p1);
+  struct vmquery b = text_page(p2), a = text_page(p1); /* a: now that both map it */
   expect(a.pa, b.pa, "text frames of two runs of one program");
   if (a.refcount < 3)
     fail("its count (two PTEs and the page cache)", a.refcount, 3);
