@@ -2927,12 +2927,13 @@ static struct test tests[] = {
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
 /* Free frames once processes reparented to init have been reaped: waits
- * (a bounded number of ticks) while the count is below want. */
+ * (up to 20 seconds: an orphan of oomrace may still be touching a whole
+ * memory's worth of pages on a loaded host) while the count is below want. */
 static int
 settled_frames(int want)
 {
   int f = freeframes();
-  for (int i = 0; i < 200 && f < want; i++) {
+  for (int i = 0; i < 2000 && f < want; i++) {
     sleep(1);
     f = freeframes();
   }
