@@ -95,6 +95,8 @@ as_create(uint64 trapframe)
 {
   struct aspace *as;
   for (as = pool; as < &pool[NASPACE]; as++) {
+    if (__atomic_load_n(&as->inuse, __ATOMIC_RELAXED))
+      continue; /* a peek; the decision is made under the lock */
     acquire(&as->lock);
     if (!as->inuse)
       break;
@@ -238,16 +240,22 @@ region_let_go(struct region *r, struct putlist *pl)
   pl->ip[pl->n++] = r->ip;
 }
 
-/* Put the references pl collected. The caller holds no spinlock. */
+/* Put the references pl collected, in a transaction only if one may be the
+ * file's last (freeing a deleted file writes the disk). The caller holds no
+ * spinlock. */
 static void
 put_all(struct putlist *pl)
 {
-  if (pl->n == 0)
-    return;
-  begin_op();
+  int last = 0;
   for (int i = 0; i < pl->n; i++)
-    iput(pl->ip[i]);
-  end_op();
+    if (!iput_if_shared(pl->ip[i]))
+      pl->ip[last++] = pl->ip[i];
+  if (last > 0) {
+    begin_op();
+    for (int i = 0; i < last; i++)
+      iput(pl->ip[i]);
+    end_op();
+  }
   pl->n = 0;
 }
 
@@ -719,7 +727,12 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 static void
 writeback(struct aspace *as, uint64 lo, uint64 hi)
 {
-  for (int i = 0;; i++) {
+  as_lock(as);
+  int any = 0;
+  for (int i = 0; i < as->nregions; i++)
+    any |= as->regions[i].shared;
+  as_unlock(as);
+  for (int i = 0; any; i++) {
     as_lock(as);
     if (i >= as->nregions) {
       as_unlock(as);

@@ -262,8 +262,7 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
   int r = 0;
 #if COW
   pte_t zeropte = PA2PTE(zeroframe);
-  uint32 *refs = frame_refs;
-  uint64 basepfn = frame_base >> PGSHIFT;
+  uint32 *bypfn = frame_counts_by_pfn();
 #endif
 
   if (n > 512)
@@ -274,11 +273,11 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
       continue;
 #if COW
     if (i != shortcut && (pte & ~0x3FFUL) != zeropte) {
-      if ((pte & (PTE_W | PTE_SHARED)) == PTE_W) {
+      if ((pte & PTE_W) && !(pte & PTE_SHARED)) { /* a shared file page stays writable */
         pte = (pte & ~PTE_W) | PTE_COW;
         old[i] = pte;
       }
-      frame_ref_pte(refs, basepfn, pte);
+      frame_ref_pte(bypfn, pte);
       new[i] = pte;
       shared++;
       continue;

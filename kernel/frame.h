@@ -50,36 +50,61 @@ void frames_set_reclaim(int (*reclaim)(void));
  * frame_op_begin and frame_op_end, so that the auditor (memcheck) can tell a
  * moment when none is half done: frame_ops_quiet gives a token when none is
  * under way, frame_ops_since says whether one began after it. */
-void frame_op_begin(void);
-void frame_op_end(void);
+extern struct frame_ops {
+  uint64 begun;
+  uint64 ended; /* equal when no operation is under way */
+} frame_ops;
+
+static inline void
+frame_op_begin(void)
+{
+  __atomic_fetch_add(&frame_ops.begun, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+frame_op_end(void)
+{
+  __atomic_fetch_add(&frame_ops.ended, 1, __ATOMIC_SEQ_CST);
+}
+
 int frame_ops_quiet(uint64 *token);
 int frame_ops_since(uint64 token);
 
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c) and a leaf table dropping them
- * (pagetable.c). Neither pointer changes after boot, so such a loop loads them
- * once. frame_refs[(pa - frame_base) / PGSIZE] is frame pa's count. */
+ * (pagetable.c). frame_refs[(pa - frame_base) / PGSIZE] is frame pa's count.
+ * Neither variable changes after boot, so such a loop takes the array once,
+ * indexed by page number (frame_counts_by_pfn), and finds a PTE's count with
+ * one shift and one add. */
 extern uint32 *frame_refs;
 extern uint64 frame_base;
 
 void frame_release(uint64 pa, uint32 oldcount);
 
-/* One more reference on the frame that valid PTE pte maps (so the frame is
- * managed and allocated, and no check is needed). basepfn = frame_base/PGSIZE.
- * Rule 1. */
-static inline void
-frame_ref_pte(uint32 *refs, uint64 basepfn, pte_t pte)
+/* The count array as if it started at physical page 0: element pa >> 12 is
+ * frame pa's count (only managed frames' elements may be touched). */
+static inline uint32 *
+frame_counts_by_pfn(void)
 {
-  __atomic_fetch_add(&refs[(pte >> 10) - basepfn], 1, __ATOMIC_RELAXED);
+  return (uint32 *)((uint64)frame_refs - (frame_base >> PGSHIFT) * sizeof(uint32));
+}
+
+/* One more reference on the frame that valid PTE pte maps (so the frame is
+ * managed and allocated, and no check is needed); bypfn is
+ * frame_counts_by_pfn(). Rule 1. */
+static inline void
+frame_ref_pte(uint32 *bypfn, pte_t pte)
+{
+  __atomic_fetch_add(&bypfn[pte >> 10], 1, __ATOMIC_RELAXED);
 }
 
 /* Drop the reference that PTE pte, which is going away, held; the last one
  * returns the frame to the free list. The caller has issued a release fence
  * since its last use of the frame (rule 2); the acquire fence is rule 3. */
 static inline void
-frame_unref_pte(uint32 *refs, uint64 basepfn, pte_t pte)
+frame_unref_pte(uint32 *bypfn, pte_t pte)
 {
-  uint32 old = __atomic_fetch_sub(&refs[(pte >> 10) - basepfn], 1, __ATOMIC_RELAXED);
+  uint32 old = __atomic_fetch_sub(&bypfn[pte >> 10], 1, __ATOMIC_RELAXED);
   if (old <= 1) {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     frame_release(PTE2PA(pte), old);

@@ -388,6 +388,21 @@ iput(struct inode *ip)
   release(&itable.lock);
 }
 
+/* Drops a reference to ip if it is not the last one, and says so (1); a
+ * reference that may be the last is left for iput in a transaction (0).
+ * Lets a caller with many references to drop skip the transaction when no
+ * inode can be freed. */
+int
+iput_if_shared(struct inode *ip)
+{
+  acquire(&itable.lock);
+  int shared = ip->ref > 1;
+  if (shared)
+    ip->ref--;
+  release(&itable.lock);
+  return shared;
+}
+
 /* iunlock, then iput. */
 void
 iunlockput(struct inode *ip)

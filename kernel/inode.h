@@ -15,6 +15,7 @@ struct inode *idup(struct inode *ip);
 void iinit(void);
 int ilock(struct inode *ip); /* 0, or -1 if the inode is corrupt (still locked) */
 void iput(struct inode *ip);
+int iput_if_shared(struct inode *ip);
 void iunlock(struct inode *ip);
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);

@@ -258,32 +258,16 @@ frames_total(void)
   return total;
 }
 
-/* Operations on the counts, begun and ended (frame.h); equal when none is
- * under way. */
-static struct {
-  uint64 begun;
-  uint64 ended;
-} ops;
-
-void
-frame_op_begin(void)
-{
-  __atomic_fetch_add(&ops.begun, 1, __ATOMIC_SEQ_CST);
-}
-
-void
-frame_op_end(void)
-{
-  __atomic_fetch_add(&ops.ended, 1, __ATOMIC_SEQ_CST);
-}
+/* Operations on the counts, begun and ended (frame.h). */
+struct frame_ops frame_ops;
 
 /* If no operation is under way, store a token for frame_ops_since and
  * return 1; else return 0. */
 int
 frame_ops_quiet(uint64 *token)
 {
-  uint64 begun = __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(&ops.ended, __ATOMIC_SEQ_CST) != begun)
+  uint64 begun = __atomic_load_n(&frame_ops.begun, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&frame_ops.ended, __ATOMIC_SEQ_CST) != begun)
     return 0;
   *token = begun;
   return 1;
@@ -293,5 +277,5 @@ frame_ops_quiet(uint64 *token)
 int
 frame_ops_since(uint64 token)
 {
-  return __atomic_load_n(&ops.begun, __ATOMIC_SEQ_CST) != token;
+  return __atomic_load_n(&frame_ops.begun, __ATOMIC_SEQ_CST) != token;
 }

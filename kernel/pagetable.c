@@ -222,14 +222,13 @@ pt_clear(pagetable_t pt, uint64 va)
 static void
 freeleaf(pagetable_t pt)
 {
-  uint32 *refs = frame_refs;
-  uint64 basepfn = frame_base >> PGSHIFT;
+  uint32 *bypfn = frame_counts_by_pfn();
 
   __atomic_thread_fence(__ATOMIC_RELEASE);
 #pragma GCC unroll 4
   for (int i = 0; i < 512; i++)
     if (pt[i] & PTE_V)
-      frame_unref_pte(refs, basepfn, pt[i]);
+      frame_unref_pte(bypfn, pt[i]);
   kfree(pt);
 }
 
