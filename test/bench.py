@@ -248,11 +248,14 @@ def build_table(ic, wall, hz, worst, nfig, ut):
         " command's fork+exec counts:\n"
         "  faults in sh's child before exec and in sh after its fork (zero-fills excluded). c ="
         " copies, r = reuses.\n"
-        "  'shortcut' is fork's eager copy of the stack-pointer page (cowctl).
-- exec of a 240 KiB program: bigprog touches one page of 240 KiB of read-only data; bigcopy is the same program
-  linked (-N) so that its segment's file offset is not page-aligned and exec must copy it. bigcopy reads the
-  disk on every exec (not repeatable under -icount: left out of the determinism check).
-- shells: freeframes() before and while 8 sh processes wait at their prompts (text shared through the page cache).\n"
+        "  'shortcut' is fork's eager copy of the stack-pointer page (cowctl).\n"
+        "- exec of a 240 KiB program: bigprog touches one page of 240 KiB of read-only data;"
+        " bigcopy is the same program\n"
+        "  linked (-N) so that its segment's file offset is not page-aligned and exec must copy"
+        " it. bigcopy reads the\n"
+        "  disk on every exec (not repeatable under -icount: left out of the determinism check).\n"
+        "- shells: freeframes() before and while 8 sh processes wait at their prompts (text"
+        " shared through the page cache).\n"
         "- usertests: host wall time from 'init: running' to 'init: exit status', no -icount.\n"
         % (det, worst * 100, nfig))
     return head + "\n" + t.text() + "\n\n" + targets.text() + "\n\n" + notes
