@@ -610,6 +610,48 @@ map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
   return page_file(as->pt, va, pa, r->prot, r->shared, write, (r->prot & PTE_W) != 0, &as->counts);
 }
 
+/* A program region (exec's text or data) at most this long comes in whole
+ * at its first fault ("fault-around"): a small program then holds the same
+ * frames all its life, as it did before demand paging (programs that count
+ * free memory at start and at end, like xv6's usertests, see no change),
+ * while a large program still pays only for the pages it touches. */
+#define FAULT_AROUND (32 * PGSIZE)
+
+/* Read page ld of a file with the lock released and map it at va. Returns
+ * 0 or a fault error. Caller holds the lock; it is held again on return. */
+static int
+load_page(struct aspace *as, uint64 va, int access, struct load *ld)
+{
+  release(&as->lock); /* the operation stays open: see the top of the file */
+  uint64 pa = 0;
+  int err = intr_get() ? pcache_get(ld->ip, ld->idx, &pa) : PCACHE_BEYOND;
+  acquire(&as->lock);
+  if (err != 0)
+    return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
+  return map_loaded(as, va, access, pa);
+}
+
+/* Map every page of the small program region holding va that has no PTE
+ * yet (FAULT_AROUND). Failures are left for the pages' own faults. Caller
+ * holds the lock. */
+static void
+fault_around(struct aspace *as, uint64 va)
+{
+  struct region *r = region_at(as, va);
+  if (r == 0 || !region_is_program(r) || r->end - r->start > FAULT_AROUND)
+    return;
+  uint64 start = r->start, end = r->end;
+  for (uint64 a = start; a < end; a += PGSIZE) {
+    pte_t *pte = walk(as->pt, a, 0);
+    r = region_at(as, a);
+    if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0)
+      continue;
+    struct load ld = {r->ip, (r->off + (a - r->start)) / PGSIZE};
+    if (load_page(as, a, FAULT_READ, &ld) != 0)
+      return;
+  }
+}
+
 /* resolve, reading file pages as needed: the lock is released while the
  * page cache reads the file, which only a caller holding no other spinlock
  * may wait for (interrupts on). Returns as resolve does, never FAULT_LOAD;
@@ -622,14 +664,9 @@ fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
     int r = resolve(as, va, access, ptep, &ld);
     if (r != FAULT_LOAD)
       return r;
-    release(&as->lock); /* the operation stays open: see the top of the file */
-    uint64 pa = 0;
-    int err = intr_get() ? pcache_get(ld.ip, ld.idx, &pa) : PCACHE_BEYOND;
-    acquire(&as->lock);
-    if (err != 0)
-      return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
-    if ((r = map_loaded(as, PGROUNDDOWN(va), access, pa)) != 0)
+    if ((r = load_page(as, PGROUNDDOWN(va), access, &ld)) != 0)
       return r;
+    fault_around(as, va);
   }
 }
 
