@@ -682,16 +682,19 @@ vm_fault(struct aspace *as, uint64 va, int access)
   return r;
 }
 
-/* Move len bytes between kernel buffer k and user address uva: to the user
- * for FAULT_WRITE, from the user for FAULT_READ. Each page is resolved
- * exactly as a user access would be. Returns 0, or -1 on a bad address or
- * when no frame is left for a copy. */
+/* Move bytes between kernel buffer k and user address uva, a page at a
+ * time, each page resolved exactly as a user access would be: len bytes to
+ * the user (FAULT_WRITE) or from the user (FAULT_READ); with string set, a
+ * read stops after the first NUL. Returns 0 (for a string: a NUL was
+ * copied), or -1 on a bad address, when no frame is left for a copy, or for
+ * a string with no NUL in its first len bytes. */
 static int
-copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access)
+copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access, int string)
 {
   while (len > 0) {
     uint64 va0 = PGROUNDDOWN(uva), n = PGSIZE - (uva - va0);
     pte_t *pte;
+    int done = 0;
     if (n > len)
       n = len;
     as_lock(as);
@@ -702,28 +705,33 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access)
     char *u = (char *)(PTE2PA(*pte) + (uva - va0));
     if (access == FAULT_WRITE)
       memmove(u, k, n);
-    else
+    else if (!string)
       memmove(k, u, n);
+    else
+      for (uint64 i = 0; i < n && !done; i++)
+        done = (k[i] = u[i]) == 0;
     as_unlock(as);
+    if (done)
+      return 0;
     len -= n;
     k += n;
     uva = va0 + PGSIZE;
   }
-  return 0;
+  return string ? -1 : 0;
 }
 
 /* Copy len bytes from kernel src to user dstva. Returns 0 or -1. */
 int
 copyout(struct aspace *as, uint64 dstva, char *src, uint64 len)
 {
-  return copy_user(as, src, dstva, len, FAULT_WRITE);
+  return copy_user(as, src, dstva, len, FAULT_WRITE, 0);
 }
 
 /* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
 int
 copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
 {
-  return copy_user(as, dst, srcva, len, FAULT_READ);
+  return copy_user(as, dst, srcva, len, FAULT_READ, 0);
 }
 
 /* Copy a NUL-terminated string of at most max bytes (NUL included) from user
@@ -731,29 +739,7 @@ copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
 int
 copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 {
-  while (max > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva), n = PGSIZE - (srcva - va0);
-    pte_t *pte;
-    if (n > max)
-      n = max;
-    as_lock(as);
-    if (fault_locked(as, va0, FAULT_READ, &pte) != 0) {
-      as_unlock(as);
-      return -1;
-    }
-    char *p = (char *)(PTE2PA(*pte) + (srcva - va0));
-    int done = 0;
-    for (uint64 i = 0; i < n && !done; i++)
-      if ((dst[i] = p[i]) == 0)
-        done = 1;
-    as_unlock(as);
-    if (done)
-      return 0;
-    max -= n;
-    dst += n;
-    srcva = va0 + PGSIZE;
-  }
-  return -1;
+  return copy_user(as, dst, srcva, max, FAULT_READ, 1);
 }
 
 /* --- file mappings ------------------------------------------------------- */
