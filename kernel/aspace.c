@@ -118,6 +118,7 @@ as_create(uint64 trapframe)
   as->pt = pt;
   as->nregions = 0;
   as->brk = 0;
+  as->noload = 0;
   memset(&as->counts, 0, sizeof(as->counts));
   release(&as->lock);
   return as;
@@ -547,7 +548,7 @@ struct load {
  * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
  * are cut together. So a page that has a PTE is judged by the PTE alone,
  * and the region list is searched only for a page that has none (and for a
- * store to a shared file page, which must mark it dirty). */
+ * store to a shared file page, which its region must allow). */
 static int
 resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
 {
@@ -580,7 +581,6 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       struct region *r = region_at(as, va);
       if (r == 0 || !(r->prot & PTE_W))
         return FAULT_BAD;
-      pcache_dirty(r->ip, (r->off + (va - r->start)) / PGSIZE);
       page_share_write(pte, va);
     } else {
       int err = page_write(pte, va, &as->counts);
@@ -605,8 +605,6 @@ map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
     return 0;
   }
   int write = access == FAULT_WRITE;
-  if (write && r->shared)
-    pcache_dirty(r->ip, (r->off + (va - r->start)) / PGSIZE);
   return page_file(as->pt, va, pa, r->prot, r->shared, write, (r->prot & PTE_W) != 0, &as->counts);
 }
 
@@ -624,7 +622,7 @@ load_page(struct aspace *as, uint64 va, int access, struct load *ld)
 {
   release(&as->lock); /* the operation stays open: see the top of the file */
   uint64 pa = 0;
-  int err = intr_get() ? pcache_get(ld->ip, ld->idx, &pa) : PCACHE_BEYOND;
+  int err = intr_get() && as->noload == 0 ? pcache_get(ld->ip, ld->idx, &pa) : PCACHE_BEYOND;
   acquire(&as->lock);
   if (err != 0)
     return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
@@ -744,8 +742,9 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 
 /* --- file mappings ------------------------------------------------------- */
 
-/* Write back to their files the dirty shared file pages in [lo, hi) that as
- * maps. The caller holds no spinlock; only as's owner changes as, so
+/* Write back to their files the shared file pages in [lo, hi) that as maps
+ * writable: those it may have stored to (a page becomes writable only at
+ * a store). The caller holds no spinlock; only as's owner changes as, so
  * the PTEs looked at stay put while the lock is released for the I/O. */
 static void
 writeback(struct aspace *as, uint64 lo, uint64 hi)
@@ -765,10 +764,12 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
     as_unlock(as);
     if (!r.shared || r.ip == 0 || r.end <= lo || r.start >= hi)
       continue;
-    for (uint64 va = r.start > lo ? r.start : lo; va < r.end && va < hi; va += PGSIZE) {
+    uint64 end = r.end < hi ? r.end : hi;
+    for (uint64 va = r.start > lo ? r.start : lo; va < end; va += PGSIZE) {
       as_lock(as);
-      pte_t *pte = walk(as->pt, va, 0);
-      uint64 pa = pte && (*pte & PTE_V) ? PTE2PA(*pte) : 0;
+      va = pt_next_table(as->pt, va, end); /* lazily touched mappings are sparse */
+      pte_t *pte = va < end ? walk(as->pt, va, 0) : 0;
+      uint64 pa = pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W) ? PTE2PA(*pte) : 0;
       as_unlock(as);
       if (pa)
         pcache_writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);
@@ -860,6 +861,17 @@ as_munmap(struct aspace *as, uint64 addr, uint64 len)
   as_unlock(as);
   put_all(&pl);
   return ret;
+}
+
+/* Forbid (allowed 0) or allow again (1) reading file pages for kernel
+ * copies into as: a copy made while holding an inode's lock (read() and
+ * write() of a file) must not wait for another file's lock, or for the
+ * same one. Such a caller prefaults its buffer first; a page still missing
+ * makes the copy fail. Called by as's owner only. */
+void
+as_loads(struct aspace *as, int allowed)
+{
+  as->noload += allowed ? -1 : 1;
 }
 
 /* Read in and map now the file pages of [va, va+len) that are not mapped

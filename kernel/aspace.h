@@ -56,6 +56,7 @@ struct aspace {
   struct region regions[NREGION];
   int nregions;
   uint64 brk;            /* program break: sbrk(0) */
+  int noload;            /* >0: kernel copies may not read file pages (owner only: as_loads) */
   struct memstat counts; /* events in this address space (no frame fields) */
 };
 
@@ -87,6 +88,7 @@ uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared,
                uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
 int as_prefault(struct aspace *as, uint64 va, uint64 len);
+void as_loads(struct aspace *as, int allowed);
 
 int vm_fault(struct aspace *as, uint64 va, int access);
 int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);

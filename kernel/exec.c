@@ -223,11 +223,11 @@ exec(char *path, char **argv)
   return argc;
 
 bad:
-  if (as)
-    as_destroy(as);
   if (ip) {
     iunlockput(ip);
     end_op();
   }
+  if (as)
+    as_destroy(as); /* outside the transaction: it may put the file */
   return -1;
 }

@@ -127,17 +127,14 @@ device(short major)
   return &devsw[major];
 }
 
-/* Reads up to n bytes from f into user address addr.
- * Returns the bytes read, or -1. */
-int
-fileread(struct file *f, uint64 addr, int n)
+/* fileread once the buffer is prefaulted: the copies below run under locks
+ * (the pipe's, the inode's) and read no file page (as_loads). */
+static int
+read_locked(struct file *f, uint64 addr, int n)
 {
   struct devsw *d;
   int r;
 
-  if (!f->readable)
-    return -1;
-  as_prefault(myproc()->as, addr, n); /* file pages in, before any lock is held */
   switch (f->type) {
   case FD_PIPE: return piperead(f->pipe, addr, n);
   case FD_DEVICE:
@@ -182,16 +179,13 @@ inode_write(struct file *f, uint64 addr, int n)
   return done > 0 || n == 0 ? done : -1;
 }
 
-/* Writes n bytes from user address addr to f.
- * Returns the bytes written, or -1. */
-int
-filewrite(struct file *f, uint64 addr, int n)
+/* filewrite once the buffer is prefaulted: the copies below run under locks
+ * (the pipe's, the inode's) and read no file page (as_loads). */
+static int
+write_locked(struct file *f, uint64 addr, int n)
 {
   struct devsw *d;
 
-  if (!f->writable)
-    return -1;
-  as_prefault(myproc()->as, addr, n); /* file pages in, before any lock is held */
   switch (f->type) {
   case FD_PIPE: return pipewrite(f->pipe, addr, n);
   case FD_DEVICE:
@@ -201,4 +195,35 @@ filewrite(struct file *f, uint64 addr, int n)
   case FD_INODE: return inode_write(f, addr, n);
   default: panic("filewrite: bad file type");
   }
+}
+
+/* Reads up to n bytes from f into user address addr: the file pages of the
+ * buffer are read in first, with no lock held. Returns the bytes read, or
+ * -1. */
+int
+fileread(struct file *f, uint64 addr, int n)
+{
+  if (!f->readable)
+    return -1;
+  struct aspace *as = myproc()->as;
+  as_prefault(as, addr, n);
+  as_loads(as, 0);
+  int r = read_locked(f, addr, n);
+  as_loads(as, 1);
+  return r;
+}
+
+/* Writes n bytes from user address addr to f, as fileread. Returns the
+ * bytes written, or -1. */
+int
+filewrite(struct file *f, uint64 addr, int n)
+{
+  if (!f->writable)
+    return -1;
+  struct aspace *as = myproc()->as;
+  as_prefault(as, addr, n);
+  as_loads(as, 0);
+  int r = write_locked(f, addr, n);
+  as_loads(as, 1);
+  return r;
 }

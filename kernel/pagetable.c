@@ -304,6 +304,22 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
   prune(pt, 2, 0, lo, hi);
 }
 
+/* The first page-aligned address in [va, hi) that lies in a leaf table pt
+ * has, or hi: missing tables are skipped whole. */
+uint64
+pt_next_table(pagetable_t pt, uint64 va, uint64 hi)
+{
+  while (va < hi) {
+    if (!(pt[PX(2, va)] & PTE_V))
+      va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1;
+    else if (!(((pagetable_t)PTE2PA(pt[PX(2, va)]))[PX(1, va)] & PTE_V))
+      va = (va | ((1UL << PXSHIFT(1)) - 1)) + 1;
+    else
+      return va;
+  }
+  return hi;
+}
+
 /* Free a page table and drop the reference every leaf PTE in it holds. The
  * caller has cleared the PTEs that hold none (pt_clear). */
 void

@@ -19,5 +19,6 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void pt_clear(pagetable_t pt, uint64 va);
 void pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
 void pt_destroy(pagetable_t pt);
+uint64 pt_next_table(pagetable_t pt, uint64 va, uint64 hi);
 
 #endif

@@ -6,17 +6,18 @@
  * Who owns a cached page: the cache holds one reference on its frame (a
  * kernel hold, frame.h), and every PTE that maps it one more. A page nobody
  * maps has count 1. Such a page goes away when memory runs short (kalloc
- * calls pcache_reclaim before it gives up) unless it is dirty, and when its
- * file is truncated (pcache_truncate). Deleting a file needs no call: a page
- * of a freed inode number is refreshed by the first write() to the new file
- * that reuses the number before anything can map it (a mapping only reaches
- * pages below the file's size, and every byte below the size was written).
+ * calls pcache_reclaim before it gives up), and when its file is truncated
+ * (pcache_truncate). Nothing is lost: stores reach a page only through a
+ * shared writable mapping, and a mapping that may have stored writes the
+ * page back to the file before it lets go (aspace.c, writeback, at munmap
+ * and exit). Deleting a file needs no call: every byte below a file's size
+ * was written since its inode was allocated, and each write() refreshed the
+ * cached page it touched, zeroing what lies past the end.
  *
  * Coherence with write(): file.c calls pcache_written after each write to a
- * file, which refreshes the cached pages the write touched (the whole page
- * if clean, only the written bytes if a shared mapping has changed it).
- * Stores through a shared mapping reach the file when aspace.c writes the
- * page back (pcache_writeback) at munmap or exit.
+ * file, which copies the written bytes into the cached pages they touched
+ * (only those bytes, so stores through a shared mapping not yet written
+ * back stay).
  *
  * Locking: pc.lock (a spinlock) guards the table, the hash chains, every
  * entry's fields and the counters. It is never held across I/O or while
@@ -42,7 +43,6 @@ struct cpage {
   uint inum;
   uint idx;           /* page index in the file */
   uint64 pa;          /* the frame, 0 if the entry is free */
-  int dirty;          /* changed through a shared mapping, not yet written back */
   struct cpage *next; /* hash chain */
 };
 
@@ -90,15 +90,14 @@ drop(struct cpage *c)
   *pp = c->next;
   frame_unref(c->pa);
   c->pa = 0;
-  c->dirty = 0;
   pc.dropped++;
 }
 
-/* Can c go without losing anything? Nobody maps it and it is clean. */
+/* Can c go? Nobody maps it (so whoever stored to it wrote it back). */
 static int
 droppable(struct cpage *c)
 {
-  return c->pa && !c->dirty && frame_refcount(c->pa) == 1;
+  return c->pa && frame_refcount(c->pa) == 1;
 }
 
 /* A free entry, dropping a droppable page if there is none. Caller holds
@@ -170,7 +169,6 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
     c->inum = ip->inum;
     c->idx = idx;
     c->pa = (uint64)mem;
-    c->dirty = 0;
     c->next = *chain(c->dev, c->inum, idx);
     *chain(c->dev, c->inum, idx) = c;
     frame_ref(c->pa);
@@ -179,32 +177,12 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
   return 0;
 }
 
-/* Page idx of ip (mapped shared at frame pa) is being written through a
- * mapping: keep it until it is written back. */
-void
-pcache_dirty(struct inode *ip, uint idx)
-{
-  acquire(&pc.lock);
-  struct cpage *c = lookup(ip->dev, ip->inum, idx);
-  if (c)
-    c->dirty = 1;
-  release(&pc.lock);
-}
-
-/* If page idx of ip, whose frame is pa, is dirty, write it back to the file
- * (the part below the file's size: a mapping never makes a file longer), in
- * one transaction. The page stays dirty while others may still write it:
- * until nobody but the cache and the caller's PTE (which is going away)
- * maps it. */
+/* Write page idx of ip, whose frame is pa, back to the file: the part
+ * below the file's size (a mapping never makes a file longer), in one
+ * transaction. The caller holds no spinlock. */
 void
 pcache_writeback(struct inode *ip, uint idx, uint64 pa)
 {
-  acquire(&pc.lock);
-  struct cpage *d = lookup(ip->dev, ip->inum, idx);
-  int dirty = d && d->pa == pa && d->dirty;
-  release(&pc.lock);
-  if (!dirty)
-    return;
   begin_op();
   if (ilock(ip) == 0 && (uint64)idx * PGSIZE < ip->size) {
     uint off = idx * PGSIZE, n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
@@ -212,17 +190,11 @@ pcache_writeback(struct inode *ip, uint idx, uint64 pa)
   }
   iunlock(ip);
   end_op();
-  acquire(&pc.lock);
-  struct cpage *c = lookup(ip->dev, ip->inum, idx);
-  if (c && c->pa == pa && frame_refcount(pa) <= 2)
-    c->dirty = 0;
-  release(&pc.lock);
 }
 
 /* write() just changed bytes [off, off+n) of ip, which the caller holds
- * locked: bring the cached pages it touched up to date. A clean page is
- * read again whole; a dirty one only where the write landed, so that stores
- * through a shared mapping not yet written back stay. */
+ * locked: copy them into the cached pages they touched, and zero what lies
+ * past the end of the file in the last page. */
 void
 pcache_written(struct inode *ip, uint off, uint n)
 {
@@ -231,27 +203,20 @@ pcache_written(struct inode *ip, uint off, uint n)
     acquire(&pc.lock);
     struct cpage *c = lookup(ip->dev, ip->inum, idx);
     uint64 pa = 0;
-    int dirty = 0;
     if (c) {
       pa = c->pa;
-      dirty = c->dirty;
       frame_ref(pa); /* keep it while reading into it */
     }
     release(&pc.lock);
     if (pa == 0)
       continue;
-    uint base = idx * PGSIZE, lo = base, hi = base + PGSIZE;
-    if (dirty) {
-      lo = lo > off ? lo : off;
-      hi = hi < off + n ? hi : off + n;
-    } else if (hi > ip->size) {
+    uint base = idx * PGSIZE;
+    uint lo = base > off ? base : off, hi = base + PGSIZE < off + n ? base + PGSIZE : off + n;
+    readi(ip, 0, pa + lo - base, lo, hi - lo);
+    if (ip->size < base + PGSIZE) {
       uint keep = ip->size > base ? ip->size - base : 0;
-      memset((char *)pa + keep, 0, PGSIZE - keep); /* past the end reads zero */
+      memset((char *)pa + keep, 0, PGSIZE - keep);
     }
-    if (hi > ip->size)
-      hi = ip->size;
-    if (hi > lo)
-      readi(ip, 0, pa + lo - base, lo, hi - lo);
     frame_unref(pa);
   }
   frame_op_end();
@@ -270,7 +235,6 @@ pcache_truncate(struct inode *ip)
       continue;
     uint64 lo = (uint64)c->idx * PGSIZE;
     if (lo >= ip->size && frame_refcount(c->pa) == 1) {
-      c->dirty = 0;
       drop(c);
     } else if (lo + PGSIZE > ip->size) {
       uint keep = lo >= ip->size ? 0 : ip->size - lo;

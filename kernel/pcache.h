@@ -14,7 +14,6 @@ struct memstat;
 
 void pcache_init(void);
 int pcache_get(struct inode *ip, uint idx, uint64 *pa);
-void pcache_dirty(struct inode *ip, uint idx);
 void pcache_writeback(struct inode *ip, uint idx, uint64 pa);
 void pcache_written(struct inode *ip, uint off, uint n);
 void pcache_truncate(struct inode *ip);
