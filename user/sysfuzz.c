@@ -69,7 +69,7 @@
 #define MAXEAGER    (1 << 20)
 #define ROUND_TICKS 300  /* a round's children are killed after this */
 #define DEATH_TICKS 2000 /* killed processes must be gone, frames back, within this */
-#define KILL_SPAN   (MAXCHILDREN * (1 + FORKS) + 2) /* pids a round can make */
+#define KILL_SPAN   (MAXCHILDREN * (1 + FORKS)) /* pids a round can make */
 #define TRACE_FD    (NOFILE - 1)
 #define HEAP_PAGES  4  /* eager heap pages */
 #define LAZY_PAGES  12 /* lazy heap pages above them */
@@ -408,7 +408,7 @@ pool_add_own(uint64 stack_lo, uint64 brk0, uint64 shared, uint64 private)
 }
 
 /* Kill targets: the constant ones, this process, and pids near it above
- * the parent's (siblings, their forks, the round's timer). Queries may
+ * the parent's (siblings and their forks). Queries may
  * name any pid, the parent's and the shell's too. */
 static void
 pool_add_pids(void)
@@ -870,18 +870,6 @@ frames_back(int want)
   return f;
 }
 
-/* A child that sleeps ticks and exits. Returns its pid, or -1. */
-static int
-start_timer(int ticks)
-{
-  int pid = fork();
-  if (pid == 0) {
-    pause(ticks);
-    exit(0);
-  }
-  return pid;
-}
-
 /* Kill every pid a round whose first child is pid0 can have made. */
 static void
 kill_span(int pid0)
@@ -905,31 +893,47 @@ fail(const struct round *r, const char *what, long got, long want)
   return -1;
 }
 
-/* Wait for the round's live children; cut the round short after
- * ROUND_TICKS by killing its pids from pid0 on. Returns 1 if it had to,
- * 0 if not, or -1 (after a FAIL line) if killed children did not die. */
+/* Is pid alive, not yet a zombie? (vmquery fails for a process that has
+ * given back its memory.) A process stuck on its way out counts as alive. */
 static int
-reap_round(const struct round *r, int pid0, int live)
+alive(int pid)
 {
-  int timer = start_timer(ROUND_TICKS), cut = 0;
-  if (timer < 0)
-    return fail(r, "fork of the timer failed", timer, 0);
-  while (live > 0) {
-    int pid = wait(0);
-    if (pid < 0)
-      return fail(r, "children lost", live, 0);
-    if (pid != timer) {
-      live--;
-    } else if (cut) {
-      return fail(r, "killed children did not die: a hang", live, 0);
-    } else {
-      kill_span(pid0);
+  struct vmquery q;
+  return vmquery(pid, 0, &q) == 0;
+}
+
+/* How many of the n pids are alive. */
+static int
+count_alive(const int *pids, int n)
+{
+  int live = 0;
+  for (int i = 0; i < n; i++)
+    live += alive(pids[i]);
+  return live;
+}
+
+/* Wait for the round's n children (pids[]), polling: a wait() could block
+ * for good, and so could a timer child's exit if the file system hangs.
+ * After ROUND_TICKS the round is cut short: its pids from pids[0] on are
+ * killed. Returns 1 if it was, 0 if not, or -1 (after a FAIL line) if
+ * killed children did not die within DEATH_TICKS. */
+static int
+reap_round(const struct round *r, const int *pids, int n)
+{
+  uint start = uptime();
+  int cut = 0, live;
+  while ((live = count_alive(pids, n)) > 0) {
+    if (!cut && uptime() - start > ROUND_TICKS) {
+      kill_span(pids[0]);
       cut = 1;
-      timer = start_timer(DEATH_TICKS);
+      start = uptime();
+    } else if (cut && uptime() - start > DEATH_TICKS) {
+      return fail(r, "killed children did not die: a hang", live, 0);
     }
+    pause(1);
   }
-  kill(timer);
-  wait(0);
+  for (int i = 0; i < n; i++)
+    wait(0);
   return cut;
 }
 
@@ -954,33 +958,30 @@ static int
 run_round(const struct round *r, int base)
 {
   char dir[8] = "c";
-  int pid0 = 0, live = 0;
-  for (int n = r->first; n <= r->last; n++) {
-    struct value v = {n};
+  int pids[MAXCHILDREN], n = 0;
+  for (int c = r->first; c <= r->last; c++) {
+    struct value v = {c};
     format_value(dir + 1, &v);
     if (mkdir(dir) < 0)
       return fail(r, "mkdir of a child's directory failed", -1, 0);
   }
-  for (int n = r->first; n <= r->last; n++) {
-    int pid = fork();
-    if (pid == 0)
-      child(n);
-    if (pid < 0)
-      return fail(r, "fork of a child failed", pid, 0);
-    pid0 = pid0 ? pid0 : pid;
-    live++;
+  for (int c = r->first; c <= r->last; c++) {
+    if ((pids[n] = fork()) == 0)
+      child(c);
+    if (pids[n++] < 0)
+      return fail(r, "fork of a child failed", pids[n - 1], 0);
   }
   if (audit(r, "while children run") < 0)
     return -1;
-  int cut = reap_round(r, pid0, live);
+  int cut = reap_round(r, pids, n);
   if (cut < 0)
     return -1;
-  kill_span(pid0); /* the children's children */
+  kill_span(pids[0]); /* the children's children */
   int frames = frames_back(base);
   if (frames < base)
     return fail(r, "frames leaked", base - frames, 0);
-  for (int n = r->first; n <= r->last; n++) {
-    struct value v = {n};
+  for (int c = r->first; c <= r->last; c++) {
+    struct value v = {c};
     format_value(dir + 1, &v);
     if (remove_tree(dir) < 0)
       return fail(r, "a child's directory could not be removed", -1, 0);
