@@ -133,6 +133,7 @@ SCRIPTED = [
     ("maptest:8", "maptest", 8, "1G", 300),
     ("grind", "grind -t 60", 3, "128M", 300),
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
+    ("sysfuzz:3", "sysfuzz -t 60 1", 3, "128M", 300),
 ]
 
 # The copy-on-write lab (test/lab.mk), run last: `make -s TARGET` must exit 0
