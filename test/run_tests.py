@@ -118,7 +118,6 @@ TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()
 #   ("usertests", "usertests -q", 3, "128M", 600),
 SCRIPTED = [
     ("echo", "echo ok", 3, "128M", 60),
-    ("stressfs", "stressfs", 3, "128M", 300),
     ("usertests-q:1", "usertests -q", 1, "128M", 900),
     ("usertests-q:3", "usertests -q", 3, "128M", 900),
     ("usertests-q:8", "usertests -q", 8, "1G", 900),
@@ -131,9 +130,7 @@ SCRIPTED = [
     ("vmtest:8", "vmtest", 8, "1G", 300),
     ("maptest:1", "maptest", 1, "128M", 300),
     ("maptest:8", "maptest", 8, "1G", 300),
-    ("grind", "grind -t 60", 3, "128M", 300),
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
-    ("sysfuzz:3", "sysfuzz -t 60 1", 3, "128M", 300),
 ]
 
 # The copy-on-write lab (test/lab.mk), run last: `make -s TARGET` must exit 0
@@ -352,6 +349,9 @@ FSCHECKED = [
     ("fsabuse", "fsabuse", 3, 600),
     ("usertests-all", "usertests", 3, 1200),
     ("maptest", "maptest", 3, 300),
+    ("stressfs", "stressfs", 3, 300),
+    ("grind", "grind -t 60", 3, 300),
+    ("sysfuzz", "sysfuzz -t 60 1", 3, 300),
 ]
 
 
