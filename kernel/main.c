@@ -31,7 +31,7 @@
 struct machine machine;
 volatile int panicked;
 
-/* Boot stacks, slot 0 for the boot hart; entry.S sets sp, vm.c unmaps each
+/* Boot stacks, slot 0 for the boot hart; entry.S sets sp, pagetable.c unmaps each
  * slot's first page as its guard. */
 __attribute__((aligned(PGSIZE))) char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
 

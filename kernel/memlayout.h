@@ -2,7 +2,7 @@
  *
  * Kernel address space (one page table, shared by all harts):
  *   device registers and all of RAM are mapped at their physical addresses,
- *   with the layout learnt from the device tree at boot (see fdt.c, vm.c);
+ *   with the layout learnt from the device tree at boot (see fdt.c, pagetable.c);
  *   kernel stacks of processes sit below the trampoline, each with an unmapped
  *   guard page below it;
  *   the trampoline page is mapped at the top, as in every user page table.

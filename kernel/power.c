@@ -2,7 +2,7 @@
  *
  * Status 0 uses SBI System Reset (QEMU exits 0). OpenSBI 1.1's SRST cannot
  * report failure, so a non-zero status is written to the sifive,test device
- * from the device tree, which makes QEMU exit with that code. vm.c maps every
+ * from the device tree, which makes QEMU exit with that code. pagetable.c maps every
  * device in struct machine at its physical address, so the write works with
  * paging on or off. No state, no locks. */
 #include "kernel/types.h"

@@ -5,8 +5,8 @@
  * both processes map the same three frames, each with two references, W
  * cleared and COW set. Then the child writes to C: the child's C gets a frame
  * of its own (one reference each), A and B stay shared. The parent prints
- * both processes' tables while the child is blocked in read() (vmquery of
- * another process needs it not running). Last, the parent writes C, now
+ * both processes' tables while the child is blocked in read(), so that its
+ * pages stay as they are while they are looked at. Last, the parent writes C, now
  * that it holds the only reference, and keeps its frame (reuse, no copy).
  * Then the classic `int x = 10` example. Every line is machine-checkable, e.g.
  *   before: parent A frame 0x87f3a refs 2 flags r--u COW
@@ -41,16 +41,12 @@ require(int ok, const char *why)
     failed(why);
 }
 
-/* What backs page va of pid (0: this process). The child may still be on
- * its way to blocking, so a refusal is retried for a while. */
+/* What backs page va of pid (0: this process). */
 static struct vmquery
 query(int pid, char *va)
 {
   struct vmquery q;
-  for (int tries = 0; vmquery(pid, (uint64)va, &q) < 0; tries++) {
-    require(pid != 0 && tries < 100, "vmquery refused");
-    pause(1);
-  }
+  require(vmquery(pid, (uint64)va, &q) == 0, "vmquery refused");
   return q;
 }
 

@@ -160,18 +160,13 @@ expect_bytes(char *p, long n, int c, const char *why)
       failv(why, i, -1);
 }
 
-/* What backs page va of process pid (0: the caller). Another process may
- * still be on its way to blocking (vmquery refuses a running one), so a
- * refusal is retried for a while. */
+/* What backs page va of process pid (0: the caller), running or not. */
 static struct vmquery
 query(int pid, void *va)
 {
   struct vmquery q;
-  for (int tries = 0; vmquery(pid, (uint64)va, &q) < 0; tries++) {
-    if (pid == 0 || tries == 100)
-      fail("vmquery failed");
-    pause(1);
-  }
+  if (vmquery(pid, (uint64)va, &q) < 0)
+    fail("vmquery failed");
   return q;
 }
 
