@@ -197,33 +197,32 @@ write_locked(struct file *f, uint64 addr, int n)
   }
 }
 
-/* Reads up to n bytes from f into user address addr: the file pages of the
- * buffer are read in first, with no lock held. Returns the bytes read, or
- * -1. */
-int
-fileread(struct file *f, uint64 addr, int n)
+/* Run io (read_locked or write_locked) on user buffer [addr, addr+n): the
+ * file pages of the buffer are read in first, with no lock held, and no
+ * file page is read while io holds its locks (as_loads). */
+static int
+with_buffer(struct file *f, uint64 addr, int n, int (*io)(struct file *, uint64, int))
 {
-  if (!f->readable)
-    return -1;
   struct aspace *as = myproc()->as;
   as_prefault(as, addr, n);
   as_loads(as, 0);
-  int r = read_locked(f, addr, n);
+  int r = io(f, addr, n);
   as_loads(as, 1);
   return r;
 }
 
-/* Writes n bytes from user address addr to f, as fileread. Returns the
- * bytes written, or -1. */
+/* Reads up to n bytes from f into user address addr. Returns the bytes
+ * read, or -1. */
+int
+fileread(struct file *f, uint64 addr, int n)
+{
+  return f->readable ? with_buffer(f, addr, n, read_locked) : -1;
+}
+
+/* Writes n bytes from user address addr to f. Returns the bytes written,
+ * or -1. */
 int
 filewrite(struct file *f, uint64 addr, int n)
 {
-  if (!f->writable)
-    return -1;
-  struct aspace *as = myproc()->as;
-  as_prefault(as, addr, n);
-  as_loads(as, 0);
-  int r = write_locked(f, addr, n);
-  as_loads(as, 1);
-  return r;
+  return f->writable ? with_buffer(f, addr, n, write_locked) : -1;
 }
