@@ -20,13 +20,12 @@
 
 #define MAP_FAILED ((char *)-1)
 
-static const char *testname;
 static char buf[PGSIZE];
 
 static void
 fail(const char *why, long got, long want)
 {
-  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", testname, why, got, want);
+  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", utest_name, why, got, want);
   exit(1);
 }
 
@@ -472,10 +471,7 @@ test_execbusy(void)
   expect(status_of(exec_bigprog, 0), 0, "exec once nothing may write the file");
 }
 
-struct test {
-  void (*fn)(void);
-  const char *name;
-} tests[] = {
+static const struct utest tests[] = {
     {test_private, "private"},
     {test_shared, "shared"},
     {test_exitwrite, "exitwrite"},
@@ -492,58 +488,8 @@ struct test {
     {test_samefile, "samefile"},
 };
 
-#define NTESTS (sizeof(tests) / sizeof(tests[0]))
-
-/* Run t in a child; it passes if the child exits 0, free memory comes back,
- * and memcheck agrees with every count. */
-static int
-run(struct test *t)
-{
-  testname = t->name;
-  long before = freeframes();
-  int pid = fork(), st;
-  if (pid == 0) {
-    t->fn();
-    exit(0);
-  }
-  if (pid < 0 || wait(&st) != pid) {
-    printf("test %s: FAILED (fork or wait)\n", t->name);
-    return 0;
-  }
-  if (st != 0) {
-    if (st != 1)
-      printf("test %s: FAILED (exit status %d)\n", t->name, st);
-    return 0;
-  }
-  if (freeframes() != before) {
-    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - freeframes());
-    return 0;
-  }
-  struct memcheck mc;
-  if (memcheck(&mc) != 0) {
-    printf("test %s: FAILED (memcheck: frame 0x%lx count %lu, want %lu)\n", t->name, mc.bad_pa,
-           mc.refs, mc.maps);
-    return 0;
-  }
-  printf("test %s: OK\n", t->name);
-  return 1;
-}
-
 int
 main(int argc, char **argv)
 {
-  int failed = 0, found = 0;
-  for (int i = 0; i < NTESTS; i++) {
-    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0)
-      continue;
-    found++;
-    failed += !run(&tests[i]);
-  }
-  if (found == 0) {
-    printf("maptest: no test named %s\n", argv[1]);
-    exit(1);
-  }
-  failed += check_memory("maptest");
-  printf(failed ? "SOME MAP TESTS FAILED\n" : "ALL MAP TESTS PASSED\n");
-  exit(failed ? 1 : 0);
+  run_utests("maptest", "MAP", tests, sizeof(tests) / sizeof(tests[0]), 1, argc, argv);
 }

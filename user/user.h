@@ -68,6 +68,14 @@ void *memcpy(void *, const void *, uint);
 
 /* ulib.c, calf's own: memcheck with a one-line report; 0 if all is well. */
 int check_memory(const char *who);
+/* ulib.c, calf's own: a table of tests, each run in a child of its own. */
+struct utest {
+  void (*fn)(void);
+  const char *name;
+};
+extern const char *utest_name; /* the test running now */
+void run_utests(const char *prog, const char *suite, const struct utest *t, int n,
+                int each_memcheck, int argc, char **argv) __attribute__((noreturn));
 
 /* printf.c. Format mistakes stay warnings even under -Werror: xv6 lab
  * programs from before the format attribute existed have some, and must

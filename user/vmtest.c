@@ -18,12 +18,10 @@
 #include "kernel/fcntl.h"
 #include "user/user.h"
 
-static const char *testname;
-
 static void
 fail(const char *why, long got, long want)
 {
-  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", testname, why, got, want);
+  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", utest_name, why, got, want);
   exit(1);
 }
 
@@ -370,10 +368,7 @@ test_memchecklive(void)
   expect(wait(0), pid, "wait");
 }
 
-struct test {
-  void (*fn)(void);
-  const char *name;
-} tests[] = {
+static const struct utest tests[] = {
     {test_elftop, "elftop"},
     {test_elfgap, "elfgap"},
     {test_regions, "regions"},
@@ -386,52 +381,8 @@ struct test {
     {test_queryshrink, "queryshrink"},
 };
 
-#define NTESTS (sizeof(tests) / sizeof(tests[0]))
-
-/* Run t in a child; it passes if the child exits 0 and free memory comes
- * back. */
-static int
-run(struct test *t)
-{
-  testname = t->name;
-  long before = freeframes();
-  int pid = fork(), st;
-  if (pid == 0) {
-    t->fn();
-    exit(0);
-  }
-  if (pid < 0 || wait(&st) != pid) {
-    printf("test %s: FAILED (fork or wait)\n", t->name);
-    return 0;
-  }
-  if (st != 0) {
-    if (st != 1)
-      printf("test %s: FAILED (exit status %d)\n", t->name, st);
-    return 0;
-  }
-  if (freeframes() != before) {
-    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - freeframes());
-    return 0;
-  }
-  printf("test %s: OK\n", t->name);
-  return 1;
-}
-
 int
 main(int argc, char **argv)
 {
-  int failed = 0, found = 0;
-  for (int i = 0; i < NTESTS; i++) {
-    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0)
-      continue;
-    found++;
-    failed += !run(&tests[i]);
-  }
-  if (found == 0) {
-    printf("vmtest: no test named %s\n", argv[1]);
-    exit(1);
-  }
-  failed += check_memory("vmtest");
-  printf(failed ? "SOME VM TESTS FAILED\n" : "ALL VM TESTS PASSED\n");
-  exit(failed ? 1 : 0);
+  run_utests("vmtest", "VM", tests, sizeof(tests) / sizeof(tests[0]), 0, argc, argv);
 }
