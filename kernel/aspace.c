@@ -290,18 +290,28 @@ region_remove(struct aspace *as, int i)
   as->nregions--;
 }
 
-/* Take [lo, hi) out of every region (dropping, trimming or splitting them);
- * the file references of dropped regions go on pl. Returns 0, or -1 (and
- * changes nothing) if a split needs a slot there is not. Caller holds the
- * lock. */
+/* Can regions_cut take [lo, hi) out: is there a slot for a region it would
+ * split? Caller holds the lock. */
 static int
-regions_cut(struct aspace *as, uint64 lo, uint64 hi, struct putlist *pl)
+regions_cut_fits(struct aspace *as, uint64 lo, uint64 hi)
 {
   for (int i = 0; i < as->nregions; i++) {
     struct region *r = &as->regions[i];
     if (r->start < lo && r->end > hi && as->nregions == NREGION)
-      return -1;
+      return 0;
   }
+  return 1;
+}
+
+/* Take [lo, hi) out of every region (dropping, trimming or splitting them);
+ * the file references of dropped regions go on pl. Returns 0, or -1 (and
+ * changes nothing) if a split needs a slot there is not (regions_cut_fits).
+ * Caller holds the lock. */
+static int
+regions_cut(struct aspace *as, uint64 lo, uint64 hi, struct putlist *pl)
+{
+  if (!regions_cut_fits(as, lo, hi))
+    return -1;
   for (int i = 0; i < as->nregions;) {
     struct region *r = &as->regions[i];
     if (r->end <= lo || r->start >= hi) {
@@ -342,6 +352,15 @@ as_add_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind)
   return ret;
 }
 
+/* Unmap [lo, hi), whose leaf tables are as's own already (pagetable.c: so
+ * no memory is needed). Caller holds the lock. */
+static void
+unmap_own(struct aspace *as, uint64 lo, uint64 hi)
+{
+  if (pt_unmap(as->pt, lo, hi) != 0)
+    panic("unmap_own: a leaf table was shared");
+}
+
 /* Give every page of [start, end), which lies in one region, a zeroed frame
  * of its own now, with the region's protection. Returns 0, or -1 (with
  * nothing added) when memory runs out. Caller holds the lock. */
@@ -352,17 +371,15 @@ populate(struct aspace *as, uint64 start, uint64 end)
   if (r == 0 || end > r->end)
     panic("populate: range not in one region");
   for (uint64 a = start; a < end; a += PGSIZE) {
-    char *mem = kalloc();
-    if (mem == 0) {
-      pt_unmap(as->pt, start, a);
-      return -1;
-    }
-    memset(mem, 0, PGSIZE);
-    if (mappages(as->pt, a, PGSIZE, (uint64)mem, r->prot | PTE_U) != 0) {
+    char *mem;
+    if (leaf_own(as->pt, a, &as->counts) == 0 && (mem = kalloc()) != 0) {
+      memset(mem, 0, PGSIZE);
+      if (mappages(as->pt, a, PGSIZE, (uint64)mem, r->prot | PTE_U) == 0)
+        continue;
       kfree(mem);
-      pt_unmap(as->pt, start, a);
-      return -1;
     }
+    unmap_own(as, start, a);
+    return -1;
   }
   return 0;
 }
@@ -454,8 +471,10 @@ out:
 
 /* Move the break down by n <= brk bytes: whatever lies above the new break's
  * page goes, regions and frames, whatever kind it was (xv6 programs may
- * shrink into their data and text). The caller holds no spinlock. */
-void
+ * shrink into their data and text). Returns 0, or -1 (nothing changed) if
+ * memory ran out for a copy of a page table shared with another process.
+ * The caller holds no spinlock. */
+int
 as_shrink(struct aspace *as, uint64 n)
 {
   struct putlist pl = {.n = 0};
@@ -465,42 +484,68 @@ as_shrink(struct aspace *as, uint64 n)
   writeback(as, lo, hi);
   as_lock(as);
   if (hi > lo) {
-    if (regions_cut(as, lo, hi, &pl) != 0)
+    if (!regions_cut_fits(as, lo, hi))
       panic("as_shrink: a region straddles the break");
-    pt_unmap(as->pt, lo, hi);
+    if (pt_unmap(as->pt, lo, hi) != 0) {
+      as_unlock(as);
+      return -1;
+    }
     sfence_vma();
+    regions_cut(as, lo, hi, &pl);
   }
   as->brk -= n;
   as_unlock(as);
   put_all(&pl);
+  return 0;
 }
 
 /* --- fork ---------------------------------------------------------------- */
 
+/* How fork treats one process's pages (proc.c chooses, cowctl switches). */
+struct forkhow {
+  uint64 shortcut_va; /* the page the child gets a private copy of, or -1 */
+  int share_tables;   /* share whole leaf tables where it may */
+  struct memstat *mc; /* the parent's counters */
+};
+
+/* May fork share the leaf table that maps [va, va + LEAF_SPAN) as it is?
+ * Not if it holds the trapframe (each space maps its own) or the shortcut
+ * page (the child's copy must be in a table of the child's own). */
+static int
+leaf_shareable(uint64 va, struct forkhow *how)
+{
+  return how->share_tables && va + LEAF_SPAN <= USER_TOP &&
+         (how->shortcut_va < va || how->shortcut_va >= va + LEAF_SPAN);
+}
+
 /* Give child table new (a table at `level` >= 1 covering addresses from
- * base) the user pages of old below end; leaf tables go to fork_table
+ * base) the user pages of old below end; leaf tables go to fork_leaf
  * (cow.c). Walks each table once rather than each address from the root.
  * Returns 0, or -1 when memory runs out (what was shared stays mapped in
  * new, for the caller to destroy). */
 static int
-fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end, uint64 shortcut_va,
-           struct memstat *mc)
+fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end,
+           struct forkhow *how)
 {
   uint64 span = 1UL << PXSHIFT(level);
   for (int i = 0; i < 512 && base + i * span < end; i++) {
     uint64 va = base + i * span;
     if (!(old[i] & PTE_V))
       continue;
+    if (level == 1) {
+      if (fork_leaf(&old[i], &new[i], va, end, how->shortcut_va, leaf_shareable(va, how),
+                    how->mc) != 0)
+        return -1;
+      continue;
+    }
     if (!(new[i] & PTE_V)) {
       pagetable_t t = pt_create();
       if (t == 0)
         return -1;
       new[i] = PA2PTE(t) | PTE_V;
     }
-    pagetable_t o = (pagetable_t)PTE2PA(old[i]), n = (pagetable_t)PTE2PA(new[i]);
-    int r = level == 1 ? fork_table(o, n, va, end, shortcut_va, mc)
-                       : fork_level(o, n, level - 1, va, end, shortcut_va, mc);
-    if (r != 0)
+    if (fork_level((pagetable_t)PTE2PA(old[i]), (pagetable_t)PTE2PA(new[i]), level - 1, va, end,
+                   how) != 0)
       return -1;
   }
   return 0;
@@ -509,12 +554,14 @@ fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end,
 /* Make empty address space child a copy-on-write image of parent: the same
  * regions and break, every page shared (cow.c), except the page at
  * shortcut_va (the stack-page shortcut; -1 for none), which the child gets a
- * private copy of. Changes the parent's PTEs and flushes this hart's TLB,
- * where the parent runs. Returns 0, or -1 when memory runs out (the caller
+ * private copy of; with share_tables, whole leaf tables are shared where
+ * they may be. Changes the parent's PTEs and flushes this hart's TLB, where
+ * the parent runs. Returns 0, or -1 when memory runs out (the caller
  * destroys child). */
 int
-as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
+as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables)
 {
+  struct forkhow how = {shortcut_va, share_tables, &parent->counts};
   as_lock(parent);
   as_lock(child);
   child->nregions = parent->nregions;
@@ -524,7 +571,7 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va)
   }
   child->brk = parent->brk;
   uint64 end = parent->nregions ? parent->regions[parent->nregions - 1].end : 0;
-  int r = fork_level(parent->pt, child->pt, 2, 0, end, shortcut_va, &parent->counts);
+  int r = fork_level(parent->pt, child->pt, 2, 0, end, &how);
   sfence_vma();
   as_unlock(child);
   as_unlock(parent);
@@ -568,7 +615,9 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
     }
     if (!region_zero_fills(r->kind))
       return FAULT_BAD;
-    int err = page_fresh(as->pt, va, access, &as->counts);
+    int err = leaf_own(as->pt, va, &as->counts);
+    if (err == 0)
+      err = page_fresh(as->pt, va, access, &as->counts);
     if (err != 0)
       return err;
     pte = walk(as->pt, va, 0);
@@ -577,6 +626,10 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
+    int err = leaf_own(as->pt, va, &as->counts);
+    if (err != 0)
+      return err;
+    pte = walk(as->pt, va, 1); /* the table may have moved; it changes now */
     if (*pte & PTE_SHARED) {
       struct region *r = region_at(as, va);
       if (r == 0 || !(r->prot & PTE_W))
@@ -605,6 +658,10 @@ map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
     return 0;
   }
   int write = access == FAULT_WRITE;
+  if (leaf_own(as->pt, va, &as->counts) != 0) {
+    frame_unref(pa);
+    return FAULT_NOMEM;
+  }
   return page_file(as->pt, va, pa, r->prot, r->shared, write, (r->prot & PTE_W) != 0, &as->counts);
 }
 
@@ -853,10 +910,10 @@ as_munmap(struct aspace *as, uint64 addr, uint64 len)
   as_unlock(as);
   writeback(as, addr, end);
   as_lock(as);
-  int ret = regions_cut(as, addr, end, &pl);
+  int ret = regions_cut_fits(as, addr, end) ? pt_unmap(as->pt, addr, end) : -1;
   if (ret == 0) {
-    pt_unmap(as->pt, addr, end);
     sfence_vma();
+    regions_cut(as, addr, end, &pl);
   }
   as_unlock(as);
   put_all(&pl);
@@ -922,6 +979,10 @@ as_query(struct aspace *as, uint64 va, struct vmquery *q)
     q->flags = PTE_FLAGS(*pte);
     q->refcount = frame_managed(q->pa) ? frame_refcount(q->pa) : 0;
   }
+  if (pte) {
+    q->table = PGROUNDDOWN((uint64)pte);
+    q->tablerefs = frame_refcount(q->table);
+  }
   as_unlock(as);
 }
 
@@ -957,8 +1018,10 @@ as_counts(struct aspace *as, struct memstat *st)
 
 /* --- the invariant auditor ----------------------------------------------- */
 
-/* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that map it, a chunk of frames
- * at a time (the tally must fit in the kernel), and compares the counts. */
+/* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that
+ * map it (a shared leaf table's once) and, per leaf table, the level-1 PTEs
+ * that point at it, a chunk of frames at a time (the tally must fit in the
+ * kernel), and compares the counts. */
 #define AUDIT_CHUNK 16384
 #define AUDIT_TRIES 100000
 
@@ -982,8 +1045,23 @@ audit_bad(struct audit *a, uint64 pa, uint64 refs, uint64 maps)
   }
 }
 
-/* Is table page pa's count 1 (one kernel hold)? Checked once, on the pass
- * whose chunk holds it. */
+/* One more reference expected on frame pa (a user page, or a leaf table
+ * that one more level-1 PTE points at), tallied if this pass's chunk holds
+ * it. */
+static void
+audit_expect(struct audit *a, uint64 pa)
+{
+  if (!frame_managed(pa)) {
+    audit_bad(a, pa, 0, 1);
+    return;
+  }
+  uint64 f = (pa - frame_base) / PGSIZE;
+  if (f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
+    tally[f - a->lo]++;
+}
+
+/* Is table page pa (a root or level-1 table, never shared) at count 1?
+ * Checked once, on the pass whose chunk holds it. */
 static void
 audit_table(struct audit *a, uint64 pa)
 {
@@ -999,7 +1077,47 @@ audit_table(struct audit *a, uint64 pa)
     audit_bad(a, pa, frame_refcount(pa), 1);
 }
 
-/* Tally the user leaf PTEs below table pt (at level, mapping from base). */
+/* Note leaf table pa as breaking the rule of shared tables (cow.c), if it
+ * is the first. */
+static void
+audit_unclean(struct audit *a, uint64 pa)
+{
+  if (a->mc->unclean == 0)
+    a->mc->unclean = pa;
+}
+
+/* Tally the leaf table that level-1 PTE l1 points at (expected count: the
+ * level-1 PTEs that point at it) and, the first time it is seen in this
+ * pass, its PTEs, mapping from base. A table that is shared must be marked
+ * PTE_CLEAN, and a table so marked may map no private page writable. */
+static void
+audit_leaf(struct audit *a, pte_t l1, uint64 base)
+{
+  pagetable_t t = (pagetable_t)PTE2PA(l1);
+  audit_expect(a, (uint64)t);
+  if (!frame_managed((uint64)t))
+    return;
+  if (!(l1 & PTE_CLEAN) && frame_refcount((uint64)t) > 1)
+    audit_unclean(a, (uint64)t);
+  if (!frame_mark((uint64)t))
+    return;
+  if (a->lo == 0)
+    a->mc->tables++;
+  for (int i = 0; i < 512 && base + i * PGSIZE < USER_TOP; i++) {
+    pte_t pte = t[i];
+    if (!(pte & PTE_V))
+      continue;
+    if ((l1 & PTE_CLEAN) && (pte & (PTE_W | PTE_SHARED)) == PTE_W)
+      audit_unclean(a, (uint64)t);
+    if (PTE2PA(pte) == zero_frame())
+      a->zeromaps++;
+    else
+      audit_expect(a, PTE2PA(pte));
+  }
+}
+
+/* Tally what lies below root or level-1 table pt (at level 2 or 1, mapping
+ * from base). */
 static void
 audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
 {
@@ -1008,18 +1126,11 @@ audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
-    uint64 pa = PTE2PA(pte);
-    if (level > 0) {
-      audit_table(a, pa);
-      audit_walk(a, (pagetable_t)pa, level - 1, base + i * span);
-    } else if (pa == zero_frame()) {
-      a->zeromaps++;
-    } else if (!frame_managed(pa)) {
-      audit_bad(a, pa, 0, 1);
+    if (level == 1) {
+      audit_leaf(a, pte, base + i * span);
     } else {
-      uint64 f = (pa - frame_base) / PGSIZE;
-      if (f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
-        tally[f - a->lo]++;
+      audit_table(a, PTE2PA(pte));
+      audit_walk(a, (pagetable_t)PTE2PA(pte), level - 1, base + i * span);
     }
   }
 }
@@ -1028,10 +1139,7 @@ audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
 static void
 audit_cached(void *arg, uint64 pa)
 {
-  struct audit *a = arg;
-  uint64 f = (pa - frame_base) / PGSIZE;
-  if (frame_managed(pa) && f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
-    tally[f - a->lo]++;
+  audit_expect(arg, pa);
 }
 
 /* Tally and compare frames [lo, hi) once; the verdict counts only if no
@@ -1045,6 +1153,7 @@ audit_once(struct audit *a)
     return 0;
   struct memcheck saved = *a->mc;
   memset(tally, 0, sizeof(tally));
+  frame_marks_clear();
   a->zeromaps = 0;
   for (struct aspace *as = pool; as < &pool[NASPACE]; as++) {
     acquire(&as->lock);
@@ -1093,10 +1202,13 @@ audit_pass(struct audit *a)
   return -1;
 }
 
-/* Check on the live system that every user frame's count equals the PTEs
- * that map it (the zero frame: plus its permanent hold) and that every user
- * page-table page has count 1. Fills *mc. Returns 0 if all agree, 1 if a
- * count is wrong (mc->bad_pa names the first), -1 if address spaces never
+/* Check on the live system that every user frame's count equals the leaf
+ * PTEs that map it, a shared leaf table's PTEs counted once (the zero frame:
+ * plus its permanent hold); that every leaf table's count equals the
+ * level-1 PTEs that point at it, and every other user page-table page's is
+ * 1; and that shared leaf tables map no private page writable. Fills *mc.
+ * Returns 0 if all is well, 1 if not (mc->bad_pa names the first wrong
+ * count, mc->unclean the first wrong table), -1 if address spaces never
  * stood still long enough to look. */
 int
 memcheck(struct memcheck *mc)
@@ -1110,5 +1222,5 @@ memcheck(struct memcheck *mc)
   }
   if (r != 0)
     return -1;
-  return mc->bad_pa != 0;
+  return mc->bad_pa != 0 || mc->unclean != 0;
 }

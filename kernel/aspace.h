@@ -80,8 +80,8 @@ int as_prot(struct aspace *as, uint64 va);
 uint64 as_frame(struct aspace *as, uint64 va);
 int as_start_break(struct aspace *as, uint64 brk);
 int as_grow(struct aspace *as, uint64 n, int lazy);
-void as_shrink(struct aspace *as, uint64 n);
-int as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va);
+int as_shrink(struct aspace *as, uint64 n);
+int as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables);
 int as_add_file_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind,
                        struct inode *ip, uint64 off, int shared);
 uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct inode *ip,

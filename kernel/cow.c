@@ -247,13 +247,14 @@ fork_page(pte_t *parent, pte_t *child, int shortcut)
 }
 
 /* Give child leaf table new the pages of parent leaf table old that lie
- * below end; base is the address old's first entry maps, shortcut_va the
- * page the child gets a private copy of (the stack-page shortcut), and mc
- * the parent's counters. This loop runs once per resident page of every
- * fork, so the common case (a frame of the process's own) is inline; the
- * zero frame, the shortcut page and the eager-copy kernel go through
- * fork_page. Returns 0, or -1 when memory runs out. */
-int
+ * below end, page by page; base is the address old's first entry maps,
+ * shortcut_va the page the child gets a private copy of (the stack-page
+ * shortcut), and mc the parent's counters. This loop runs once per resident
+ * page of a fork that does not share the table, so the common case (a frame
+ * of the process's own) is inline; the zero frame, the shortcut page and the
+ * eager-copy kernel go through fork_page. Returns 0, or -1 when memory runs
+ * out. */
+static int
 fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
            struct memstat *mc)
 {
@@ -289,4 +290,74 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
   __atomic_fetch_add(&memstat_global.shared, shared, __ATOMIC_RELAXED);
   mc->shared += shared;
   return r;
+}
+
+#if COW
+/* Make every private writable page of leaf table t copy-on-write, in place:
+ * one store per such PTE. This loop runs once per resident page of a fork
+ * that shares a table for the first time, so it does nothing else. */
+static void
+write_protect(pagetable_t t)
+{
+#pragma GCC unroll 8
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = t[i];
+    if ((pte & (PTE_W | PTE_SHARED)) == PTE_W)
+      t[i] = pte ^ (PTE_W | PTE_COW);
+  }
+}
+
+/* Share the leaf table the parent's level-1 PTE *pl1 points at with the
+ * child, whose level-1 PTE *cl1 is empty. A table not marked PTE_CLEAN is
+ * write-protected first and marked; a clean one costs one count. */
+static void
+fork_share(pte_t *pl1, pte_t *cl1, struct memstat *mc)
+{
+  if (!(*pl1 & PTE_CLEAN)) {
+    write_protect((pagetable_t)PTE2PA(*pl1));
+    *pl1 |= PTE_CLEAN;
+  }
+  pt_share_leaf(pl1, cl1);
+  COUNT(mc, tables_shared);
+}
+#endif
+
+/* Give the child the user pages below end of the parent's leaf table, at
+ * parent level-1 PTE *pl1 (mapping from base), at the child's level-1 PTE
+ * *cl1: the table itself, shared, if share allows it (it holds no page the
+ * child must not share: the shortcut page, the trapframe); else a table of
+ * the child's own, filled page by page (fork_table). Returns 0, or -1 when
+ * memory runs out (what was given stays in the child, for the caller to
+ * destroy). */
+int
+fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int share,
+          struct memstat *mc)
+{
+#if COW
+  if (share && !(*cl1 & PTE_V)) {
+    fork_share(pl1, cl1, mc);
+    return 0;
+  }
+#else
+  (void)share;
+#endif
+  if (!(*cl1 & PTE_V)) {
+    pagetable_t t = pt_create();
+    if (t == 0)
+      return -1;
+    *cl1 = PA2PTE(t) | PTE_V;
+  }
+  return fork_table((pagetable_t)PTE2PA(*pl1), (pagetable_t)PTE2PA(*cl1), base, end, shortcut_va,
+                    mc);
+}
+
+/* va's leaf table in pt is about to change: make it pt's own (pagetable.c),
+ * counting a copy in mc. Returns 0 or FAULT_NOMEM. */
+int
+leaf_own(pagetable_t pt, uint64 va, struct memstat *mc)
+{
+  int r = pt_unshare(pt, va);
+  if (r > 0)
+    COUNT(mc, table_unshares);
+  return r < 0 ? FAULT_NOMEM : 0;
 }

@@ -1,5 +1,5 @@
-/* cow.h: page-level decisions (cow.c): copy-on-write, zero-fill and fork's
- * sharing of one leaf table. Called by the address-space layer only, with
+/* cow.h: page-level decisions (cow.c): copy-on-write, zero-fill, and fork's
+ * sharing of one leaf table's pages or of the table itself. Called by the address-space layer only, with
  * the address space's lock held. */
 #ifndef CALF_COW_H
 #define CALF_COW_H
@@ -17,7 +17,8 @@ int page_fresh(pagetable_t pt, uint64 va, int access, struct memstat *mc);
 void page_share_write(pte_t *pte, uint64 va);
 int page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
               struct memstat *mc);
-int fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
-               struct memstat *mc);
+int fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int share,
+              struct memstat *mc);
+int leaf_own(pagetable_t pt, uint64 va, struct memstat *mc);
 
 #endif

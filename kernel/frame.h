@@ -3,9 +3,12 @@
  * spaces) calls down into it; it calls nothing above.
  *
  * The count of a frame is the number of PTEs, across all page tables, that
- * map it, plus the holds the kernel keeps on it (a page-table page, a kernel
- * stack, a trapframe, a pipe buffer, the zero frame: one each). It is 0
- * exactly when the frame is free or not managed.
+ * map it, plus the holds the kernel keeps on it (a kernel stack, a
+ * trapframe, a pipe buffer, a root or level-1 page table, the zero frame:
+ * one each). A leaf page table that several page tables share is counted
+ * once: its PTEs count once, and its own count is the number of level-1
+ * PTEs that point at it (pagetable.c). It is 0 exactly when the frame is
+ * free or not managed.
  *
  * Ordering rules for the counts, the only place they are written:
  *  1. An increment is relaxed: whoever takes a reference already holds one
@@ -69,6 +72,12 @@ frame_op_end(void)
 
 int frame_ops_quiet(uint64 *token);
 int frame_ops_since(uint64 token);
+
+/* A mark per frame for the auditor, which walks shared page tables once
+ * each: frame_mark says whether a frame is marked for the first time. The
+ * caller serializes all use (memcheck's lock). */
+int frame_mark(uint64 pa);
+void frame_marks_clear(void);
 
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c) and a leaf table dropping them

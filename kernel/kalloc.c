@@ -2,7 +2,7 @@
  *
  * The allocator owns every 4 KiB frame of RAM that the device tree lists and
  * that is not the kernel image, the device tree, a reserved range, or the
- * reference-count array itself. Free frames come from two places: a list of
+ * arrays of counts and marks themselves. Free frames come from two places: a list of
  * frames that have been freed (`recycled`), and the ranges never handed out
  * since boot (`fresh`), taken in order; so boot touches no free frame at all.
  *
@@ -41,6 +41,10 @@ static struct {
 uint32 *frame_refs;
 uint64 frame_base;
 static uint64 ram_frames, total;
+
+/* One bit per frame for an auditor to mark the frames it has seen (frame.h:
+ * frame_mark); the auditor's own lock guards them. */
+static uint64 *frame_marks;
 
 /* Is pa a page-aligned address inside the RAM the count array covers? */
 int
@@ -87,6 +91,23 @@ carve(uint64 base, uint64 size)
   }
 }
 
+/* A zeroed array of size bytes in the first fresh range large enough for
+ * it, never to be handed out. Boot only. */
+static void *
+carve_array(uint64 size)
+{
+  uint64 need = PGROUNDUP(size);
+  int i;
+  for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
+    ;
+  if (i == fmem.nfresh)
+    panic("frames_init: no room for the frames' counts and marks");
+  void *a = (void *)fmem.fresh[i].base;
+  carve(fmem.fresh[i].base, need);
+  memset(a, 0, need);
+  return a;
+}
+
 /* Build the free ranges and the reference-count array from the device tree.
  * Called once, on the boot hart, before paging is on. */
 void
@@ -115,18 +136,9 @@ frames_init(void)
   for (int i = 0; i < machine.nresv; i++)
     carve(machine.resv[i].base, machine.resv[i].size);
 
-  /* The count array goes in the first fresh range large enough for it. */
-  uint64 need = PGROUNDUP(ram_frames * sizeof(uint32));
-  int i;
-  for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
-    ;
-  if (i == fmem.nfresh)
-    panic("frames_init: no room for the reference counts");
-  frame_refs = (uint32 *)fmem.fresh[i].base;
-  carve(fmem.fresh[i].base, need);
-  memset(frame_refs, 0, need);
-
-  for (i = 0; i < fmem.nfresh; i++)
+  frame_refs = carve_array(ram_frames * sizeof(uint32));
+  frame_marks = carve_array((ram_frames + 63) / 64 * sizeof(uint64));
+  for (int i = 0; i < fmem.nfresh; i++)
     fmem.nfree += fmem.fresh[i].size / PGSIZE;
   total = fmem.nfree;
 }
@@ -256,6 +268,23 @@ uint64
 frames_total(void)
 {
   return total;
+}
+
+/* Mark managed frame pa; returns 1 if it was not marked yet. */
+int
+frame_mark(uint64 pa)
+{
+  uint64 i = frame_index(pa), bit = 1UL << (i % 64);
+  int first = !(frame_marks[i / 64] & bit);
+  frame_marks[i / 64] |= bit;
+  return first;
+}
+
+/* Clear every frame's mark. */
+void
+frame_marks_clear(void)
+{
+  memset(frame_marks, 0, (ram_frames + 63) / 64 * sizeof(uint64));
 }
 
 /* Operations on the counts, begun and ended (frame.h). */

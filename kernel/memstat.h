@@ -22,16 +22,24 @@ struct memstat {
   uint64 pcache_misses;  /* ... that read it from the file (global) */
   uint64 pcache_dropped; /* pages the cache gave back (global) */
   uint64 pcache_pages;   /* pages in the cache now (global) */
+  uint64 tables_shared;  /* leaf page tables shared (not copied) by fork */
+  uint64 table_unshares; /* ... copied later, because a PTE in one had to change */
 };
 
 /* Flags in vmquery.flags: the PTE's low bits (PTE_V, PTE_R, PTE_W, PTE_X,
  * PTE_U, PTE_COW from riscv.h). */
 struct vmquery {
-  uint64 va;       /* page-aligned virtual address asked about */
-  uint64 pa;       /* frame behind it, 0 if not mapped */
-  uint64 refcount; /* that frame's reference count */
-  uint64 flags;    /* PTE flags; 0 if not mapped */
+  uint64 va;        /* page-aligned virtual address asked about */
+  uint64 pa;        /* frame behind it, 0 if not mapped */
+  uint64 refcount;  /* that frame's reference count: the leaf tables that map it */
+  uint64 flags;     /* PTE flags; 0 if not mapped */
+  uint64 table;     /* the leaf page table holding the PTE, 0 if none */
+  uint64 tablerefs; /* its count: the page tables (processes) that share it */
 };
+
+/* cowctl's knobs: how fork shares memory (kernel/proc.c). */
+#define COWCTL_SHORTCUT 0 /* the stack-page shortcut: the child's own copy of the stack page */
+#define COWCTL_TABLES   1 /* share whole leaf page tables, not just their pages */
 
 /* Kinds of region (struct vmregion.kind); see kernel/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */
@@ -54,15 +62,18 @@ struct vmregion {
 };
 
 /* What memcheck found: the reference count of every frame that user PTEs map
- * must equal the number of such PTEs (plus the zero frame's permanent hold),
- * and every user page-table page must have count 1. */
+ * must equal the number of leaf tables that map it (plus the zero frame's
+ * permanent hold), a leaf table's the number of page tables that share it,
+ * any other user page-table page's 1; and a shared leaf table may map no
+ * private page writable (kernel/cow.c). */
 struct memcheck {
-  uint64 spaces; /* address spaces walked */
-  uint64 tables; /* page-table pages checked */
-  uint64 frames; /* distinct frames checked */
-  uint64 bad_pa; /* 0, or the first frame (or table page) whose count is wrong */
-  uint64 refs;   /* ... its reference count */
-  uint64 maps;   /* ... the count the walk expected */
+  uint64 spaces;  /* address spaces walked */
+  uint64 tables;  /* page-table pages checked */
+  uint64 frames;  /* distinct frames checked */
+  uint64 bad_pa;  /* 0, or the first frame (or table page) whose count is wrong */
+  uint64 refs;    /* ... its reference count */
+  uint64 maps;    /* ... the count the walk expected */
+  uint64 unclean; /* 0, or the first shared leaf table that maps a private page writable */
 };
 
 #endif

@@ -10,10 +10,20 @@
  * except for process kernel stacks, mapped by procinit before other harts run.
  *
  * A user page table belongs to one address space, whose lock the caller
- * holds while it changes the table (aspace.h). Every table page is a frame
- * with one kernel hold (count 1); every leaf PTE holds one reference on the
- * frame it maps, except the trampoline's and the trapframe's, which the
- * address space clears with pt_clear before it destroys the table.
+ * holds while it changes the table (aspace.h). Its root and level-1 tables
+ * are its own (count 1). A leaf table (512 PTEs, 2 MiB of addresses) may be
+ * shared by several address spaces after fork (cow.c): its count is the
+ * number of level-1 PTEs that point at it, and every PTE in it holds one
+ * reference on the frame it maps, however many spaces share the table
+ * (except the trampoline's and the trapframe's, which hold none: the
+ * address space clears them with pt_clear before it destroys the table).
+ *
+ * A shared leaf table is never changed in place. Whoever is about to change
+ * a PTE first makes its table private (pt_unshare), then asks walk for the
+ * PTE with alloc set; walk checks that the table is private and clears
+ * PTE_CLEAN from the level-1 PTE above it, since the change may make a page
+ * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
+ * on it; the last holder drops the counts of the frames it maps.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -42,9 +52,11 @@ ptalloc(void)
   return pt;
 }
 
-/* The PTE for va in pt, allocating missing page-table pages if alloc.
- * Returns 0 if a page is missing (and !alloc or out of memory), or if va lies
- * in a superpage (only the kernel's RAM mapping uses them). */
+/* The PTE for va in pt, or 0 if a table on the way is missing, or if va
+ * lies in a superpage (only the kernel's RAM mapping uses them). With alloc
+ * set the caller is about to change the PTE: missing tables are allocated
+ * (0 when memory runs out), the leaf table must be private (pt_unshare) and
+ * loses its PTE_CLEAN mark. */
 pte_t *
 walk(pagetable_t pt, uint64 va, int alloc)
 {
@@ -56,6 +68,11 @@ walk(pagetable_t pt, uint64 va, int alloc)
       if (*pte & (PTE_R | PTE_W | PTE_X))
         return 0;
       pt = (pagetable_t)PTE2PA(*pte);
+      if (level == 1 && alloc) {
+        if (!frame_is_last((uint64)pt))
+          panic("walk: changing a shared leaf table");
+        *pte &= ~PTE_CLEAN;
+      }
     } else {
       if (!alloc || (pt = ptalloc()) == 0)
         return 0;
@@ -215,25 +232,30 @@ pt_clear(pagetable_t pt, uint64 va)
     *pte = 0;
 }
 
-/* Drop the reference each PTE of leaf table pt holds, then free the table.
- * This loop runs once per resident page of every exit and exec, so it uses
- * the count array directly: one release fence for the table, then relaxed
- * decrements (frame.h, rule 2). */
+/* Drop one count on leaf table pt. The last holder drops the reference each
+ * of its PTEs holds and frees the table. The PTE loop runs once per resident
+ * page of every exit and exec, so it uses the count array directly: one
+ * release fence for the table, then relaxed decrements (frame.h, rule 2).
+ * The table's own decrement is acquire-release: every other sharer's last
+ * use of the table and its frames comes before the last holder's. */
 static void
-freeleaf(pagetable_t pt)
+leaf_put(pagetable_t pt)
 {
   uint32 *bypfn = frame_counts_by_pfn();
 
+  uint32 old = __atomic_fetch_sub(&bypfn[(uint64)pt >> PGSHIFT], 1, __ATOMIC_ACQ_REL);
+  if (old > 1)
+    return;
   __atomic_thread_fence(__ATOMIC_RELEASE);
 #pragma GCC unroll 4
   for (int i = 0; i < 512; i++)
     if (pt[i] & PTE_V)
       frame_unref_pte(bypfn, pt[i]);
-  kfree(pt);
+  frame_release((uint64)pt, old);
 }
 
-/* Drop one reference on every frame mapped below table pt (a table at
- * `level` >= 1), then free the table pages themselves. */
+/* Drop one count on every leaf table below table pt (a table at `level`
+ * >= 1), then free pt and the level-1 tables below it. */
 static void
 freelevel(pagetable_t pt, int level)
 {
@@ -244,64 +266,118 @@ freelevel(pagetable_t pt, int level)
     if (level > 1)
       freelevel((pagetable_t)PTE2PA(pte), level - 1);
     else
-      freeleaf((pagetable_t)PTE2PA(pte));
+      leaf_put((pagetable_t)PTE2PA(pte));
   }
   kfree(pt);
 }
 
-/* Free the page-table pages under table pt (at `level` >= 1, mapping from
- * base) whose whole span lies in [lo, hi), where nothing is mapped any more,
- * so that an unmap gives back its page tables too. Tables that also cover
- * addresses outside stay. */
-static void
-prune(pagetable_t pt, int level, uint64 base, uint64 lo, uint64 hi)
+/* The level-1 PTE that points at (or would point at) va's leaf table, or 0
+ * if va's level-1 table is missing. */
+static pte_t *
+leaf_entry(pagetable_t pt, uint64 va)
 {
-  uint64 span = 1UL << PXSHIFT(level);
-  for (uint64 i = lo > base ? (lo - base) / span : 0; i < 512 && base + i * span < hi; i++) {
-    uint64 va = base + i * span;
-    if (!(pt[i] & PTE_V))
-      continue;
-    pagetable_t child = (pagetable_t)PTE2PA(pt[i]);
-    if (va >= lo && va + span <= hi) {
-      if (level == 1)
-        freeleaf(child);
-      else
-        freelevel(child, level - 1);
-      pt[i] = 0;
-    } else if (level > 1) {
-      prune(child, level - 1, va, lo, hi);
-    }
+  pte_t l2 = pt[PX(2, va)];
+  if (!(l2 & PTE_V))
+    return 0;
+  return &((pagetable_t)PTE2PA(l2))[PX(1, va)];
+}
+
+/* Make va's leaf table pt's own before pt changes it: if other page tables
+ * share it, point pt at a copy (one more reference on every frame it maps)
+ * and drop one count on the shared one. Flushes this hart's TLB, which may
+ * cache the old level-1 PTE. Returns 0 if the table was private already (or
+ * missing), 1 if it was copied, -1 if memory ran out (nothing changed). */
+int
+pt_unshare(pagetable_t pt, uint64 va)
+{
+  pte_t *l1 = leaf_entry(pt, va);
+  if (l1 == 0 || !(*l1 & PTE_V))
+    return 0;
+  pagetable_t old = (pagetable_t)PTE2PA(*l1);
+  if (frame_is_last((uint64)old))
+    return 0;
+  pagetable_t new = kalloc();
+  if (new == 0)
+    return -1;
+  uint32 *bypfn = frame_counts_by_pfn();
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = old[i];
+    if (pte & PTE_V)
+      frame_ref_pte(bypfn, pte);
+    new[i] = pte;
   }
+  *l1 = PA2PTE(new) | (*l1 & PTE_CLEAN) | PTE_V;
+  sfence_vma();
+  leaf_put(old);
+  return 1;
+}
+
+/* Share leaf table l1 points at with the page table whose level-1 PTE is
+ * *to (empty): one more count on the table. */
+void
+pt_share_leaf(pte_t *l1, pte_t *to)
+{
+  frame_ref_pte(frame_counts_by_pfn(), *l1);
+  *to = *l1;
+}
+
+/* Is [lo, hi) the whole span of the table at `level` that starts at base? */
+static int
+covers(uint64 lo, uint64 hi, uint64 base, int level)
+{
+  return lo <= base && base + (1UL << PXSHIFT(level + 1)) <= hi;
+}
+
+/* Make va's leaf table private if [lo, hi) covers only part of it. */
+static int
+unshare_edge(pagetable_t pt, uint64 lo, uint64 hi, uint64 va)
+{
+  return covers(lo, hi, va & ~(LEAF_SPAN - 1), 0) ? 0 : pt_unshare(pt, va);
 }
 
 /* Remove every mapping of user pages in [lo, hi) (page-aligned), dropping
- * the reference each held, and free the table pages left empty. Missing
- * tables are skipped whole (lazy memory may be mostly unmapped). The caller
- * flushes the TLB. */
-void
+ * the reference each held, and free the table pages left empty. A leaf
+ * table wholly inside the range is dropped whole (one count, if shared);
+ * one only partly inside is made private first. Missing tables are skipped
+ * whole (lazy memory may be mostly unmapped). The caller flushes the TLB.
+ * Returns 0, or -1 if memory ran out making an edge table private (then no
+ * mapping has been removed). */
+int
 pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
 {
-  if (lo % PGSIZE || hi % PGSIZE || hi > MAXVA)
+  if (lo % PGSIZE || hi % PGSIZE || hi > MAXVA || lo > hi)
     panic("pt_unmap: bad range");
-  for (uint64 a = lo; a < hi;) {
-    if (!(pt[PX(2, a)] & PTE_V)) {
-      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
-      continue;
+  if (lo == hi)
+    return 0;
+  if (unshare_edge(pt, lo, hi, lo) < 0 || unshare_edge(pt, lo, hi, hi - 1) < 0)
+    return -1;
+  for (uint64 a = pt_next_table(pt, lo, hi); a < hi; a = pt_next_table(pt, a, hi)) {
+    uint64 base = a & ~(LEAF_SPAN - 1), next = base + LEAF_SPAN;
+    pte_t *l1 = leaf_entry(pt, a);
+    if (covers(lo, hi, base, 0)) {
+      leaf_put((pagetable_t)PTE2PA(*l1));
+      *l1 = 0;
+    } else {
+      for (; a < hi && a < next; a += PGSIZE) {
+        pte_t *pte = walk(pt, a, 1);
+        if (*pte & PTE_V) {
+          if (PTE_FLAGS(*pte) == PTE_V)
+            panic("pt_unmap: not a leaf");
+          frame_unref(PTE2PA(*pte));
+          *pte = 0;
+        }
+      }
     }
-    if (!(((pagetable_t)PTE2PA(pt[PX(2, a)]))[PX(1, a)] & PTE_V)) {
-      a = (a | ((1UL << PXSHIFT(1)) - 1)) + 1;
-      continue;
-    }
-    pte_t *pte = walk(pt, a, 0);
-    if (*pte & PTE_V) {
-      if (PTE_FLAGS(*pte) == PTE_V)
-        panic("pt_unmap: not a leaf");
-      frame_unref(PTE2PA(*pte));
-      *pte = 0;
-    }
-    a += PGSIZE;
+    a = next;
   }
-  prune(pt, 2, 0, lo, hi);
+  for (uint64 a = lo & ~((1UL << PXSHIFT(2)) - 1); a < hi; a += 1UL << PXSHIFT(2)) {
+    pte_t *l2 = &pt[PX(2, a)];
+    if ((*l2 & PTE_V) && covers(lo, hi, a, 1)) {
+      kfree((void *)PTE2PA(*l2)); /* every leaf entry in it was just cleared */
+      *l2 = 0;
+    }
+  }
+  return 0;
 }
 
 /* The first page-aligned address in [va, hi) that lies in a leaf table pt

@@ -1,5 +1,6 @@
 /* pagetable.h: Sv39 page tables (pagetable.c): the kernel map, and walking,
- * mapping, unmapping and freeing user tables. Knows frames, nothing above. */
+ * mapping, unmapping, sharing and freeing user tables. Knows frames, nothing
+ * above. */
 #ifndef CALF_PAGETABLE_H
 #define CALF_PAGETABLE_H
 
@@ -7,6 +8,9 @@
 #include "kernel/riscv.h"
 
 extern pagetable_t kernel_pagetable;
+
+/* The addresses one leaf table maps: 512 pages, 2 MiB. */
+#define LEAF_SPAN (1UL << PXSHIFT(1))
 
 void kvminit(void);
 void kvminithart(void);
@@ -17,7 +21,9 @@ pte_t *walk(pagetable_t pt, uint64 va, int alloc);
 uint64 walkaddr(pagetable_t pt, uint64 va);
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void pt_clear(pagetable_t pt, uint64 va);
-void pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
+int pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
+int pt_unshare(pagetable_t pt, uint64 va);
+void pt_share_leaf(pte_t *l1, pte_t *to);
 void pt_destroy(pagetable_t pt);
 uint64 pt_next_table(pagetable_t pt, uint64 va, uint64 hi);
 

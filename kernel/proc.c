@@ -39,10 +39,14 @@ static int nextpid = 1;
 static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 
-/* The stack-page shortcut: when set, fork gives the child a private copy of
- * the page holding the stack pointer, so fork-then-exec takes no
- * copy-on-write fault at all. cowctl switches it. */
+/* How fork shares memory; cowctl switches both (memstat.h).
+ * The stack-page shortcut: fork gives the child a private copy of the page
+ * holding the stack pointer, so fork-then-exec takes no copy-on-write fault
+ * at all.
+ * Table sharing: fork shares whole leaf page tables (2 MiB each) rather than
+ * their pages, so its cost grows with the tables, not the pages (cow.c). */
 int stack_shortcut = 1;
+int table_sharing = 1;
 
 static void forkret(void);
 
@@ -178,7 +182,7 @@ growproc(int n, int lazy)
   if (n > 0)
     return as_grow(as, n, lazy);
   if (n < 0 && (uint64) - (long)n <= as->brk)
-    as_shrink(as, -(long)n);
+    return as_shrink(as, -(long)n);
   return 0;
 }
 
@@ -219,7 +223,7 @@ fork(void)
   if ((np = allocproc()) == 0)
     return -1;
   uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
-  if ((np->as = as_create((uint64)np->trapframe)) == 0 || as_fork(p->as, np->as, shortcut) != 0) {
+  if ((np->as = as_create((uint64)np->trapframe)) == 0 || as_fork(p->as, np->as, shortcut, table_sharing) != 0) {
     struct aspace *as = np->as;
     np->as = 0;
     freeproc(np);

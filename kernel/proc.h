@@ -111,6 +111,7 @@ struct proc {
 
 /* Processes (proc.c, swtch.S). */
 extern int stack_shortcut; /* fork's stack-page shortcut, switched by cowctl */
+extern int table_sharing;  /* fork's sharing of leaf page tables, switched by cowctl */
 
 void procinit(void);
 void userinit(void);

@@ -239,16 +239,24 @@ sys_bootargs(void)
   return len;
 }
 
-/* cowctl(on): switch fork's stack-page shortcut on (1) or off (0), for
- * measuring it; any other value only asks. Returns the previous setting. */
+/* cowctl(knob, on): switch one of fork's ways of sharing (COWCTL_SHORTCUT,
+ * COWCTL_TABLES in memstat.h) on (1) or off (0), for measuring and showing
+ * them; any other value only asks. Returns the previous setting, or -1 for
+ * an unknown knob. */
 uint64
 sys_cowctl(void)
 {
-  int on;
-  argint(0, &on);
-  int old = stack_shortcut;
+  int knob, on;
+  argint(0, &knob);
+  argint(1, &on);
+  int *setting = knob == COWCTL_SHORTCUT ? &stack_shortcut
+                 : knob == COWCTL_TABLES ? &table_sharing
+                                         : 0;
+  if (setting == 0)
+    return -1;
+  int old = *setting;
   if (on == 0 || on == 1)
-    stack_shortcut = on;
+    *setting = on;
   return old;
 }
 

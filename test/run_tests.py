@@ -124,6 +124,11 @@ SCRIPTED = [
     ("cowtest:1", "cowtest", 1, "128M", 600),
     ("cowtest:3", "cowtest", 3, "128M", 600),
     ("cowtest:8", "cowtest", 8, "128M", 600),
+    # fork sharing pages only, not whole page tables (cowctl tables off)
+    ("cowtest-pages:1", "cowctl tables off; cowtest", 1, "128M", 600),
+    ("cowtest-pages:3", "cowctl tables off; cowtest", 3, "128M", 600),
+    ("cowtest-pages:8", "cowctl tables off; cowtest", 8, "128M", 600),
+    ("usertests-q-pages:3", "cowctl tables off; usertests -q", 3, "128M", 900),
     ("cowdemo", "cowdemo", 3, "128M", 120),
     ("vmtest:1", "vmtest", 1, "128M", 300),
     ("vmtest:3", "vmtest", 3, "128M", 300),

@@ -170,16 +170,25 @@ query(int pid, void *va)
   return q;
 }
 
+/* How many processes at least map the frame behind q: those that share q's
+ * leaf table, plus one for each other table that maps the frame (a
+ * frame's count is the leaf tables that map it; kernel/cow.c). */
+static long
+sharers(struct vmquery q)
+{
+  return q.tablerefs + q.refcount - 1;
+}
+
 /* Fail unless page va of pid is shared copy-on-write: COW set, W clear, at
- * least refs references. */
+ * least refs processes mapping it. */
 static void
 expect_cow(int pid, void *va, int refs)
 {
   struct vmquery q = query(pid, va);
   if ((q.flags & (PTE_COW | PTE_W)) != PTE_COW)
     failv("page not copy-on-write (flags)", q.flags, PTE_COW);
-  if (q.refcount < refs)
-    failv("copy-on-write page refcount", q.refcount, refs);
+  if (sharers(q) < refs)
+    failv("copy-on-write page sharers (frame count + table count - 1)", sharers(q), refs);
 }
 
 /* Fail unless page va of pid is a private writable page: W set, COW clear,
@@ -191,6 +200,7 @@ expect_private(int pid, void *va)
   if ((q.flags & (PTE_COW | PTE_W)) != PTE_W)
     failv("page not private and writable (flags)", q.flags, PTE_W);
   expect(q.refcount, 1, "private page refcount");
+  expect(q.tablerefs, 1, "private page's table count");
 }
 
 /* This process's counters. */
@@ -764,6 +774,273 @@ test_shrink(void)
   expect_exit(pid, 0, "child");
 }
 
+/* ---- shared page tables -------------------------------------------------- */
+
+#define TABLE_PAGES 512 /* pages one leaf page table maps: 2 MiB */
+
+/* Is fork sharing whole leaf tables (cowctl tables on)? The table tests
+ * check the data in both modes, the table counts only when it is. */
+static int
+tables_on(void)
+{
+  return cowctl(COWCTL_TABLES, -1) == 1;
+}
+
+/* Grow the heap to the next 2 MiB boundary (lazily: no frames) and then by
+ * ntables whole leaf tables' worth of pages, filled with tag; returns the
+ * first of those pages. */
+static char *
+grow_tables(int ntables, uint64 tag)
+{
+  uint64 span = TABLE_PAGES * PGSIZE, brk = (uint64)sbrk(0);
+  if (brk % span)
+    must_grow((span - brk % span) / PGSIZE, 1);
+  char *p = must_grow(ntables * TABLE_PAGES, 0);
+  if ((uint64)p % span)
+    fail("table-aligned heap is not aligned");
+  fill(p, ntables * TABLE_PAGES, tag);
+  return p;
+}
+
+/* memcheck agrees with every count, and shared tables are clean. */
+static void
+audit(void)
+{
+  struct memcheck mc;
+  int r = memcheck(&mc);
+  if (r == 1 && mc.bad_pa)
+    failv("memcheck: wrong count on frame", mc.bad_pa, mc.maps);
+  if (r == 1)
+    failv("memcheck: shared leaf table maps a page writable", mc.unclean, 0);
+  if (r != 0)
+    fail("memcheck: no verdict");
+}
+
+/* Check pages [from, to) of a table-sized area p: each holds pattern tag. */
+static void
+expect_pages(char *p, long from, long to, uint64 tag, const char *why)
+{
+  for (long i = from; i < to; i++)
+    for (int k = 0; k < PROBES; k++)
+      if (*probe(p, i, k) != word(tag, i, k))
+        failv(why, i, -1);
+}
+
+/* A child stores to one page of a 2 MiB area it shares with its parent and
+ * a grandchild: it gets a table of its own (one copy), in which that page is
+ * private and the other 511 still share their frames; all three read their
+ * own data. */
+static void
+test_tablewrite(void)
+{
+  char *p = grow_tables(1, 30);
+  int toc[2], top[2];
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    int gtoc[2], gtop[2];
+    int g = fork_linked(gtoc, gtop);
+    if (g == 0) {
+      waitsig(gtoc[0]);
+      expect_pages(p, 0, TABLE_PAGES, 30, "grandchild misread after the child's store");
+      exit(0);
+    }
+    if (tables_on())
+      expect(query(0, p).tablerefs, 3, "table count with parent, child and grandchild");
+    struct memstat m0 = mystat();
+    for (int k = 0; k < PROBES; k++)
+      *probe(p, 0, k) = word(31, 0, k);
+    struct memstat m1 = mystat();
+    expect_private(0, p);
+    long still = 0;
+    for (long i = 1; i < TABLE_PAGES; i++)
+      still += query(0, p + i * PGSIZE).flags & PTE_COW ? 1 : 0;
+    expect(still, TABLE_PAGES - 1, "pages still copy-on-write after one store");
+    if (tables_on()) {
+      expect(m1.table_unshares - m0.table_unshares, 1, "tables copied by the child's store");
+      struct vmquery q = query(0, p + PGSIZE);
+      expect(q.tablerefs, 1, "the child's table after its store (its own copy)");
+      expect(q.refcount, 2, "an untouched page's frame: the child's table and the shared one");
+    }
+    expect_cow(0, p + PGSIZE, 2);
+    sig(gtoc[1]);
+    expect_exit(g, 0, "grandchild");
+    expect_pages(p, 0, 1, 31, "child misread its own store");
+    expect_pages(p, 1, TABLE_PAGES, 30, "child misread an untouched page");
+    audit();
+    sig(top[1]);
+    exit(0);
+  }
+  waitsig(top[0]);
+  expect_pages(p, 0, TABLE_PAGES, 30, "parent misread after the child's store");
+  expect_exit(pid, 0, "child");
+  audit();
+}
+
+/* The parent exits while its children share its tables: they read its data;
+ * once the first child is gone too, the second owns the table alone and
+ * every store reuses its frame in place. */
+static void
+test_tableexit(void)
+{
+  int top[2];
+  mkpipe(top);
+  int mid = must_fork();
+  if (mid == 0) {
+    char *p = grow_tables(2, 32);
+    int c1 = must_fork();
+    if (c1 == 0) {
+      expect_pages(p, 0, 2 * TABLE_PAGES, 32, "first child misread after the parent exited");
+      exit(0);
+    }
+    int c2 = must_fork();
+    if (c2 == 0) {
+      waitsig(top[0]); /* the first child is gone: its pid's exit status came up */
+      expect_pages(p, 0, 2 * TABLE_PAGES, 32, "second child misread after the others exited");
+      if (tables_on())
+        expect(query(0, p).tablerefs, 1, "table count once the others are gone");
+      struct memstat m0 = mystat();
+      fill(p, 2 * TABLE_PAGES, 33);
+      struct memstat m1 = mystat();
+      expect(m1.cow_copies - m0.cow_copies, 0, "copies by the last sharer");
+      expect(m1.cow_reuses - m0.cow_reuses, 2 * TABLE_PAGES, "reuses by the last sharer");
+      expect(m1.table_unshares - m0.table_unshares, 0, "tables copied by the last sharer");
+      expect_pattern(p, 2 * TABLE_PAGES, 33, "last sharer misread its own stores");
+      audit();
+      exit(0);
+    }
+    expect_exit(c1, 0, "first child");
+    exit(0); /* the second child becomes init's */
+  }
+  expect_exit(mid, 0, "middle process");
+  long f0 = freeframes();
+  sig(top[1]);
+  close(top[1]);
+  /* The orphan is init's to reap: wait for its frames to come back. */
+  for (int i = 0; i < 500 && freeframes() < f0 + 2 * TABLE_PAGES; i++)
+    pause(1);
+  if (freeframes() < f0 + 2 * TABLE_PAGES)
+    failv("frames back after the orphan exited", freeframes() - f0, 2 * TABLE_PAGES);
+  audit();
+}
+
+/* sbrk shrinks through a table shared with a child: half of it (the table
+ * is copied first, then cut), then the rest (the table dropped whole); the
+ * child still reads everything, and the parent's regrown heap is zero. */
+static void
+test_tableshrink(void)
+{
+  char *p = grow_tables(1, 34);
+  int toc[2];
+  int pid = fork_linked(toc, 0);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    expect_pages(p, 0, TABLE_PAGES, 34, "child misread after the parent shrank");
+    expect_reuse(p, TABLE_PAGES, 35);
+    audit();
+    exit(0);
+  }
+  shrink(TABLE_PAGES / 2);
+  expect_pages(p, 0, TABLE_PAGES / 2, 34, "parent misread the half it kept");
+  audit();
+  shrink(TABLE_PAGES / 2);
+  expect((long)sbrk(0), (long)p, "heap end after shrinking");
+  if (grow(TABLE_PAGES, 1) != p)
+    fail("regrowing the heap moved it");
+  expect_pattern(p, TABLE_PAGES, 0, "regrown heap not zero");
+  audit();
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+}
+
+/* The kernel's stores into a shared table (read() from a pipe) copy the
+ * table and the page for the writer only. */
+static void
+test_tablecopyout(void)
+{
+  char *p = grow_tables(1, 36);
+  char *dst = p + 7 * PGSIZE + 100;
+  int toc[2], top[2], fd[2];
+  mkpipe(fd);
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    struct memstat m0 = mystat();
+    if (write(fd[1], "table", 5) != 5 || read(fd[0], dst, 5) != 5)
+      fail("pipe round trip");
+    struct memstat m1 = mystat();
+    if (memcmp(dst, "table", 5) != 0)
+      fail("read() into a shared table did not arrive");
+    if (tables_on())
+      expect(m1.table_unshares - m0.table_unshares, 1, "tables copied by read()");
+    expect_private(0, dst);
+    sig(top[1]);
+    waitsig(toc[0]);
+    exit(0);
+  }
+  waitsig(top[0]);
+  expect_pages(p, 0, TABLE_PAGES, 36, "the child's read() reached the parent");
+  expect_cow(0, p + 8 * PGSIZE, 2);
+  audit();
+  sig(toc[1]);
+  expect_exit(pid, 0, "child");
+}
+
+/* Out of memory while copying a shared table for a store: the child is
+ * killed, nothing leaks, and the table is intact for the parent. */
+static void
+test_tableoom(void)
+{
+  char *p = grow_tables(1, 37);
+  long f0 = freeframes();
+  struct memstat g0;
+  if (memstat(0, &g0) < 0)
+    fail("memstat failed");
+  int pid = must_fork();
+  if (pid == 0) {
+    for (long n = CHUNK_PAGES; n > 0; n /= 2) /* take every free frame */
+      while (grow(n, 0) != 0)
+        ;
+    *probe(p, 3, 0) = 0; /* no frame left for a copy of the table */
+    fail("child stored into a shared table with no memory left");
+  }
+  expect_exit(pid, -1, "child that ran out of memory");
+  expect_pages(p, 0, TABLE_PAGES, 37, "parent's data after the child's death");
+  expect(freeframes(), f0, "free frames after the child's death");
+  struct memstat g1;
+  if (memstat(0, &g1) < 0)
+    fail("memstat failed");
+  expect(g1.table_unshares - g0.table_unshares, 0, "tables copied (none could be)");
+  fill(p, TABLE_PAGES, 38);
+  audit();
+}
+
+/* Several children on several harts store into the same shared tables at
+ * once, round after round; every page is right and no frame is lost. */
+static void
+test_tablerace(void)
+{
+  char *p = grow_tables(2, 39);
+  long n = 2 * TABLE_PAGES;
+  for (int round = 0; round < 4; round++) {
+    uint64 orig = 200 + round * (RACERS + 1);
+    int go[2];
+    fill(p, n, orig);
+    mkpipe(go);
+    long f0 = freeframes();
+    for (int i = 0; i < RACERS; i++)
+      if (must_fork() == 0)
+        racer(p, n, go, orig, orig + 1 + i);
+    close(go[0]);
+    for (int i = 0; i < RACERS; i++)
+      sig(go[1]);
+    for (int i = 0; i < RACERS; i++)
+      expect_exit(0, 0, "racer");
+    expect_pattern(p, n, orig, "parent's pages after the race");
+    expect(freeframes(), f0, "free frames after a race round");
+    close(go[1]);
+    audit();
+  }
+}
+
 /* ---- zero-fill ---------------------------------------------------------- */
 
 /* Fresh lazy memory reads as zeros and costs no frame; the first write to a
@@ -1164,6 +1441,12 @@ static const struct test {
     {test_vforkexec, "vforkexec"},
     {test_vforksbrk, "vforksbrk"},
     {test_forkexec, "forkexec"},
+    {test_tablewrite, "tablewrite"},
+    {test_tableexit, "tableexit"},
+    {test_tableshrink, "tableshrink"},
+    {test_tablecopyout, "tablecopyout"},
+    {test_tableoom, "tableoom"},
+    {test_tablerace, "tablerace"},
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

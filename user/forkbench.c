@@ -374,17 +374,17 @@ bench_shell(void)
   char *cmd_echo[] = {"sh", "-c", "echo hi", 0};
   char *cmd_none[] = {"sh", "-c", "", 0};
   char *interactive[] = {"sh", 0};
-  int old = cowctl(1);
+  int old = cowctl(COWCTL_SHORTCUT, 1);
 
   run_sh(cmd_echo, "");
   for (int on = 1; on >= 0; on--) {
-    cowctl(on);
+    cowctl(COWCTL_SHORTCUT, on);
     count_sh(on ? "shc-on-echo" : "shc-off-echo", cmd_echo, "");
     count_sh(on ? "shc-on-none" : "shc-off-none", cmd_none, "");
     count_sh(on ? "shi-on-echo" : "shi-off-echo", interactive, "echo hi\n");
     count_sh(on ? "shi-on-none" : "shi-off-none", interactive, "");
   }
-  cowctl(old);
+  cowctl(COWCTL_SHORTCUT, old);
 }
 
 static const struct {

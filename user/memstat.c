@@ -43,7 +43,9 @@ counters(struct memstat *m)
   row("  copies", m->cow_copies, "  frame copied for the writer");
   row("  reuses", m->cow_reuses, "  last sharer kept the frame");
   row("  zero fills", m->zero_fills, "  fresh frame for a lazy page");
-  row("pages shared by fork", m->shared, "");
+  row("pages shared by fork", m->shared, "  one by one, in tables fork copied");
+  row("tables shared by fork", m->tables_shared, "  whole leaf page tables (2 MiB each)");
+  row("  unshared", m->table_unshares, "  copied later, when a PTE had to change");
   row("file pages mapped", m->file_maps, "  faults that mapped a page-cache page");
 }
 

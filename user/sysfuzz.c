@@ -277,7 +277,7 @@ static const struct sysdesc calls[] = {
     {SYS_vmquery, "vmquery", 3, 3, {K_QPID, K_ADDR, K_ADDR}, 2, -1, 0},
     {SYS_bootargs, "bootargs", 2, 2, {K_ADDR, K_INT}, 0, 1, 1},
     {SYS_poweroff, "poweroff", 1, 1, {K_INT}, NOOUT},
-    {SYS_cowctl, "cowctl", 1, 1, {K_INT}, NOOUT},
+    {SYS_cowctl, "cowctl", 2, 2, {K_INT, K_INT}, NOOUT},
     {SYS_vmregions, "vmregions", 3, 3, {K_QPID, K_ADDR, K_INT}, 1, 2, sizeof(struct vmregion)},
     {SYS_memcheck, "memcheck", 1, 1, {K_ADDR}, 0, -1, 0},
     {SYS_mmap, "mmap", 6, 6, {K_ADDR, K_INT, K_FLAGS, K_FLAGS, K_FD, K_INT}, NOOUT},
@@ -1074,7 +1074,7 @@ main(int argc, char **argv)
   else
     printf("sysfuzz: seed %lu, %d s, %d calls per child, %d children per round\n", fz.seed, seconds,
            fz.ncalls, CHILDREN);
-  int shortcut = cowctl(2);
+  int shortcut = cowctl(COWCTL_SHORTCUT, 2), tables = cowctl(COWCTL_TABLES, 2);
   remove_tree(DIR);
   if (mkdir(DIR) < 0 || chdir(DIR) < 0) {
     printf("sysfuzz: cannot make %s\n", DIR);
@@ -1098,7 +1098,8 @@ main(int argc, char **argv)
   chdir("..");
   if (remove_tree(DIR) < 0)
     printf("sysfuzz: FAIL: %s could not be removed\n", DIR);
-  cowctl(shortcut);
+  cowctl(COWCTL_SHORTCUT, shortcut);
+  cowctl(COWCTL_TABLES, tables);
   if (check_memory("sysfuzz") != 0 || frames_back(base) < base) {
     printf("sysfuzz: FAILED (seed %lu)\n", fz.seed);
     exit(1);

@@ -40,7 +40,7 @@ struct memstat;
 struct vmquery;
 int memstat(int pid, struct memstat *);            /* pid 0: global counters; kernel/memstat.h */
 int vmquery(int pid, uint64 va, struct vmquery *); /* pid 0: the caller */
-int cowctl(int stack_shortcut); /* 1 on, 0 off, other: ask; returns the old setting */
+int cowctl(int knob, int on); /* knob COWCTL_*: 1 on, 0 off, other: ask; returns the old setting */
 struct vmregion;
 struct memcheck;
 int vmregions(int pid, struct vmregion *, int max); /* pid 0: the caller; returns the count */

@@ -5,9 +5,12 @@
  * Asks vmregions for the process's regions (text, data, bss, the stack
  * guard, the stack, the heap), then vmquery about every page of each region
  * and about the trapframe and the trampoline. For each page it shows the
- * frame number (pa >> 12, hex), the frame's reference count, the permissions
- * rwxu and COW for a copy-on-write page, and the region's name. By default
- * consecutive pages of one region with equal flags make one line ("one
+ * frame number (pa >> 12, hex), the frame's reference count (the leaf page
+ * tables that map it), how many processes share the page's leaf table
+ * (after fork, until one of them changes a PTE in it: kernel/cow.c), the
+ * permissions rwxu and COW for a copy-on-write page, and the region's name.
+ * By default consecutive pages of one region with equal flags and table
+ * sharers make one line ("one
  * frame" when they all map the same frame, as lazy pages read map the zero
  * frame); -p prints every page. Addresses in no region are not shown: any
  * access there is fatal. The guard page has no frame at all.
@@ -98,6 +101,7 @@ struct range {
   uint64 first_pa; /* frame of the first page */
   int one_frame;   /* every page maps first_pa */
   uint64 minref, maxref;
+  uint64 tablerefs; /* processes sharing the leaf tables of the range */
 };
 
 /* Print range r as one line; note is appended (may be ""). */
@@ -117,6 +121,7 @@ print_range(struct range *r, const char *note)
     putnum(&refs, r->maxref, 10, 0);
   }
   put(&l, refs.buf, 8);
+  putnum(&l, r->tablerefs, 10, 6);
   putnum(&l, r->first_pa >> 12, 16, 10);
   if (r->one_frame && r->end - r->start > PGSIZE)
     put(&l, "one frame ", 0);
@@ -133,6 +138,7 @@ print_page(struct vmquery *q, const char *note)
   putnum(&l, q->va, 16, 20);
   putnum(&l, q->pa >> 12, 16, 10);
   putnum(&l, q->refcount, 10, 7);
+  putnum(&l, q->tablerefs, 10, 6);
   putperm(&l, q->flags);
   put(&l, note, 0);
   emit(&l);
@@ -184,7 +190,7 @@ show_pages(int pid, uint64 start, uint64 end, const char *note, int per_page)
       print_page(&q, note);
       continue;
     }
-    if (va != start && q.flags == r.flags) {
+    if (va != start && q.flags == r.flags && q.tablerefs == r.tablerefs) {
       r.end += PGSIZE;
       r.one_frame = r.one_frame && q.pa == r.first_pa;
       r.minref = q.refcount < r.minref ? q.refcount : r.minref;
@@ -193,7 +199,7 @@ show_pages(int pid, uint64 start, uint64 end, const char *note, int per_page)
     }
     if (va != start)
       print_range(&r, note);
-    r = (struct range){va, va + PGSIZE, q.flags, q.pa, 1, q.refcount, q.refcount};
+    r = (struct range){va, va + PGSIZE, q.flags, q.pa, 1, q.refcount, q.refcount, q.tablerefs};
   }
   if (!per_page && end > start)
     print_range(&r, note);
@@ -211,9 +217,9 @@ show(int pid, int per_page)
   if (n < 0)
     return 1;
   if (per_page)
-    printf("va                  frame     refs   perm\n");
+    printf("va                  frame     refs table perm\n");
   else
-    printf("start               end                 pages   perm      refs    first frame\n");
+    printf("start               end                 pages   perm      refs    table first frame\n");
   for (int i = 0; i < n && i < NELEM(rg); i++) {
     struct line note;
     if (show_pages(pid, rg[i].start, rg[i].end, region_note(&rg[i], &note), per_page) != 0)
