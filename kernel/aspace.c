@@ -371,15 +371,16 @@ populate(struct aspace *as, uint64 start, uint64 end)
   if (r == 0 || end > r->end)
     panic("populate: range not in one region");
   for (uint64 a = start; a < end; a += PGSIZE) {
-    char *mem;
-    if (leaf_own(as->pt, a, &as->counts) == 0 && (mem = kalloc()) != 0) {
-      memset(mem, 0, PGSIZE);
-      if (mappages(as->pt, a, PGSIZE, (uint64)mem, r->prot | PTE_U) == 0)
-        continue;
-      kfree(mem);
+    pte_t *pte = leaf_own(as->pt, a, &as->counts);
+    char *mem = pte ? kalloc() : 0;
+    if (mem == 0) {
+      unmap_own(as, start, a);
+      return -1;
     }
-    unmap_own(as, start, a);
-    return -1;
+    if (*pte & PTE_V)
+      panic("populate: page mapped already");
+    memset(mem, 0, PGSIZE);
+    *pte = PA2PTE(mem) | r->prot | PTE_U | PTE_V;
   }
   return 0;
 }
@@ -615,21 +616,18 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
     }
     if (!region_zero_fills(r->kind))
       return FAULT_BAD;
-    int err = leaf_own(as->pt, va, &as->counts);
-    if (err == 0)
-      err = page_fresh(as->pt, va, access, &as->counts);
+    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0)
+      return FAULT_NOMEM;
+    int err = page_fresh(pte, va, access, &as->counts);
     if (err != 0)
       return err;
-    pte = walk(as->pt, va, 0);
   }
   if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R) ||
       (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
-    int err = leaf_own(as->pt, va, &as->counts);
-    if (err != 0)
-      return err;
-    pte = walk(as->pt, va, 1); /* the table may have moved; it changes now */
+    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
+      return FAULT_NOMEM;
     if (*pte & PTE_SHARED) {
       struct region *r = region_at(as, va);
       if (r == 0 || !(r->prot & PTE_W))
@@ -657,12 +655,13 @@ map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
     frame_unref(pa);
     return 0;
   }
-  int write = access == FAULT_WRITE;
-  if (leaf_own(as->pt, va, &as->counts) != 0) {
+  if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) {
     frame_unref(pa);
     return FAULT_NOMEM;
   }
-  return page_file(as->pt, va, pa, r->prot, r->shared, write, (r->prot & PTE_W) != 0, &as->counts);
+  page_file(pte, va, pa, r->prot, r->shared, access == FAULT_WRITE, (r->prot & PTE_W) != 0,
+            &as->counts);
+  return 0;
 }
 
 /* A program region (exec's text or data) at most this long comes in whole

@@ -1,8 +1,8 @@
-/* cow.c: the page-level decisions of copy-on-write and zero-fill: one layer
- * above page tables (pagetable.c) and frames (kalloc.c), one below address
- * spaces (aspace.c), which find the region, check the access, hold the
- * address space's lock and then call in here. Nothing here looks at a process
- * or at regions.
+/* cow.c: the decisions of copy-on-write and zero-fill, for pages and for
+ * whole leaf page tables: one layer above page tables (pagetable.c) and
+ * frames (kalloc.c), one below address spaces (aspace.c), which find the
+ * region, check the access, hold the address space's lock and then call in
+ * here. Nothing here looks at a process or at regions.
  *
  * After fork, parent and child map the same frames. A page that was writable
  * loses PTE_W and gains PTE_COW in both page tables; a page that was never
@@ -24,19 +24,65 @@
  *   P1: A B C ---> frames a b c (ref 2)  P1: A B C' --> a b c'  (c' ref 1)
  *   P2: A B C ---> frames a b c          P2: A B C  --> a b c   (c  ref 1)
  *
- * Invariant (frame.h): a frame's count equals the number of PTEs, across all
- * page tables, that map it, plus the holds the kernel keeps. The zero frame
- * carries one permanent kernel hold, so it is never reused, only replaced.
- * memcheck (aspace.c) checks this on a live system. The reuse test is an
- * acquire (frame_is_last, frame.h rule 3): the other sharers' last reads of
- * the frame come before this process writes it in place.
+ * Invariant (frame.h): a frame's count equals the number of leaf PTEs that
+ * map it, a shared leaf table's PTEs counted once (see below), plus the
+ * holds the kernel keeps. The zero frame carries one permanent kernel hold,
+ * so it is never reused, only replaced. memcheck (aspace.c) checks this on a
+ * live system. The reuse test is an acquire (frame_is_last, frame.h rule
+ * 3): the other sharers' last reads of the frame come before this process
+ * writes it in place.
+ *
+ * Shared page tables (On-Demand-Fork, EuroSys 2021). Sharing pages makes
+ * fork cost a few instructions per resident page; sharing the leaf tables
+ * that map them (512 PTEs, 2 MiB each) makes it cost a few per table. With
+ * table sharing on (cowctl, on by default), fork points the child's level-1
+ * PTEs at the parent's leaf tables and adds one to each table's count (the
+ * number of level-1 PTEs that point at it); no frame count changes.
+ *
+ *   parent root -> L1 ---+                      frames: count = leaf tables
+ *                        +--> leaf T (count 2) --> a b c   (count 1 each)
+ *   child  root -> L1 ---+
+ *
+ *   after the child stores to c: unshare T, then the page decision
+ *   parent root -> L1 ----> leaf T  (count 1) --> a b c    (a, b count 2;
+ *   child  root -> L1 ----> leaf T' (count 1) --> a b c'    c count 1)
+ *
+ * The RISC-V wrinkle: a non-leaf PTE carries no permissions, so a table
+ * cannot be write-protected from above (x86 can, with W at every level).
+ * Hence the rule: a shared leaf table maps no private page writable. The
+ * first time fork shares a table it makes its writable private pages
+ * copy-on-write in place (write_protect: one store per such PTE) and marks
+ * the parent's level-1 PTE PTE_CLEAN; a table still marked is shared again
+ * for the cost of one count. Pages of shared file mappings (PTE_SHARED)
+ * stay writable: every sharer may write them. Any change to a PTE goes
+ * through walk with alloc set, which demands a private table and clears
+ * the mark (pagetable.c); memcheck checks the rule.
+ *
+ * A table is never changed while shared: whoever changes a PTE in it (a
+ * store fault from user mode or from copyout, a zero-fill, a file page
+ * mapped, sbrk, munmap) first unshares it (leaf_own, pagetable.c's
+ * pt_unshare): a new table, a copy of the 512 PTEs, one more count on each
+ * frame they map, the old table's count down by one, this space's level-1
+ * PTE switched and its TLB flushed. Then the page decision runs as above,
+ * on a table that is this process's own. Out of memory there kills the
+ * process and leaves the shared table as it was. exit and exec drop one
+ * count per table; only a table's last holder drops its frames' counts.
+ *
+ * Not shared: the table holding the trapframe (each space maps its own) and
+ * the one holding the stack-page shortcut (the child's copy of the stack
+ * page must sit in a table of its own); those, and every table when table
+ * sharing is off, are filled page by page (fork_table) as the textbook
+ * draws it. A small program has all its pages in that one first table, so
+ * for it nothing changes.
  *
  * TLB: a fault changes one PTE of the faulting address space, which runs on
  * this hart only (a vfork parent sleeps while its child borrows the space),
  * so flushing this hart's entry for va is enough; any other hart that runs
  * the space later flushes its whole TLB on the way to user mode
  * (trampoline.S). The flush comes before the old frame's reference is
- * dropped, so no stale entry can reach a reused frame.
+ * dropped, so no stale entry can reach a reused frame. Unsharing a table
+ * changes a level-1 PTE, which a fence for one address does not cover (it
+ * orders leaf PTEs only), so pt_unshare flushes this hart's whole TLB.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -152,12 +198,12 @@ page_share_write(pte_t *pte, uint64 va)
 }
 
 /* Map frame pa, a page of a file that the caller holds a reference on, at
- * va of pt: for a shared mapping (shared) with PTE_SHARED, writable if
- * write; for a private one read-only, and copy-on-write if cow. The
- * caller's reference becomes the PTE's. Counts a file map in mc. Returns 0
- * or FAULT_NOMEM (the reference is dropped). */
-int
-page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
+ * the empty PTE *pte of page va: for a shared mapping (shared) with
+ * PTE_SHARED, writable if write; for a private one read-only, and
+ * copy-on-write if cow. The caller's reference becomes the PTE's. Counts a
+ * file map in mc. */
+void
+page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
           struct memstat *mc)
 {
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
@@ -165,20 +211,16 @@ page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write,
     perm |= PTE_SHARED | (write ? PTE_W : 0);
   else if (cow)
     perm |= PTE_COW;
-  if (mappages(pt, va, PGSIZE, pa, perm) != 0) {
-    frame_unref(pa);
-    return FAULT_NOMEM;
-  }
+  *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
   COUNT(mc, file_maps);
-  return 0;
 }
 
-/* Page va of pt is fresh memory (in a zero-filled region, never touched): a
- * read maps the zero frame copy-on-write, a write a zeroed frame of its own.
- * Returns 0 or FAULT_NOMEM. */
+/* Page va, whose PTE *pte is empty, is fresh memory (in a zero-filled
+ * region, never touched): a read maps the zero frame copy-on-write, a write
+ * a zeroed frame of its own. Returns 0 or FAULT_NOMEM. */
 int
-page_fresh(pagetable_t pt, uint64 va, int access, struct memstat *mc)
+page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc)
 {
   uint64 pa = zeroframe;
   int perm = PTE_R | PTE_U | PTE_COW;
@@ -187,16 +229,12 @@ page_fresh(pagetable_t pt, uint64 va, int access, struct memstat *mc)
       return FAULT_NOMEM;
     memset((void *)pa, 0, PGSIZE);
     perm = PTE_R | PTE_W | PTE_U;
+    COUNT(mc, zero_fills);
   } else {
     frame_ref(pa);
   }
-  if (mappages(pt, va, PGSIZE, pa, perm) != 0) {
-    frame_unref(pa);
-    return FAULT_NOMEM;
-  }
+  *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
-  if (access == FAULT_WRITE)
-    COUNT(mc, zero_fills);
   return 0;
 }
 
@@ -246,14 +284,38 @@ fork_page(pte_t *parent, pte_t *child, int shortcut)
 #endif
 }
 
+#if COW
+/* Share pages [from, to) of parent leaf table old with child leaf table
+ * new: a writable private page becomes copy-on-write in both, and every
+ * frame gains a reference (the zero frame's too: its PTEs are read-only
+ * already). This loop runs once per resident page of a fork that does not
+ * share the table, so it does nothing else. Returns the pages shared. */
+static uint64
+share_pages(pagetable_t old, pagetable_t new, uint64 from, uint64 to)
+{
+  uint32 *bypfn = frame_counts_by_pfn();
+  uint64 shared = 0;
+  for (uint64 i = from; i < to; i++) {
+    pte_t pte = old[i];
+    if (!(pte & PTE_V))
+      continue;
+    if ((pte & (PTE_W | PTE_SHARED)) == PTE_W) { /* a shared file page stays writable */
+      pte ^= PTE_W | PTE_COW;
+      old[i] = pte;
+    }
+    frame_ref_pte(bypfn, pte);
+    new[i] = pte;
+    shared++;
+  }
+  return shared;
+}
+#endif
+
 /* Give child leaf table new the pages of parent leaf table old that lie
  * below end, page by page; base is the address old's first entry maps,
  * shortcut_va the page the child gets a private copy of (the stack-page
- * shortcut), and mc the parent's counters. This loop runs once per resident
- * page of a fork that does not share the table, so the common case (a frame
- * of the process's own) is inline; the zero frame, the shortcut page and the
- * eager-copy kernel go through fork_page. Returns 0, or -1 when memory runs
- * out. */
+ * shortcut), and mc the parent's counters. Returns 0, or -1 when memory
+ * runs out. */
 static int
 fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
            struct memstat *mc)
@@ -261,32 +323,21 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
   uint64 n = (end - base + PGSIZE - 1) / PGSIZE, shared = 0;
   uint64 shortcut = (shortcut_va - base) / PGSIZE; /* >= 512 when not in this table */
   int r = 0;
-#if COW
-  pte_t zeropte = PA2PTE(zeroframe);
-  uint32 *bypfn = frame_counts_by_pfn();
-#endif
 
   if (n > 512)
     n = 512;
-  for (uint64 i = 0; i < n; i++) {
-    pte_t pte = old[i];
-    if (!(pte & PTE_V))
-      continue;
 #if COW
-    if (i != shortcut && (pte & ~0x3FFUL) != zeropte) {
-      if ((pte & PTE_W) && !(pte & PTE_SHARED)) { /* a shared file page stays writable */
-        pte = (pte & ~PTE_W) | PTE_COW;
-        old[i] = pte;
-      }
-      frame_ref_pte(bypfn, pte);
-      new[i] = pte;
-      shared++;
-      continue;
-    }
+  uint64 cut = shortcut < n ? shortcut : n;
+  shared = share_pages(old, new, 0, cut);
+  if (cut < n && (old[cut] & PTE_V))
+    r = fork_page(&old[cut], &new[cut], 1);
+  if (cut < n)
+    shared += share_pages(old, new, cut + 1, n);
+#else
+  for (uint64 i = 0; i < n && r == 0; i++)
+    if (old[i] & PTE_V)
+      r = fork_page(&old[i], &new[i], i == shortcut);
 #endif
-    if ((r = fork_page(&old[i], &new[i], i == shortcut)) != 0)
-      break;
-  }
   __atomic_fetch_add(&memstat_global.shared, shared, __ATOMIC_RELAXED);
   mc->shared += shared;
   return r;
@@ -351,13 +402,15 @@ fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, i
                     mc);
 }
 
-/* va's leaf table in pt is about to change: make it pt's own (pagetable.c),
- * counting a copy in mc. Returns 0 or FAULT_NOMEM. */
-int
+/* The PTE of page va in pt, about to change: in a leaf table of pt's own
+ * (pt_own, pagetable.c), a copy of a shared one counted in mc. Returns 0
+ * when memory runs out. */
+pte_t *
 leaf_own(pagetable_t pt, uint64 va, struct memstat *mc)
 {
-  int r = pt_unshare(pt, va);
-  if (r > 0)
+  int copied = 0;
+  pte_t *pte = pt_own(pt, va, &copied);
+  if (copied)
     COUNT(mc, table_unshares);
-  return r < 0 ? FAULT_NOMEM : 0;
+  return pte;
 }

@@ -52,34 +52,82 @@ ptalloc(void)
   return pt;
 }
 
-/* The PTE for va in pt, or 0 if a table on the way is missing, or if va
- * lies in a superpage (only the kernel's RAM mapping uses them). With alloc
- * set the caller is about to change the PTE: missing tables are allocated
- * (0 when memory runs out), the leaf table must be private (pt_unshare) and
- * loses its PTE_CLEAN mark. */
+/* The PTE for va in pt, or 0 if a table on the way is missing or va lies
+ * in a superpage (only the kernel's RAM mapping uses them). With alloc set
+ * the caller is about to change the PTE: see pt_own (0 when memory runs
+ * out). */
 pte_t *
 walk(pagetable_t pt, uint64 va, int alloc)
 {
+  if (alloc)
+    return pt_own(pt, va, 0);
   if (va >= MAXVA)
     panic("walk: va beyond MAXVA");
   for (int level = 2; level > 0; level--) {
-    pte_t *pte = &pt[PX(level, va)];
-    if (*pte & PTE_V) {
-      if (*pte & (PTE_R | PTE_W | PTE_X))
-        return 0;
-      pt = (pagetable_t)PTE2PA(*pte);
-      if (level == 1 && alloc) {
-        if (!frame_is_last((uint64)pt))
-          panic("walk: changing a shared leaf table");
-        *pte &= ~PTE_CLEAN;
-      }
-    } else {
-      if (!alloc || (pt = ptalloc()) == 0)
-        return 0;
-      *pte = PA2PTE(pt) | PTE_V;
-    }
+    pte_t pte = pt[PX(level, va)];
+    if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
+      return 0;
+    pt = (pagetable_t)PTE2PA(pte);
   }
   return &pt[PX(0, va)];
+}
+
+/* Does pt alone hold the leaf table that level-1 PTE l1 points at? A yes
+ * stays true (only a holder can share it further) and, as an acquire
+ * (frame.h rule 3), comes after every former sharer's last use of it. */
+static inline int
+leaf_private(pte_t l1)
+{
+  return __atomic_load_n(&frame_counts_by_pfn()[l1 >> 10], __ATOMIC_ACQUIRE) == 1;
+}
+
+static int unshare(pte_t *l1);
+
+/* The level-1 PTE above va's leaf table in pt, allocating a missing
+ * level-1 table, or 0 (out of memory, or va in a gigapage). */
+static pte_t *
+leaf_slot(pagetable_t pt, uint64 va)
+{
+  if (va >= MAXVA)
+    panic("pt_own: va beyond MAXVA");
+  pte_t *l2 = &pt[PX(2, va)];
+  if (!(*l2 & PTE_V)) {
+    pagetable_t t = ptalloc();
+    if (t == 0)
+      return 0;
+    *l2 = PA2PTE(t) | PTE_V;
+  } else if (*l2 & (PTE_R | PTE_W | PTE_X)) {
+    return 0;
+  }
+  return &((pagetable_t)PTE2PA(*l2))[PX(1, va)];
+}
+
+/* The PTE for va in pt, for the caller to change: missing tables are
+ * allocated, a leaf table shared with other page tables is replaced by a
+ * copy of pt's own (*copied, if not 0, is set to 1), and the leaf table
+ * loses its PTE_CLEAN mark. Returns 0 if memory ran out (nothing shared was
+ * changed) or va lies in a superpage. */
+pte_t *
+pt_own(pagetable_t pt, uint64 va, int *copied)
+{
+  pte_t *l1 = leaf_slot(pt, va);
+  if (l1 == 0)
+    return 0;
+  if (!(*l1 & PTE_V)) {
+    pagetable_t t = ptalloc();
+    if (t == 0)
+      return 0;
+    *l1 = PA2PTE(t) | PTE_V;
+  } else if (*l1 & (PTE_R | PTE_W | PTE_X)) {
+    return 0;
+  } else if (!leaf_private(*l1)) {
+    if (unshare(l1) != 0)
+      return 0;
+    if (copied)
+      *copied = 1;
+  }
+  *l1 &= ~PTE_CLEAN;
+  return &((pagetable_t)PTE2PA(*l1))[PX(0, va)];
 }
 
 /* Map [va, va+size) to [pa, ...) with 4 KiB pages. va and size need not be
@@ -232,6 +280,15 @@ pt_clear(pagetable_t pt, uint64 va)
     *pte = 0;
 }
 
+/* Is any of the eight PTEs from p valid? Tables freed at exit are mostly
+ * empty (the upper levels, the trampoline's leaf table), so their loops
+ * skip eight empty entries at a time. */
+static inline int
+any_valid(pte_t *p)
+{
+  return ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_V) != 0;
+}
+
 /* Drop one count on leaf table pt. The last holder drops the reference each
  * of its PTEs holds and frees the table. The PTE loop runs once per resident
  * page of every exit and exec, so it uses the count array directly: one
@@ -247,10 +304,14 @@ leaf_put(pagetable_t pt)
   if (old > 1)
     return;
   __atomic_thread_fence(__ATOMIC_RELEASE);
-#pragma GCC unroll 4
-  for (int i = 0; i < 512; i++)
-    if (pt[i] & PTE_V)
-      frame_unref_pte(bypfn, pt[i]);
+  for (int i = 0; i < 512; i += 8) {
+    if (!(pt[i] & PTE_V) && !any_valid(&pt[i])) /* a full table skips the test */
+      continue;
+#pragma GCC unroll 8
+    for (int k = i; k < i + 8; k++)
+      if (pt[k] & PTE_V)
+        frame_unref_pte(bypfn, pt[k]);
+  }
   frame_release((uint64)pt, old);
 }
 
@@ -260,6 +321,10 @@ static void
 freelevel(pagetable_t pt, int level)
 {
   for (int i = 0; i < 512; i++) {
+    if (i % 8 == 0 && !any_valid(&pt[i])) {
+      i += 7;
+      continue;
+    }
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
@@ -282,20 +347,15 @@ leaf_entry(pagetable_t pt, uint64 va)
   return &((pagetable_t)PTE2PA(l2))[PX(1, va)];
 }
 
-/* Make va's leaf table pt's own before pt changes it: if other page tables
- * share it, point pt at a copy (one more reference on every frame it maps)
- * and drop one count on the shared one. Flushes this hart's TLB, which may
- * cache the old level-1 PTE. Returns 0 if the table was private already (or
- * missing), 1 if it was copied, -1 if memory ran out (nothing changed). */
-int
-pt_unshare(pagetable_t pt, uint64 va)
+/* Point level-1 PTE l1, whose leaf table other page tables share, at a
+ * copy of its own (one more reference on every frame the table maps) and
+ * drop one count on the shared one. Flushes this hart's TLB, which may
+ * cache the old level-1 PTE. Returns 0, or -1 if memory ran out (nothing
+ * changed). */
+static int
+unshare(pte_t *l1)
 {
-  pte_t *l1 = leaf_entry(pt, va);
-  if (l1 == 0 || !(*l1 & PTE_V))
-    return 0;
   pagetable_t old = (pagetable_t)PTE2PA(*l1);
-  if (frame_is_last((uint64)old))
-    return 0;
   pagetable_t new = kalloc();
   if (new == 0)
     return -1;
@@ -309,7 +369,18 @@ pt_unshare(pagetable_t pt, uint64 va)
   *l1 = PA2PTE(new) | (*l1 & PTE_CLEAN) | PTE_V;
   sfence_vma();
   leaf_put(old);
-  return 1;
+  return 0;
+}
+
+/* Make va's leaf table pt's own if other page tables share it (as pt_own,
+ * without changing a PTE). Returns 0, or -1 if memory ran out. */
+static int
+pt_unshare(pagetable_t pt, uint64 va)
+{
+  pte_t *l1 = leaf_entry(pt, va);
+  if (l1 == 0 || !(*l1 & PTE_V) || leaf_private(*l1))
+    return 0;
+  return unshare(l1);
 }
 
 /* Share leaf table l1 points at with the page table whose level-1 PTE is

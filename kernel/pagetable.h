@@ -22,7 +22,7 @@ uint64 walkaddr(pagetable_t pt, uint64 va);
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void pt_clear(pagetable_t pt, uint64 va);
 int pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
-int pt_unshare(pagetable_t pt, uint64 va);
+pte_t *pt_own(pagetable_t pt, uint64 va, int *copied);
 void pt_share_leaf(pte_t *l1, pte_t *to);
 void pt_destroy(pagetable_t pt);
 uint64 pt_next_table(pagetable_t pt, uint64 va, uint64 hi);

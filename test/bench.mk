@@ -1,4 +1,4 @@
-# test/bench.mk: `make bench`, copy-on-write fork against eager copy.
+# test/bench.mk: `make bench`, fork three ways (eager, page COW, table COW).
 # Included by the root Makefile.
 #
 #   make bench    build the COW kernel (kernel/kernel), the eager-copy kernel

@@ -118,6 +118,9 @@ TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()
 #   ("usertests", "usertests -q", 3, "128M", 600),
 SCRIPTED = [
     ("echo", "echo ok", 3, "128M", 60),
+    # 31 commands in one list (as many as sh parses): sh runs a list in a
+    # loop, not one recursion per command on its one-page stack
+    ("longlist", "echo;" * 30 + "echo ok", 1, "128M", 60),
     ("usertests-q:1", "usertests -q", 1, "128M", 900),
     ("usertests-q:3", "usertests -q", 3, "128M", 900),
     ("usertests-q:8", "usertests -q", 8, "1G", 900),

@@ -1,8 +1,12 @@
 /* forkbench.c: the measurements behind `make bench` (test/bench.py).
  *
- *   forkbench fork     fork + child exit + wait, parent holding 0..64 MiB
- *   forkbench exec     fork + exec benchnop + wait from a 32 MiB parent
- *   forkbench faults   one copying, one reusing and one zero-fill fault
+ *   forkbench fork     fork + child exit + wait, parent holding 0..64 MiB;
+ *                      at 16 and 64 MiB also first forks (every page
+ *                      stored to since the last fork)
+ *   forkbench exec     fork + exec benchnop + wait from a 0, 32, 64 MiB parent
+ *   forkbench faults   one copying, one reusing and one zero-fill fault, and
+ *                      a store that must copy a shared page table first
+ *   forkbench curve    fork + exit + wait, parent holding 1..256 MiB
  *   forkbench frames   frames a fork of a 64 MiB process consumes
  *   forkbench shell    COW faults of a shell running one command
  *   forkbench bigexec  fork + exec + wait of a 240 KiB program that touches
@@ -23,9 +27,11 @@
 #define FORK_REPS   10
 #define EXEC_REPS   10
 #define FAULT_PAGES 4096 /* 16 MiB: pages faulted per fault measurement */
+#define TABLE_PAGES 512  /* pages one leaf page table maps */
 
 static void fail(const char *msg) __attribute__((noreturn));
 static uint64 store_pages(char *p, int n) __attribute__((noinline));
+static uint64 store_stride(char *p, int n, int stride) __attribute__((noinline));
 
 /* A reading of the instruction and time counters. */
 struct stamp {
@@ -50,6 +56,22 @@ report(const char *name, int ops, struct stamp a, struct stamp b)
 {
   printf("bench: %s ops=%d instret=%lu time=%lu\n", name, ops, b.instret - a.instret,
          b.time - a.time);
+}
+
+/* Write prefix followed by n in decimal into buf (16 bytes). */
+static void
+numname(char *buf, const char *prefix, int n)
+{
+  char digits[12];
+  int k = 0;
+  strcpy(buf, prefix);
+  do
+    digits[k++] = '0' + n % 10;
+  while ((n /= 10) > 0);
+  int len = strlen(buf);
+  while (k > 0)
+    buf[len++] = digits[--k];
+  buf[len] = 0;
 }
 
 /* Die with msg: a benchmark that cannot run has no figure to print. */
@@ -91,14 +113,37 @@ fork_exit_wait(void)
   return b.instret - a.instret;
 }
 
+/* First forks of a process holding mib MiB of touched heap from base:
+ * before each fork (not measured) a store to every page, as a running
+ * program makes between forks, so that fork finds its pages (and page
+ * tables) writable, as at a process's first fork. */
+static void
+bench_first_forks(char *base, int mib)
+{
+  uint64 total = 0, in_fork = 0, ticks = 0;
+  for (int r = 0; r < FORK_REPS; r++) {
+    store_pages(base, mib * (MIB / PAGE));
+    struct stamp a = now();
+    in_fork += fork_exit_wait();
+    struct stamp b = now();
+    total += b.instret - a.instret;
+    ticks += b.time - a.time;
+  }
+  printf("bench: fork-%d-first ops=%d instret=%lu time=%lu\n", mib, FORK_REPS, total, ticks);
+  printf("bench: fork-%d-first-fork ops=%d instret=%lu\n", mib, FORK_REPS, in_fork);
+}
+
 /* fork + exit + wait with 0, 1, 4, 16 and 64 MiB of touched heap, and the
  * part of it spent in fork() itself. One unmeasured fork first, so every
- * measured one finds the same page states. */
+ * measured one finds the same page states (the fork of a process that
+ * forked before and has stored nothing since); then, at 16 and 64 MiB,
+ * first forks. */
 static void
 bench_fork(void)
 {
   static const int sizes[] = {0, 1, 4, 16, 64};
   int have = 0;
+  char *base = sbrk(0);
 
   for (int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
     char name[16] = "fork-";
@@ -114,6 +159,38 @@ bench_fork(void)
     name[6] = '0' + have % 10;
     report(name, FORK_REPS, a, b);
     printf("bench: %s-fork ops=%d instret=%lu\n", name, FORK_REPS, in_fork);
+    if (have >= 16)
+      bench_first_forks(base, have);
+  }
+}
+
+#define CURVE_REPS 3
+
+/* fork + exit + wait with 1, 2, 4, ... 256 MiB of touched heap (repeated
+ * forks, as in bench_fork), for the plot. A size whose fork fails (an
+ * eager copy that does not fit) ends the curve with "failed=1". */
+static void
+bench_curve(void)
+{
+  int have = 0;
+  for (int mib = 1; mib <= 256; mib *= 2) {
+    grow(mib - have);
+    have = mib;
+    int pid = fork();
+    if (pid == 0)
+      exit(0);
+    if (pid < 0) {
+      printf("bench: curve-%d failed=1\n", mib);
+      return;
+    }
+    wait(0);
+    struct stamp a = now();
+    for (int r = 0; r < CURVE_REPS; r++)
+      fork_exit_wait();
+    struct stamp b = now();
+    char name[16];
+    numname(name, "curve-", mib);
+    report(name, CURVE_REPS, a, b);
   }
 }
 
@@ -133,18 +210,26 @@ fork_exec_wait(void)
   wait(0);
 }
 
-/* fork + exec of a tiny program + wait from a parent with 32 MiB of touched
- * heap. One unmeasured run first fills the block cache. */
+/* fork + exec of a tiny program + wait from a parent with 0, 32 and 64 MiB
+ * of touched heap. One unmeasured run first fills the block cache. */
 static void
 bench_exec(void)
 {
-  grow(32);
+  static const int sizes[] = {0, 32, 64};
+  int have = 0;
   fork_exec_wait();
-  struct stamp a = now();
-  for (int r = 0; r < EXEC_REPS; r++)
+  for (int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+    char name[16];
+    grow(sizes[i] - have);
+    have = sizes[i];
     fork_exec_wait();
-  struct stamp b = now();
-  report("exec-32", EXEC_REPS, a, b);
+    struct stamp a = now();
+    for (int r = 0; r < EXEC_REPS; r++)
+      fork_exec_wait();
+    struct stamp b = now();
+    numname(name, "exec-", have);
+    report(name, EXEC_REPS, a, b);
+  }
 }
 
 /* Fork a child that execs prog, and wait for it. */
@@ -233,15 +318,28 @@ store_pages(char *p, int n)
   return b.instret - a.instret;
 }
 
-/* Print the cost of the faults one pass of stores over p took, given that a
- * second pass (no faults) costs the loop overhead. */
-static void
-report_faults(const char *name, char *p, int n)
+/* Store one byte to each of n pages from p, stride pages apart; returns
+ * the instructions the loop took. */
+static uint64
+store_stride(char *p, int n, int stride)
 {
-  uint64 faulting = store_pages(p, n);
-  uint64 plain = store_pages(p, n);
+  struct stamp a = now();
+  for (int i = 0; i < n; i++)
+    p[i * stride * PAGE] = 2;
+  struct stamp b = now();
+  return b.instret - a.instret;
+}
 
-  printf("bench: %s ops=%d instret=%lu loop=%lu\n", name, n, faulting, plain);
+/* Print the cost of the faults one pass of stores over n pages from p,
+ * stride pages apart, took, given that a second pass (no faults) costs the
+ * loop overhead. skip of the pages were written before (no fault). */
+static void
+report_faults(const char *name, char *p, int n, int stride, int skip)
+{
+  uint64 faulting = store_stride(p, n, stride);
+  uint64 plain = store_stride(p, n, stride);
+
+  printf("bench: %s ops=%d instret=%lu loop=%lu skip=%d\n", name, n, faulting, plain, skip);
 }
 
 /* Fork a child that holds its memory, blocked reading a pipe, until
@@ -285,19 +383,24 @@ bench_faults(void)
   char *lazy = sbrklazy(FAULT_PAGES * PAGE);
   if (lazy == SBRK_ERROR)
     fail("sbrklazy failed");
-  report_faults("fault-zero", lazy, FAULT_PAGES);
+  report_faults("fault-zero", lazy, FAULT_PAGES, 1, 0);
 
   char *heap = sbrk(FAULT_PAGES * PAGE);
   if (heap == SBRK_ERROR)
     fail("sbrk failed");
   store_pages(heap, FAULT_PAGES);
 
+  /* The first store into each 2 MiB (one leaf page table's span) that lies
+   * wholly in the heap: with table sharing, it copies the table first. */
+  uint64 span = TABLE_PAGES * PAGE, first = ((uint64)heap + span - 1) / span * span;
+  int tables = ((uint64)heap + FAULT_PAGES * PAGE - first) / span;
   int wfd = fork_blocked(0);
-  report_faults("fault-copy", heap, FAULT_PAGES);
+  report_faults("fault-unshare", (char *)first, tables, TABLE_PAGES, 0);
+  report_faults("fault-copy", heap, FAULT_PAGES, 1, tables);
   release_blocked(wfd);
 
   fork_exit_wait();
-  report_faults("fault-reuse", heap, FAULT_PAGES);
+  report_faults("fault-reuse", heap, FAULT_PAGES, 1, 0);
 }
 
 /* Free frames before forking a 64 MiB process and in the parent while the
@@ -393,7 +496,7 @@ static const struct {
 } benches[] = {
     {"fork", bench_fork},     {"exec", bench_exec},   {"faults", bench_faults},
     {"frames", bench_frames}, {"shell", bench_shell}, {"bigexec", bench_bigexec},
-    {"shells", bench_shells},
+    {"shells", bench_shells}, {"curve", bench_curve},
 };
 
 /* Run the benchmark named by argv[1]; exits 1 for an unknown name. */
@@ -406,5 +509,5 @@ main(int argc, char **argv)
       exit(0);
     }
   }
-  fail("usage: forkbench fork|exec|faults|frames|shell|bigexec|shells");
+  fail("usage: forkbench fork|exec|faults|frames|shell|bigexec|shells|curve");
 }

@@ -1,6 +1,8 @@
 /* memcheck.c: check, on the live system, that every frame user page tables
- * map has exactly as many references as PTEs that map it (the zero frame one
- * more), and every user page-table page exactly one.
+ * map has exactly as many references as leaf page tables that map it (the
+ * zero frame one more), every leaf table as many as the page tables that
+ * share it, every other user page-table page exactly one, and that no
+ * shared leaf table maps a page writable (kernel/cow.c).
  *
  *   memcheck     prints "memcheck: ok: ..." and exits 0, or one FAIL line
  *                naming the first wrong frame and exits 1

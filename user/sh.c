@@ -284,11 +284,13 @@ parse_pipeline(struct parser *ps)
   return join(ps, PIPE, left, parse_pipeline(ps));
 }
 
-/* list := pipeline { (';' | '&') [pipeline] }. Stops before ')' or the end. */
+/* list := pipeline { (';' | '&') [pipeline] }. Stops before ')' or the end.
+ * The LIST nodes lean right (a; (b; c)), so that run walks a long list in a
+ * loop rather than recursing once per command on its one-page stack. */
 static struct node *
 parse_list(struct parser *ps)
 {
-  struct node *list = 0, *n;
+  struct node *list = 0, **last = &list, *n;
 
   while (ps->err == 0 && ps->tok != TOK_END && ps->tok != ')') {
     int sep;
@@ -297,7 +299,14 @@ parse_list(struct parser *ps)
     sep = ps->tok;
     if (sep == '&')
       n = join(ps, BACK, n, 0);
-    list = list ? join(ps, LIST, list, n) : n;
+    if (*last) {
+      *last = join(ps, LIST, *last, n);
+      if (ps->err)
+        break;
+      last = &(*last)->right;
+    } else {
+      *last = n;
+    }
     if (sep != '&' && sep != ';')
       break;
     advance(ps);
@@ -594,7 +603,10 @@ run(struct node *n)
     if (n->argc > 0 && n->nredir == 0 && builtin(n->argv, &status))
       return status;
     break;
-  case LIST: run(n->left); return run(n->right);
+  case LIST:
+    for (; n->kind == LIST; n = n->right)
+      run(n->left);
+    return run(n);
   case BACK:
     pid = fork_or_warn();
     if (pid == 0) {
