@@ -223,7 +223,8 @@ fork(void)
   if ((np = allocproc()) == 0)
     return -1;
   uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
-  if ((np->as = as_create((uint64)np->trapframe)) == 0 || as_fork(p->as, np->as, shortcut, table_sharing) != 0) {
+  if ((np->as = as_create((uint64)np->trapframe)) == 0 ||
+      as_fork(p->as, np->as, shortcut, table_sharing) != 0) {
     struct aspace *as = np->as;
     np->as = 0;
     freeproc(np);

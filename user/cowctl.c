@@ -24,8 +24,7 @@ static const struct {
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
   fprintf(2, "usage: cowctl [shortcut|tables on|off]\n");
   exit(2);

@@ -58,8 +58,8 @@ check_memory(const char *who)
     printf("%s: memcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, mc.bad_pa, mc.refs,
            mc.maps);
   else if (r == 1)
-    printf("%s: memcheck: FAIL leaf table 0x%lx is shared but maps a private page writable\n",
-           who, mc.unclean);
+    printf("%s: memcheck: FAIL leaf table 0x%lx is shared but maps a private page writable\n", who,
+           mc.unclean);
   else
     printf("%s: memcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who);
   return 1;
