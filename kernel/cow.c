@@ -254,34 +254,24 @@ fork_copy(pte_t *parent, pte_t *child)
   return 0;
 }
 
-/* Give the child's PTE *child the parent's page *parent at fork. A
- * writable page becomes read-only + PTE_COW in both and its frame gains a
- * reference; a read-only page is shared as it is. shortcut asks for a
- * private copy of a writable page instead (the stack-page shortcut: the page
- * of the stack pointer). Pages of the zero frame are always shared. Returns
- * 0, or -1 when memory runs out. */
+/* Give the child's PTE *child a private copy of the parent's page *parent
+ * at fork (every page in the eager-copy kernel; the stack page of the
+ * shortcut otherwise), except for what is shared as it is: the zero frame,
+ * a shared file page and, with copy-on-write, a read-only page. Returns 0,
+ * or -1 when memory runs out. */
 static int
-fork_page(pte_t *parent, pte_t *child, int shortcut)
+fork_private(pte_t *parent, pte_t *child)
 {
   uint64 pa = PTE2PA(*parent);
-
-  if (pa == zeroframe || (*parent & PTE_SHARED)) {
-    frame_ref(pa);
-    *child = *parent;
-    return 0;
-  }
+  int copy = pa != zeroframe && !(*parent & PTE_SHARED);
 #if COW
-  if (shortcut && (*parent & (PTE_W | PTE_COW)))
+  copy = copy && (*parent & (PTE_W | PTE_COW));
+#endif
+  if (copy)
     return fork_copy(parent, child);
-  if (*parent & PTE_W)
-    *parent = (*parent & ~PTE_W) | PTE_COW;
   frame_ref(pa);
   *child = *parent;
   return 0;
-#else
-  (void)shortcut;
-  return fork_copy(parent, child);
-#endif
 }
 
 #if COW
@@ -330,13 +320,14 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
   uint64 cut = shortcut < n ? shortcut : n;
   shared = share_pages(old, new, 0, cut);
   if (cut < n && (old[cut] & PTE_V))
-    r = fork_page(&old[cut], &new[cut], 1);
+    r = fork_private(&old[cut], &new[cut]);
   if (cut < n)
     shared += share_pages(old, new, cut + 1, n);
 #else
+  (void)shortcut;
   for (uint64 i = 0; i < n && r == 0; i++)
     if (old[i] & PTE_V)
-      r = fork_page(&old[i], &new[i], i == shortcut);
+      r = fork_private(&old[i], &new[i]);
 #endif
   __atomic_fetch_add(&memstat_global.shared, shared, __ATOMIC_RELAXED);
   mc->shared += shared;

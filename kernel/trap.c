@@ -139,12 +139,15 @@ cause_name(uint64 scause)
   return "unknown exception";
 }
 
-/* A user fault vm_fault could not resolve: one line, then the process dies. */
+/* A user fault vm_fault could not resolve: one line, then the process dies.
+ * The pc is the trapframe's: sepc may hold a kernel pc by now, if an
+ * interrupt came while vm_fault ran. */
 static void
 user_fault(struct proc *p, uint64 scause, uint64 stval, int why)
 {
   printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)%s\n", p->pid, p->name, cause_name(scause),
-         stval, r_sepc(), why == FAULT_NOMEM ? ": out of memory for a copy-on-write page" : "");
+         stval, p->trapframe->epc,
+         why == FAULT_NOMEM ? ": out of memory for a copy-on-write page" : "");
   setkilled(p);
 }
 

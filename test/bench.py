@@ -355,8 +355,8 @@ def plot(ic):
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif"'
            ' font-size="12">' % (w, h),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="%d" y="18" font-size="14">fork+exit+wait on calf: guest instructions'
-           ' against memory touched (QEMU -icount, %s)</text>' % (left, MEM)]
+           '<text x="%d" y="18" font-size="14">calf: fork+exit+wait, instructions against MiB'
+           ' touched (-icount, %s)</text>' % (left, MEM)]
     for e in range(lo, hi + 1):
         y = py(10 ** e)
         out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (left, y, w - right, y))
