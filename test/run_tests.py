@@ -102,7 +102,8 @@ KEY_CHECKS = [
                                           r"^time: frames in use \d+ before, \d+ after \(-?\d+\)\n\$ "])]),
     ("ps", [("ps\n", [r"^ PID +PPID +STATE +NAME +MAPPED +PRIVATE +COW +COWFAULTS +ZEROFILLS",
                       r"^ +1 +0 +sleep +init +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
-                      r"^ +2 +1 +sleep +sh +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
+                      # sh may not have reached wait yet on another hart
+                      r"^ +2 +1 +(sleep|runble|run) +sh +[1-9]\d* +\d+ +\d+ +\d+ +\d+",
                       r"^ +\d+ +2 +run +ps +[1-9]\d* +[1-9]\d* +\d+ +\d+ +\d+"]),
             ("clear\n", [r"\x1b\[H\x1b\[2J\$ "])]),
 ]
