@@ -78,8 +78,8 @@ $(KOUT)/%.o: $K/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
 # User library: named once here. Every other user/*.c that defines main is a program.
-ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o
-ULIBSRCS = $U/ulib.c $U/printf.c $U/umalloc.c
+ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/utest.o
+ULIBSRCS = $U/ulib.c $U/printf.c $U/umalloc.c $U/utest.c
 MAINPAT = ^main(\|[ *]main(
 UPROGSRCS = $(filter-out $(ULIBSRCS),$(shell grep -l '$(MAINPAT)' $U/*.c 2>/dev/null))
 UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))

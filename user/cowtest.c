@@ -1,11 +1,13 @@
 /* cowtest.c: tests of copy-on-write fork, zero-fill memory and vfork.
  *
- * One table of {function, "name"} pairs. Each test runs in a child of its
- * own, so a crash is one FAILED line, and free frames are counted before and
- * after it, so a leak fails the test by name. `cowtest` runs them all and ends
- * with "ALL COW TESTS PASSED" (status 0) or "SOME COW TESTS FAILED" (status
- * 1); `cowtest NAME` runs one. Sizes come from freeframes() and memstat(),
- * never from constants, so a test means the same with 128 MiB or 3 GiB.
+ * One table of {function, "name"} rows, run by the shared runner (utest.c):
+ * each test in a child of its own, so a crash is one FAILED line; once its
+ * processes are gone free frames must be exactly as before and memcheck
+ * must agree, so a leak fails the test by name. `cowtest` runs them all and
+ * ends with "ALL COW TESTS PASSED" (status 0) or "SOME COW TESTS FAILED"
+ * (status 1); `cowtest NAME` runs one. Sizes come from freeframes() and
+ * memstat(), never from constants, so a test means the same with 128 MiB
+ * or 3 GiB.
  *
  * Single-threaded; the processes of one test order their steps through
  * pipes (sig/waitsig), because vmquery of another process needs it blocked.
@@ -17,6 +19,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
+#include "user/utest.h"
 
 #define CHUNK_PAGES (1L << 16) /* pages per sbrk call, so bytes fit its int */
 #define PROBES      8          /* words written and checked per page */
@@ -24,33 +27,7 @@
 #define FAULTS_MODE "-faults"  /* argv[1] of the exec'd copy that reports faults */
 #define FAULTS_BASE 100        /* its exit status is this plus its COW faults */
 
-static const char *testname; /* the test running; its processes inherit it */
-
 /* ---- reporting ---------------------------------------------------------- */
-
-/* Report that the running test failed because of why; exit 1. */
-static void
-fail(const char *why)
-{
-  printf("test %s: FAILED (%s)\n", testname, why);
-  exit(1);
-}
-
-/* fail(why), saying what was seen and what was expected. */
-static void
-failv(const char *why, long got, long want)
-{
-  printf("test %s: FAILED (%s: got %ld, want %ld)\n", testname, why, got, want);
-  exit(1);
-}
-
-/* Fail with why unless got == want. */
-static void
-expect(long got, long want, const char *why)
-{
-  if (got != want)
-    failv(why, got, want);
-}
 
 /* Wait for a child and fail unless it is pid (if pid > 0) and exited with
  * want. A child that exited 1 has already said why; its parent only passes
@@ -148,7 +125,7 @@ expect_pattern(char *p, long npages, uint64 tag, const char *why)
   for (long i = 0; i < npages; i++)
     for (int k = 0; k < PROBES; k++)
       if (*probe(p, i, k) != (tag ? word(tag, i, k) : 0))
-        failv(why, i, -1);
+        fail("%s: page %ld, word %d", why, i, k);
 }
 
 /* Fail with why unless every byte of the n bytes at p is c. */
@@ -157,7 +134,7 @@ expect_bytes(char *p, long n, int c, const char *why)
 {
   for (long i = 0; i < n; i++)
     if ((p[i] & 0xff) != (c & 0xff))
-      failv(why, i, -1);
+      fail("%s: byte 0x%lx is 0x%x, want 0x%x", why, i, p[i] & 0xff, c & 0xff);
 }
 
 /* What backs page va of process pid (0: the caller), running or not. */
@@ -176,8 +153,7 @@ static void
 expect_cow(int pid, void *va, int refs)
 {
   struct vmquery q = query(pid, va);
-  if ((q.flags & (PTE_COW | PTE_W)) != PTE_COW)
-    failv("page not copy-on-write (flags)", q.flags, PTE_COW);
+  expect_flags(q.flags, PTE_COW | PTE_W, PTE_COW, "page not copy-on-write");
   if (q.refcount < refs)
     failv("copy-on-write page refcount", q.refcount, refs);
 }
@@ -188,8 +164,7 @@ static void
 expect_private(int pid, void *va)
 {
   struct vmquery q = query(pid, va);
-  if ((q.flags & (PTE_COW | PTE_W)) != PTE_W)
-    failv("page not private and writable (flags)", q.flags, PTE_W);
+  expect_flags(q.flags, PTE_COW | PTE_W, PTE_W, "page not private and writable");
   expect(q.refcount, 1, "private page refcount");
 }
 
@@ -343,8 +318,7 @@ test_flags(void)
   expect_cow(pid, p, 2);
   expect(query(pid, p).pa, before.pa, "child's frame right after fork");
   struct vmquery t = query(0, (void *)(uint64)test_flags);
-  if ((t.flags & (PTE_W | PTE_COW | PTE_X)) != PTE_X)
-    failv("text page flags", t.flags, PTE_X);
+  expect_flags(t.flags, PTE_W | PTE_COW | PTE_X, PTE_X, "text page");
   expect(query(pid, (void *)(uint64)test_flags).pa, t.pa, "child's text frame");
   if (query(pid, &here).pa == query(0, &here).pa)
     fail("stack page shared, not copied, at fork");
@@ -671,7 +645,7 @@ test_oom(void)
   int pid = must_fork();
   if (pid == 0) {
     fill(p, n, 17);
-    fail("child wrote 70% of memory twice over");
+    fail("child wrote 70%% of memory twice over");
   }
   expect_exit(pid, -1, "child that ran out of memory");
   expect_pattern(p, n, 16, "parent's data after the child's death");
@@ -695,7 +669,7 @@ racer(char *p, long n, int *go, uint64 orig, uint64 tag)
   for (long i = 0; i < n; i++) {
     for (int k = 0; k < PROBES; k++)
       if (*probe(p, i, k) != word(orig, i, k))
-        failv("racer misread an original page", i, -1);
+        fail("racer misread an original page: page %ld, word %d", i, k);
     for (int k = 0; k < PROBES; k++)
       *probe(p, i, k) = word(tag, i, k);
   }
@@ -1133,12 +1107,9 @@ report_faults(void)
   exit(FAULTS_BASE + (m.cow_faults < 50 ? m.cow_faults : 50));
 }
 
-/* ---- the runner --------------------------------------------------------- */
+/* ---- the table ------------------------------------------------------------ */
 
-static const struct test {
-  void (*fn)(void);
-  const char *name;
-} tests[] = {
+static const struct utest tests[] = {
     {test_bigfork, "bigfork"},
     {test_fork60, "fork60"},
     {test_flags, "flags"},
@@ -1166,65 +1137,11 @@ static const struct test {
     {test_forkexec, "forkexec"},
 };
 
-#define NTESTS (sizeof(tests) / sizeof(tests[0]))
-
-/* Run t in a child of its own and check that it left free memory as it
- * found it. Prints its OK or FAILED line; returns 1 if it passed. */
-static int
-run(const struct test *t)
-{
-  testname = t->name;
-  long before = freeframes();
-  int pid = fork();
-  if (pid < 0) {
-    printf("test %s: FAILED (fork)\n", t->name);
-    return 0;
-  }
-  if (pid == 0) {
-    t->fn();
-    exit(0);
-  }
-  int st = 0;
-  if (wait(&st) != pid)
-    st = -2;
-  long after = freeframes();
-  if (st == 1)
-    return 0;
-  if (st != 0) {
-    printf("test %s: FAILED (exit status %d)\n", t->name, st);
-    return 0;
-  }
-  if (after != before) {
-    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - after);
-    return 0;
-  }
-  printf("test %s: OK\n", t->name);
-  return 1;
-}
-
 /* `cowtest` runs every test, `cowtest NAME` one; FAULTS_MODE is internal. */
 int
 main(int argc, char **argv)
 {
   if (argc == 2 && strcmp(argv[1], FAULTS_MODE) == 0)
     report_faults();
-  int failed = 0, found = 0;
-  for (int i = 0; i < NTESTS; i++) {
-    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0)
-      continue;
-    found++;
-    if (!run(&tests[i]))
-      failed++;
-  }
-  if (found == 0) {
-    printf("cowtest: no test named %s; tests:", argv[1]);
-    for (int i = 0; i < NTESTS; i++)
-      printf(" %s", tests[i].name);
-    printf("\n");
-    exit(1);
-  }
-  if (check_memory("cowtest") != 0)
-    failed++;
-  printf(failed ? "SOME COW TESTS FAILED\n" : "ALL COW TESTS PASSED\n");
-  exit(failed ? 1 : 0);
+  utest_main("cowtest", "COW", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
