@@ -1,11 +1,12 @@
 # test/lab.mk: the copy-on-write lab. Included by the root Makefile.
 #
-#   make grade                  build, then grade kernel/kernel (test/grade.py):
-#                               cowtest, usertests -q, grind; ends "Score: X/Y"
+#   make grade [TEST=name]      build, then grade kernel/kernel (test/grade.py):
+#                               cowtest, usertests -q, grind; ends "Score: X/Y".
+#                               TEST: only that part or cowtest test
 
 grade: deps
 	@$(MAKE) --no-print-directory all
-	@python3 test/grade.py
+	@python3 test/grade.py $(TEST)
 
 .PHONY: grade
 
