@@ -3,12 +3,19 @@
 #   make grade [TEST=name]      build, then grade kernel/kernel (test/grade.py):
 #                               cowtest, usertests -q, grind; ends "Score: X/Y".
 #                               TEST: only that part or cowtest test
+#   make handin                 pack the changes against the starter (the commit
+#                               tagged starter) and time.txt into
+#                               lab-cow-handin.tar.gz; refused if the tree does
+#                               not build (test/handin.py)
 
 grade: deps
 	@$(MAKE) --no-print-directory all
 	@python3 test/grade.py $(TEST)
 
-.PHONY: grade
+handin:
+	@python3 test/handin.py
+
+.PHONY: grade handin
 
 # staff-only{ test/handout.py leaves this block out of the handout.
 #
