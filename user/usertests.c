@@ -2419,17 +2419,15 @@ static void
 vmflags(void)
 {
   struct vmquery q;
-  if (vmquery(0, (uint64)vmflags, &q) < 0 || !(q.flags & PTE_V) || !(q.flags & PTE_X) ||
-      (q.flags & PTE_W) || !(q.flags & PTE_U))
-    fail("text flags 0x%lx", q.flags);
+  expect(vmquery(0, (uint64)vmflags, &q), 0, "vmquery of text");
+  expect_flags(q.flags, PTE_V | PTE_X | PTE_W | PTE_U, PTE_V | PTE_X | PTE_U, "text");
   buf[0] = 1;
-  if (vmquery(0, (uint64)buf, &q) < 0 || !(q.flags & PTE_W) || (q.flags & PTE_X) ||
-      !(q.flags & PTE_U))
-    fail("data flags 0x%lx", q.flags);
-  if (vmquery(0, guard_page(), &q) < 0 || (q.flags & PTE_U))
-    fail("guard page flags 0x%lx", q.flags);
-  if (vmquery(0, TRAMPOLINE, &q) < 0 || (q.flags & PTE_U))
-    fail("trampoline is user-accessible (flags 0x%lx)", q.flags);
+  expect(vmquery(0, (uint64)buf, &q), 0, "vmquery of data");
+  expect_flags(q.flags, PTE_W | PTE_X | PTE_U, PTE_W | PTE_U, "data");
+  expect(vmquery(0, guard_page(), &q), 0, "vmquery of the guard page");
+  expect_flags(q.flags, PTE_U, 0, "guard page");
+  expect(vmquery(0, TRAMPOLINE, &q), 0, "vmquery of the trampoline");
+  expect_flags(q.flags, PTE_U, 0, "trampoline");
 }
 
 /* memstat answers for the system and for a process. */

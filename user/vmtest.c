@@ -281,6 +281,7 @@ test_queryshrink(void)
   }
   uint64 base = (uint64)sbrk(0);
   struct vmquery q;
+  char f[PTEFLAGS_LEN];
   for (int i = 0; i < 20000; i++) {
     uint64 va = base + (uint64)(i % 1024) * PGSIZE;
     if (vmquery(pid, va, &q) != 0)
@@ -288,7 +289,8 @@ test_queryshrink(void)
     if (q.flags == 0 && q.pa == 0)
       continue;
     if ((q.flags & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || q.pa < KERNBASE || q.refcount == 0)
-      failv("a forged answer: flags", q.flags, PTE_V | PTE_U);
+      fail("a forged answer: flags %s, frame 0x%lx, refs %ld", pteflags(q.flags, f), q.pa,
+           q.refcount);
   }
   kill(pid);
   wait(0);
