@@ -113,7 +113,7 @@ in_baseline(int pid)
   return 0;
 }
 
-/* Put the pids of the live processes not in the baseline into strays (room
+/* Put the pids of the live processes not in the baseline into pids (room
  * for NPROC); returns how many. */
 static int
 strays(int *pids)
