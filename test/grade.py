@@ -18,7 +18,8 @@ NAME (or --only NAME,...): run only these parts, or these tests of cowtest's tab
 (each then boots `cowtest NAME` alone). make grade TEST=NAME does the same.
 
 Prints `name: OK (Ns)` or `name: FAIL (Ns)` and the reason for each test, each
-with its own time, then `Score: X/Y`. Exits 0 only on full marks. The console
+with its own time, then `Score: X/Y`. Exits 0 only on full marks with no test
+failed. The console
 output of every boot is kept in test/build/grade/ of the tree graded (-v also
 prints the end of it).
 
@@ -60,7 +61,7 @@ COWTEST_LINE = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<re
                           r"|(?P<start>init: running: .*)"
                           r"|(?P<panic>panic:.*))\n", re.M)
 TEST_TABLE = re.compile(r"\btests\[\]\s*=\s*\{(.*?)^\};", re.S | re.M)
-TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*\}', re.M)
+TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*(?:,[^}]*)?\}', re.M)
 
 
 # --- running ------------------------------------------------------------------
@@ -344,8 +345,8 @@ def selection(names, source, ap):
 
 def report(target, results, verbose):
     """Print each result of results (from a part) and point at the console output
-    of a failed one's boot; returns (points scored, points possible)."""
-    score = total = 0
+    of a failed one's boot; returns (points scored, points possible, results failed)."""
+    score = total = failed = 0
     shown = set()  # boots whose console output was pointed at (and with -v shown)
     for name, points, ok, reason, took, cmd in results:
         total += points
@@ -353,6 +354,7 @@ def report(target, results, verbose):
             score += points
             print("%s: OK (%.1fs)" % (name, took), flush=True)
             continue
+        failed += 1
         print("%s: FAIL (%.1fs)" % (name, took), flush=True)
         print("    " + reason, flush=True)
         if cmd is None or cmd in shown:
@@ -363,7 +365,7 @@ def report(target, results, verbose):
         if verbose:
             with open(target.log(cmd)) as f:
                 print("    | " + qemu.tail(f.read()).replace("\n", "\n    | "), flush=True)
-    return score, total
+    return score, total, failed
 
 
 def main():
@@ -381,12 +383,12 @@ def main():
     chosen = selection(names, source, ap) if names else [(p, None) for p in PART_FUNCS]
 
     target = target_of(args)
-    score = total = 0
+    score = total = failed = 0
     for part, only in chosen:
-        got, possible = report(target, PART_FUNCS[part](target, only), args.verbose)
-        score, total = score + got, total + possible
+        got, possible, bad = report(target, PART_FUNCS[part](target, only), args.verbose)
+        score, total, failed = score + got, total + possible, failed + bad
     print("Score: %d/%d" % (score, total), flush=True)
-    return 0 if score == total else 1
+    return 0 if score == total and not failed else 1
 
 
 if __name__ == "__main__":
