@@ -10,7 +10,6 @@ To add a test, add a row to one of the tables below; nothing else changes.
 """
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
@@ -144,6 +143,7 @@ LAB_TARGETS = [
     # }staff-only
 ]
 
+# staff-only{ test/handout.py leaves MIT's graders out of the handout.
 # MIT's grader as a drop-in: (name, mirror, branch). Each is run unmodified
 # (grade-lab-cow and gradelib.py from that branch of the mirrored repository)
 # in a scratch copy of this tree, as an instructor would, and must give full
@@ -152,6 +152,7 @@ MIT_MIRRORS = os.environ.get("CALF_MIT_MIRRORS", "/work/.mirror")
 MIT_GRADERS = [("2024", "cheng-zongkai+xv6-labs-2024-solutions", "cow"),
                ("2025", "Muleizhang+xv6-labs-2025", "cow")]
 MIT_TIMEOUT = 1500
+# }staff-only
 
 # --- checks -------------------------------------------------------------------
 
@@ -335,6 +336,7 @@ def minimal_path_test():
             raise Fail("install-deps.sh did not say which tools it uses", out)
 
 
+# staff-only{ MIT's graders, as above.
 def mit_grader_files(mirror, branch):
     """{name: bytes} of grade-lab-cow and gradelib.py on branch of the mirrored
     repository mirror; Skip if the mirror or a file is absent."""
@@ -372,12 +374,15 @@ def mit_grader_test(mirror, branch):
             out = proc.communicate()[0].decode(errors="replace")
             raise Fail("timed out after %ss" % MIT_TIMEOUT, out) from None
         finally:
-            with contextlib.suppress(ProcessLookupError):
+            try:
                 os.killpg(proc.pid, signal.SIGKILL)  # a QEMU left behind by the grader
+            except ProcessLookupError:
+                pass
     score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
     if not score or score[1] != score[2] or proc.returncode != 0:
         raise Fail("grade-lab-cow: %s (exit status %d)" % (score[0] if score else "no score", proc.returncode),
                    out)
+# }staff-only
 
 
 def fscheck(img, what):
@@ -534,8 +539,10 @@ def parts():
     crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
+    # staff-only{ MIT's graders, as above.
     lab += [("lab:mit-grade-lab-cow:" + name, lambda m=mirror, b=branch: mit_grader_test(m, b))
             for name, mirror, branch in MIT_GRADERS]
+    # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
             ("copy-on-write lab", lab)]
