@@ -1,13 +1,14 @@
 /* utest.c: the runner every table-driven test program shares (utest.h).
  *
  * Each test runs in a child of its own, so a crash or a kill fails that test
- * only. The leak rule, the same for every program: before a test and after
- * it the runner waits until no process is left but those that were alive
- * when the program started (the test's orphans included: init reaps them),
- * so a test never starts while the last one's processes still hold or free
- * frames; then the free-frame count must be exactly what it was, and
- * memcheck must find every reference count right. A test whose processes
- * do not go away by themselves fails, and the runner kills them.
+ * only. The leak rule, the same for every program: after each test the
+ * runner waits until no process is left but those that were alive when the
+ * program started (the test's orphans included: init reaps them), so the
+ * next test never starts while this one's processes still hold or free
+ * frames; then the free-frame count must be exactly what it was before the
+ * test, and memcheck must find every reference count right. A test whose
+ * processes do not go away by themselves within 20 s fails, and the runner
+ * kills them.
  *
  * One process, no threads: nothing here needs a lock. */
 #include "kernel/types.h"
@@ -50,7 +51,7 @@ value(char *buf, long v)
   char tmp[24];
   int n = 0, i = 0;
   uint64 u = v;
-  long a = v < 0 ? -v : v;
+  uint64 a = v < 0 ? -u : u;
 
   buf[n++] = '0';
   buf[n++] = 'x';
