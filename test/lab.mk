@@ -21,8 +21,11 @@ handin:
 #
 #   make handout OUT=dir        write the students' starter tree to dir
 #   make handout-check          build a handout in a scratch directory: it must
-#                               build, boot, pass usertests -q and fail the COW
-#                               tests, while this tree passes them
+#                               be a git repository of one commit (starter) with
+#                               the students' README, build, boot, pass
+#                               usertests -q, fail the COW tests and let make
+#                               handin pack a change (and refuse a tree that does
+#                               not build), while this tree passes the COW tests
 
 handout:
 	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir" >&2; exit 1; }

@@ -139,7 +139,8 @@ SCRIPTED = [
 LAB_TARGETS = [
     ("grade", 900),
     # staff-only{ test/handout.py leaves this row out of the handout.
-    ("handout-check", 1500),  # a handout builds, passes usertests -q, fails the COW tests
+    ("handout-check", 1500),  # a handout: one commit, the students' README, builds, passes
+                              # usertests -q, fails the COW tests; make handin works
     # }staff-only
 ]
 
