@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """The copy-on-write lab grader: boots the kernel, runs the lab's tests, scores them.
 
-    python3 test/grade.py [--kernel PATH] [--tree DIR] [--only PART,...] [-v]
+    python3 test/grade.py [--kernel PATH] [--tree DIR] [--only NAME,...] [-v] [NAME...]
 
 Parts, each a boot of its own with its own timeout:
-  cowtest    `cowtest`: one graded test per `test NAME: OK|FAILED` line it prints,
-             plus one for the run ending with ALL COW TESTS PASSED. cowtest counts
-             free frames around every test, so a leak is that test's FAILED line.
-             If the run hangs or panics, each test of user/cowtest.c's table with
-             no result yet is run alone.
+  cowtest    `cowtest`: one graded test per row of user/cowtest.c's table, each
+             `test NAME: OK|FAILED` line it prints, plus one for the run ending
+             with ALL COW TESTS PASSED. cowtest counts free frames around every
+             test, once the test's processes are gone, so a leak is that test's
+             FAILED line. If the run hangs or panics, each test with no result
+             yet is run alone. A cowtest.c without that table (MIT's, say) earns
+             none of its tests' points, and the grader says so.
   usertests  `usertests -q` prints ALL TESTS PASSED.
   grind      `grind -t 30`: random system calls from parallel processes; no leak.
 
-Prints `name: OK (Ns)` or `name: FAIL (Ns)` and the reason for each test, then
-`Score: X/Y`. Exits 0 only on full marks. The console output of every boot is
-kept in test/build/grade/ of the tree graded (-v also prints the end of it).
+NAME (or --only NAME,...): run only these parts, or these tests of cowtest's table
+(each then boots `cowtest NAME` alone). make grade TEST=NAME does the same.
+
+Prints `name: OK (Ns)` or `name: FAIL (Ns)` and the reason for each test, each
+with its own time, then `Score: X/Y`. Exits 0 only on full marks with no test
+failed. The console
+output of every boot is kept in test/build/grade/ of the tree graded (-v also
+prints the end of it).
 
 --kernel PATH  boot this kernel with this tree's fs.img instead of kernel/kernel.
 --tree DIR     grade another tree (a lab handout): run make there, boot its kernel
@@ -50,10 +57,11 @@ GRIND_POINTS = 10
 
 COWTEST_STALL = 30          # seconds without a cowtest line before a test counts as hung
 COWTEST_LINE = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<rest>.*)"
-                          r"|(?P<end>ALL COW TESTS PASSED|SOME COW TESTS FAILED)"
+                          r"|(?P<end>ALL COW TESTS PASSED|SOME COW TESTS FAILED.*)"
+                          r"|(?P<start>init: running: .*)"
                           r"|(?P<panic>panic:.*))\n", re.M)
 TEST_TABLE = re.compile(r"\btests\[\]\s*=\s*\{(.*?)^\};", re.S | re.M)
-TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*\}', re.M)
+TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*(?:,[^}]*)?\}', re.M)
 
 
 # --- running ------------------------------------------------------------------
@@ -141,26 +149,48 @@ def failed_lines(out, limit=8):
 
 # --- the parts ----------------------------------------------------------------
 
+def table_names(text):
+    """Test names from the tests[] table of {fn, "name"} rows in C source text, or None
+    if it has no such table."""
+    table = TEST_TABLE.search(text)
+    names = TABLE_ROW.findall(table[1]) if table else []
+    return names or None
+
+
 def cowtest_names(source):
-    """Test names from the tests[] table of {fn, "name"} rows in user/cowtest.c of tree
-    source ([] if there is none)."""
+    """(names, where) of cowtest's graded tests in tree source: the rows of the table in
+    its user/cowtest.c, or, if that file has none (a student put MIT's cowtest.c there),
+    of the newest committed version that has one. names is None if neither has."""
+    path = os.path.join(source, "user", "cowtest.c")
     try:
-        with open(os.path.join(source, "user", "cowtest.c")) as f:
-            table = TEST_TABLE.search(f.read())
+        with open(path) as f:
+            names = table_names(f.read())
     except OSError:
-        return []
-    return TABLE_ROW.findall(table[1]) if table else []
+        names = None
+    if names:
+        return names, None
+    log = subprocess.run(["git", "log", "--format=%H", "--", "user/cowtest.c"], cwd=source,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for commit in log.stdout.decode().split():
+        show = subprocess.run(["git", "show", "%s:user/cowtest.c" % commit], cwd=source,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        names = table_names(show.stdout.decode(errors="replace"))
+        if names:
+            return names, commit[:12]
+    return None, None
 
 
 def cowtest_stream(target, cmd, stall, limit, only=None):
     """Boot with RUN=cmd and read cowtest's lines as they come, until it ends, panics,
     prints no line for stall seconds, or (only given) reports test only. Returns
-    (results {name: (ok, reason)} in order, QEMU exit status or None, why it stopped
-    early or None, output, seconds)."""
+    (results {name: (ok, reason, seconds)} in order, QEMU exit status or None, why it
+    stopped early or None, output, seconds). A test's seconds run from the line
+    before its own (cowtest's start, or the last test's result)."""
     start = time.monotonic()
     results = {}
     with target.boot(cmd, limit) as m:
         why = status = None
+        last = start
         while True:
             try:
                 line = m.expect(COWTEST_LINE, stall)
@@ -174,6 +204,10 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
                 else:
                     why = "no result within %ss" % stall
                 break
+            now = time.monotonic()
+            if line["start"]:
+                last = now
+                continue
             if line["panic"]:
                 why = line[0].strip()
                 break
@@ -182,43 +216,68 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
                 if status is None:
                     why = "did not power off"
                 break
-            results.setdefault(line["name"], (line["verdict"] == "OK", line["rest"].strip(" ()")))
+            results.setdefault(line["name"], (line["verdict"] == "OK", line["rest"].strip(" ()"), now - last))
+            last = now
             if line["name"] == only:
                 break
         out = m.output
     return results, status, why, out, time.monotonic() - start
 
 
-def part_cowtest(target):
+def cowtest_alone(target, name):
+    """Yield the result of cowtest's test name run alone, in a boot of its own."""
+    cmd = "cowtest " + name
+    alone, _, why, _, took = cowtest_stream(target, cmd, COWTEST_STALL, COWTEST_STALL * 2, only=name)
+    ok, reason, _ = alone.get(name, (False, why or "no result", 0))
+    yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, cmd
+
+
+def not_calfs_cowtest(names, commit):
+    """Yield the one failed result that stands for the graded tests names when
+    user/cowtest.c holds no table of them (names from commit; None: from nowhere)."""
+    why = "user/cowtest.c has no tests[] table of {fn, \"name\"} rows (MIT's cowtest?), so its tests did not run"
+    if names is None:
+        yield "cowtest: its tests", 0, False, why + "; no committed version has one: the total lacks their points", \
+            0.0, None
+        return
+    yield ("cowtest: %d tests of calf's cowtest" % len(names), COWTEST_POINTS * len(names), False,
+           why + "; git checkout %s -- user/cowtest.c restores calf's" % commit, 0.0, None)
+
+
+def part_cowtest(target, only=None):
     """Yield (name, points, ok, reason, seconds, command booted) for each cowtest test
-    and for the run as a whole.
+    and for the run as a whole; with only (a list of test names), for those tests alone.
 
     One boot runs them all. If that run stops early (a test hangs, the kernel
     panics), each test of user/cowtest.c's table that has no result yet gets a
     boot of its own, which ends at its first result line."""
+    names, commit = cowtest_names(target.source)
+    if only:
+        for name in only:
+            yield from cowtest_alone(target, name)
+        return
+    if commit or names is None:
+        yield from not_calfs_cowtest(names, commit)
+        names = []
     results, status, why, out, took = cowtest_stream(target, "cowtest", COWTEST_STALL, COWTEST_TIMEOUT)
-    names = list(results) + [n for n in cowtest_names(target.source) if n not in results]
     whole = why is None and status == 0 and re.search(r"^ALL COW TESTS PASSED$", out, re.M)
     if why is None:
-        whole_reason = "SOME COW TESTS FAILED" if re.search(r"^SOME COW TESTS FAILED$", out, re.M) \
-            else "QEMU exit status %s" % status
+        failed = re.search(r"^SOME COW TESTS FAILED.*$", out, re.M)
+        whole_reason = failed[0] if failed else "QEMU exit status %s" % status
     else:
         whole_reason = "cowtest stopped: " + why
-    for name in names:
+    for name in list(results) + [n for n in names if n not in results]:
         if name in results:
-            ok, reason = results[name]
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, "cowtest"
+            ok, reason, took1 = results[name]
+            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took1, "cowtest"
         else:
-            alone, _, why1, _, took1 = cowtest_stream(target, "cowtest " + name, COWTEST_STALL,
-                                                         COWTEST_STALL * 2, only=name)
-            ok, reason = alone.get(name, (False, why1 or "no result"))
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason + " (run alone)", took1, "cowtest " + name
-        took = 0.0
+            for row in cowtest_alone(target, name):
+                yield row[:3] + (row[3] + " (run alone)",) + row[4:]
     yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, "cowtest"
 
 
-def part_usertests(target):
-    """Yield the one result of `usertests -q`."""
+def part_usertests(target, only=None):
+    """Yield the one result of `usertests -q` (only: unused, as for every part)."""
     cmd = "usertests -q"
     status, out, took = target.run(cmd, USERTESTS_TIMEOUT)
     ok = status == 0 and re.search(r"^ALL TESTS PASSED$", out, re.M)
@@ -226,8 +285,8 @@ def part_usertests(target):
     yield cmd, USERTESTS_POINTS, bool(ok), reason, took, cmd
 
 
-def part_grind(target):
-    """Yield the one result of `grind -t GRIND_SECONDS`."""
+def part_grind(target, only=None):
+    """Yield the one result of `grind -t GRIND_SECONDS` (only: unused, as for every part)."""
     cmd = "grind -t %d" % GRIND_SECONDS
     status, out, took = target.run(cmd, GRIND_TIMEOUT)
     verdict = re.search(r"^grind: (ok|FAILED).*$", out, re.M)
@@ -269,42 +328,67 @@ def target_of(args):
     return Target(os.path.abspath(kernel), qemu.FS_IMG, qemu.ROOT)
 
 
+def selection(names, source, ap):
+    """[(part, only)] to run for the names asked for (parts, or tests of cowtest's
+    table in tree source), in PART_FUNCS order; ap.error on an unknown name."""
+    tests = cowtest_names(source)[0] or []
+    unknown = [n for n in names if n not in PART_FUNCS and n not in tests]
+    if unknown:
+        ap.error("unknown part or cowtest test %s; parts: %s; cowtest tests: %s"
+                 % (", ".join(unknown), ", ".join(PART_FUNCS), " ".join(tests)))
+    only = [n for n in names if n in tests]
+    chosen = [(p, None) for p in PART_FUNCS if p in names]
+    if only and "cowtest" not in names:
+        chosen.insert(0, ("cowtest", only))
+    return chosen
+
+
+def report(target, results, verbose):
+    """Print each result of results (from a part) and point at the console output
+    of a failed one's boot; returns (points scored, points possible, results failed)."""
+    score = total = failed = 0
+    shown = set()  # boots whose console output was pointed at (and with -v shown)
+    for name, points, ok, reason, took, cmd in results:
+        total += points
+        if ok:
+            score += points
+            print("%s: OK (%.1fs)" % (name, took), flush=True)
+            continue
+        failed += 1
+        print("%s: FAIL (%.1fs)" % (name, took), flush=True)
+        print("    " + reason, flush=True)
+        if cmd is None or cmd in shown:
+            continue
+        shown.add(cmd)
+        log = os.path.relpath(target.log(cmd))
+        print("    console output: %s" % (target.log(cmd) if log.startswith("..") else log), flush=True)
+        if verbose:
+            with open(target.log(cmd)) as f:
+                print("    | " + qemu.tail(f.read()).replace("\n", "\n    | "), flush=True)
+    return score, total, failed
+
+
 def main():
     ap = argparse.ArgumentParser(description="Grade the copy-on-write lab.")
     ap.add_argument("--kernel", metavar="PATH", help="kernel to boot (default kernel/kernel)")
     ap.add_argument("--tree", metavar="DIR", help="build and grade the tree in DIR")
-    ap.add_argument("--only", metavar="PARTS", default=",".join(PART_FUNCS),
-                    help="comma-separated parts to run (default: %(default)s)")
+    ap.add_argument("--only", metavar="NAMES", default="",
+                    help="comma-separated parts (%s) or cowtest tests to run" % ", ".join(PART_FUNCS))
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show the end of the console output of failed tests")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="a part or a cowtest test to run")
     args = ap.parse_args()
-    parts = [p for p in args.only.split(",") if p]
-    unknown = [p for p in parts if p not in PART_FUNCS]
-    if unknown:
-        ap.error("unknown part %s; parts: %s" % (", ".join(unknown), ", ".join(PART_FUNCS)))
+    names = [n for n in args.only.split(",") if n] + args.names
+    source = os.path.abspath(args.tree) if args.tree else qemu.ROOT
+    chosen = selection(names, source, ap) if names else [(p, None) for p in PART_FUNCS]
 
     target = target_of(args)
-    score = total = 0
-    for part in parts:
-        shown = set()  # boots whose console output was pointed at (and with -v shown)
-        for name, points, ok, reason, took, cmd in PART_FUNCS[part](target):
-            total += points
-            if ok:
-                score += points
-                print("%s: OK (%.1fs)" % (name, took), flush=True)
-                continue
-            print("%s: FAIL (%.1fs)" % (name, took), flush=True)
-            print("    " + reason, flush=True)
-            if cmd in shown:
-                continue
-            shown.add(cmd)
-            log = os.path.relpath(target.log(cmd))
-            print("    console output: %s" % (target.log(cmd) if log.startswith("..") else log), flush=True)
-            if args.verbose:
-                with open(target.log(cmd)) as f:
-                    print("    | " + qemu.tail(f.read()).replace("\n", "\n    | "), flush=True)
+    score = total = failed = 0
+    for part, only in chosen:
+        got, possible, bad = report(target, PART_FUNCS[part](target, only), args.verbose)
+        score, total, failed = score + got, total + possible, failed + bad
     print("Score: %d/%d" % (score, total), flush=True)
-    return 0 if score == total else 1
+    return 0 if score == total and not failed else 1
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 
     python3 test/handout.py OUT        write the handout to directory OUT
     python3 test/handout.py --check    build a handout in a scratch directory and
-                                       check it: it builds, boots, passes
-                                       usertests, and fails the COW tests, while
-                                       this tree scores full marks on them
+                                       check it: it is a git repository of one
+                                       commit, its README is the students', it
+                                       builds, boots, passes usertests, fails
+                                       the COW tests, and make handin packs a
+                                       change (and refuses a tree that does not
+                                       build), while this tree scores full marks
 
 The handout is the repository's files (git ls-files, tracked and untracked but
 not ignored: nothing built) with the copy-on-write pieces taken out:
@@ -16,8 +19,11 @@ not ignored: nothing built) with the copy-on-write pieces taken out:
   - Staff-only files go: this script, the benchmark and its results.
   - In every text file, lines from one containing `staff-only{` through one
     containing `}staff-only` go (test/lab.mk's handout targets, run_tests.py's
-    handout-check row; the README may mark staff-only text the same way).
-  - test/handout-README becomes LAB, the students' instructions.
+    handout-check row).
+  - test/handout-README becomes LAB, the students' instructions, and
+    test/student-README becomes README (this tree's README is the staff's).
+  - The result is a git repository with one commit, "starter", tagged starter:
+    make handin packs the students' changes against it.
 Standard library only.
 """
 
@@ -28,6 +34,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -35,11 +42,19 @@ TEST = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TEST)
 
 # Files that never go into the handout (fnmatch patterns, relative to ROOT).
-STAFF_ONLY = ["test/handout.py", "test/handout-README",
+STAFF_ONLY = ["test/handout.py", "test/handout-README", "test/student-README",
               "test/bench.py", "test/bench.mk", "test/bench-results.txt",
               "user/forkbench.c", "user/benchnop.c"]
 
 STAFF_BEGIN, STAFF_END = "staff-only{", "}staff-only"   # lines between go, markers too
+
+# What the students' README must not mention: staff tools and the solution's design.
+STAFF_WORDS = re.compile(r"make bench|\bCOW=0|make handout|handout-check|forkbench|\bcow_copy\b|"
+                         r"\bcow_reuse\b|stack-page shortcut|\bcowctl\b")
+
+# The handout's one commit, and who makes it.
+STARTER = "starter"
+GIT_IDENTITY = ["-c", "user.name=calf handout", "-c", "user.email=calf-handout@localhost"]
 
 FENCE_OPEN = ("/* ===== LAB cow: your code here. The starter copies eagerly; "
               "make fork share pages copy-on-write. ===== */")
@@ -173,6 +188,16 @@ def write_handout(out):
             f.write(data)
         shutil.copymode(src, dst)
     shutil.copyfile(os.path.join(TEST, "handout-README"), os.path.join(out, "LAB"))
+    shutil.copyfile(os.path.join(TEST, "student-README"), os.path.join(out, "README"))
+    make_repository(out)
+
+
+def make_repository(out):
+    """Make the tree at out a git repository whose one commit, STARTER, holds it all,
+    tagged STARTER."""
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 GIT_IDENTITY + ["commit", "-q", "-m", STARTER], ["tag", STARTER]):
+        subprocess.run(["git"] + args, cwd=out, check=True, stdout=subprocess.DEVNULL)
 
 
 # --- checking a handout ----------------------------------------------------------
@@ -191,8 +216,107 @@ def grade(args, what):
     return proc.returncode, score, total, out
 
 
+def git_out(tree, *args):
+    """The output of git args in tree, stripped ("" if git fails)."""
+    proc = subprocess.run(["git"] + list(args), cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
+
+
+def check_repository(out):
+    """Problems with the handout at out as a git repository (after a build): it must
+    have one commit, STARTER, tagged so, and nothing built may show as a change."""
+    problems = []
+    subjects = git_out(out, "log", "--format=%s").split("\n")
+    if subjects != [STARTER]:
+        problems.append("the handout's history is %s, want one commit %r" % (subjects, STARTER))
+    if not git_out(out, "rev-parse", "HEAD") or \
+            git_out(out, "rev-parse", "HEAD") != git_out(out, "rev-parse", STARTER + "^{commit}"):
+        problems.append("the handout's commit is not tagged %s" % STARTER)
+    dirty = git_out(out, "status", "--porcelain")
+    if dirty:
+        problems.append("a build leaves changes git sees in the handout:\n" + dirty)
+    return problems
+
+
+def check_readme(out):
+    """Problems with the handout's README: it must be the students', with no staff tools
+    and nothing of the solution's design."""
+    with open(os.path.join(out, "README")) as f:
+        text = f.read()
+    found = sorted(set(m[0] for m in STAFF_WORDS.finditer(text)))
+    problems = ["the handout's README mentions %s" % found] if found else []
+    if "make handin" not in text or "make grade" not in text:
+        problems.append("the handout's README does not explain make grade and make handin")
+    return problems
+
+
+def handin(out):
+    """Run make handin in the handout at out with a fresh archive; returns (exit status,
+    output, {member: bytes} of the archive or None if none was written)."""
+    archive = os.path.join(out, "lab-cow-handin.tar.gz")
+    if os.path.exists(archive):
+        os.unlink(archive)
+    proc = subprocess.run(["make", "-s", "--no-print-directory", "handin"], cwd=out,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    members = None
+    if os.path.exists(archive):
+        with tarfile.open(archive) as tar:
+            members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    return proc.returncode, proc.stdout.decode(errors="replace"), members
+
+
+def check_handin(out, tmp):
+    """Problems with make handin in the handout at out, as a student uses it: with a
+    change to a kernel file, a new file and time.txt it packs a patch that applies to
+    the starter and gives the changed tree; without time.txt, or with a tree that
+    does not build, it refuses. Leaves the handout as it found it."""
+    problems = []
+    cow = os.path.join(out, "kernel", "cow.c")
+    with open(cow) as f:
+        original = f.read()
+    try:
+        status, text, members = handin(out)
+        if status == 0 or members is not None:
+            problems.append("make handin without time.txt did not refuse:\n" + text)
+        with open(cow, "a") as f:
+            f.write("/* a student's change */\n")
+        with open(os.path.join(out, "NOTES"), "w") as f:
+            f.write("a student's new file\n")
+        with open(os.path.join(out, "time.txt"), "w") as f:
+            f.write("7\n")
+        status, text, members = handin(out)
+        if status != 0 or members is None:
+            problems.append("make handin failed:\n" + text)
+        elif sorted(members) != ["cow.patch", "time.txt"] or members["time.txt"] != b"7\n":
+            problems.append("make handin packed %s, want cow.patch and time.txt holding 7" % sorted(members))
+        else:
+            clone = os.path.join(tmp, "applied")
+            subprocess.run(["git", "clone", "-q", out, clone], check=True)
+            patch = os.path.join(tmp, "cow.patch")
+            with open(patch, "wb") as f:
+                f.write(members["cow.patch"])
+            applied = subprocess.run(["git", "apply", patch], cwd=clone, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+            if applied.returncode != 0 or not os.path.exists(os.path.join(clone, "NOTES")) or \
+                    open(os.path.join(clone, "kernel", "cow.c")).read() != open(cow).read():
+                problems.append("make handin's patch does not give the student's tree on the starter: %s"
+                                % applied.stdout.decode(errors="replace"))
+        with open(cow, "a") as f:
+            f.write("#error a student's tree that does not build\n")
+        status, text, members = handin(out)
+        if status == 0 or members is not None or "does not build" not in text:
+            problems.append("make handin of a tree that does not build did not refuse:\n" + text)
+    finally:
+        with open(cow, "w") as f:
+            f.write(original)
+        for name in ("NOTES", "time.txt", "lab-cow-handin.tar.gz"):
+            if os.path.exists(os.path.join(out, name)):
+                os.unlink(os.path.join(out, name))
+    return problems
+
+
 def check():
-    """Build a handout and grade it and this tree; returns the list of problems."""
+    """Build a handout, check it and grade it and this tree; returns the list of problems."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="calf-handout-") as tmp:
         out = os.path.join(tmp, "lab")
@@ -201,6 +325,7 @@ def check():
         left = [p for p in STAFF_ONLY if os.path.exists(os.path.join(out, p))]
         if left:
             problems.append("staff-only files in the handout: %s" % left)
+        problems += check_readme(out)
         print("handout written in %.1fs" % (time.monotonic() - start), flush=True)
         start = time.monotonic()
         proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
@@ -209,6 +334,7 @@ def check():
         if proc.returncode != 0:
             problems.append("make in the handout failed:\n" + proc.stdout.decode(errors="replace")[-3000:])
             return problems
+        problems += check_repository(out)
         status, score, total, text = grade(["--tree", out, "--only", "cowtest,usertests"], "handout")
         if not re.search(r"^usertests -q: OK", text, re.M):
             problems.append("the handout fails usertests -q")
@@ -218,6 +344,9 @@ def check():
         if not tests or tests.count("FAIL") * 3 < len(tests):
             problems.append("the handout fails %d of %d cowtest tests, want at least a third"
                             % (tests.count("FAIL"), len(tests)))
+        start = time.monotonic()
+        problems += check_handin(out, tmp)
+        print("make handin checked in %.1fs" % (time.monotonic() - start), flush=True)
     status, score, total, text = grade(["--only", "cowtest"], "calf")
     if status != 0 or total == 0 or score != total:
         problems.append("calf scores %d/%d on cowtest, want full marks" % (score, total))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """calf: run every test in order: host unit tests, the boot matrix, interactive
-shell checks, scripted programs. Prints one line per test and, last, exactly one
-line `N passed, M failed`; exits 1 if any test failed.
+shell checks, scripted programs, the lab. Prints one line per test (PASS, FAIL,
+or SKIP for a test whose inputs are absent, counted neither way) and, last,
+exactly one line `N passed, M failed`; exits 1 if any test failed.
 
     python3 test/run_tests.py [--only SUBSTRING] [--list]
 
@@ -151,9 +152,21 @@ SCRIPTED = [
 LAB_TARGETS = [
     ("grade", 900),
     # staff-only{ test/handout.py leaves this row out of the handout.
-    ("handout-check", 1500),  # a handout builds, passes usertests -q, fails the COW tests
+    ("handout-check", 1500),  # a handout: one commit, the students' README, builds, passes
+                              # usertests -q, fails the COW tests; make handin works
     # }staff-only
 ]
+
+# staff-only{ test/handout.py leaves MIT's graders out of the handout.
+# MIT's grader as a drop-in: (name, mirror, branch). Each is run unmodified
+# (grade-lab-cow and gradelib.py from that branch of the mirrored repository)
+# in a scratch copy of this tree, as an instructor would, and must give full
+# marks. Skipped, with a SKIP line, where the mirror is absent.
+MIT_MIRRORS = os.environ.get("CALF_MIT_MIRRORS", "/work/.mirror")
+MIT_GRADERS = [("2024", "cheng-zongkai+xv6-labs-2024-solutions", "cow"),
+               ("2025", "Muleizhang+xv6-labs-2025", "cow")]
+MIT_TIMEOUT = 1500
+# }staff-only
 
 # --- checks -------------------------------------------------------------------
 
@@ -167,6 +180,10 @@ class Fail(Exception):
     def __init__(self, reason, output=""):
         super().__init__(reason)
         self.output = output
+
+
+class Skip(Exception):
+    """A test that cannot run here (what it needs is absent); the message says why."""
 
 
 def mebibytes(mem):
@@ -333,6 +350,55 @@ def minimal_path_test():
             raise Fail("install-deps.sh did not say which tools it uses", out)
 
 
+# staff-only{ MIT's graders, as above.
+def mit_grader_files(mirror, branch):
+    """{name: bytes} of grade-lab-cow and gradelib.py on branch of the mirrored
+    repository mirror; Skip if the mirror or a file is absent."""
+    gitdir = os.path.join(MIT_MIRRORS, mirror, "repo")
+    files = {}
+    for name in ("grade-lab-cow", "gradelib.py"):
+        show = subprocess.run(["git", "--git-dir", gitdir, "show", "%s:%s" % (branch, name)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if show.returncode != 0:
+            raise Skip("no %s:%s in the mirror %s" % (branch, name, gitdir))
+        files[name] = show.stdout
+    return files
+
+
+def mit_grader_test(mirror, branch):
+    """MIT's grade-lab-cow, unmodified, in a scratch copy of this tree (the
+    repository itself is never touched) with a time.txt as a student writes
+    it: ./grade-lab-cow exits 0 with full marks."""
+    files = mit_grader_files(mirror, branch)
+    with tempfile.TemporaryDirectory(prefix="calf-mit-") as tmp:
+        tree = os.path.join(tmp, "calf")
+        shutil.copytree(qemu.ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(".git", "xv6.out*"))
+        for name, data in files.items():
+            with open(os.path.join(tree, name), "wb") as f:
+                f.write(data)
+        os.chmod(os.path.join(tree, "grade-lab-cow"), 0o755)
+        with open(os.path.join(tree, "time.txt"), "w") as f:
+            f.write("1\n")
+        proc = subprocess.Popen(["./grade-lab-cow"], cwd=tree, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            out = proc.communicate(timeout=MIT_TIMEOUT)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out = proc.communicate()[0].decode(errors="replace")
+            raise Fail("timed out after %ss" % MIT_TIMEOUT, out) from None
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # a QEMU left behind by the grader
+            except ProcessLookupError:
+                pass
+    score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
+    if not score or score[1] != score[2] or proc.returncode != 0:
+        raise Fail("grade-lab-cow: %s (exit status %d)" % (score[0] if score else "no score", proc.returncode),
+                   out)
+# }staff-only
+
+
 def fscheck(img, what):
     """test/build/fscheck finds the image at img clean; what names the moment."""
     check = subprocess.run([os.path.join(qemu.ROOT, "test/build/fscheck"), img],
@@ -487,6 +553,10 @@ def parts():
     crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t, lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
+    # staff-only{ MIT's graders, as above.
+    lab += [("lab:mit-grade-lab-cow:" + name, lambda m=mirror, b=branch: mit_grader_test(m, b))
+            for name, mirror, branch in MIT_GRADERS]
+    # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
             ("copy-on-write lab", lab)]
@@ -495,11 +565,14 @@ def parts():
 # --- driver -------------------------------------------------------------------
 
 def run_one(name, thunk):
-    """Run one test and print its line; returns True if it passed."""
+    """Run one test and print its line; returns True if it passed, None if it was skipped."""
     start = time.monotonic()
     try:
         thunk()
         reason, output = None, ""
+    except Skip as e:
+        print("SKIP %s: %s" % (name, e), flush=True)
+        return None
     except (Fail, qemu.MachineError) as e:
         reason, output = str(e), e.output
     except Exception as e:  # a harness bug, or a missing file: report it, go on
@@ -535,9 +608,10 @@ def main():
         print("== %s ==" % title, flush=True)
         start = time.monotonic()
         for name, thunk in tests:
-            if run_one(name, thunk):
+            ok = run_one(name, thunk)
+            if ok:
                 passed += 1
-            else:
+            elif ok is not None:
                 failed += 1
         print("-- %s: %.1fs" % (title, time.monotonic() - start), flush=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)

@@ -54,17 +54,9 @@ query(int pid, char *va)
 static void
 row(const char *when, const char *who, char name, struct vmquery *q)
 {
-  char perm[5] = "----";
-  if (q->flags & PTE_R)
-    perm[0] = 'r';
-  if (q->flags & PTE_W)
-    perm[1] = 'w';
-  if (q->flags & PTE_X)
-    perm[2] = 'x';
-  if (q->flags & PTE_U)
-    perm[3] = 'u';
-  printf("%s: %s %c frame 0x%lx refs %lu flags %s%s\n", when, who, name, q->pa >> 12, q->refcount,
-         perm, q->flags & PTE_COW ? " COW" : "");
+  char flags[PTEFLAGS_LEN];
+  printf("%s: %s %c frame 0x%lx refs %lu flags %s\n", when, who, name, q->pa >> 12, q->refcount,
+         pteflags(q->flags, flags));
 }
 
 /* Print and return the parent's (me) and the child's (kid) view of pages. */

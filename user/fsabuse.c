@@ -1,13 +1,12 @@
 /* fsabuse.c: the file system, the buffer cache and the console under a
  * hostile user (issue 17, problems 1-4, and its list of abuses).
  *
- * Each test is a function f(name) in the table at the bottom. The runner forks
- * a child per test, so a crash or a kill fails that test only, and counts free
- * frames before the test and after the child is reaped, so a frame the test
- * did not give back fails it as a leak. A test fails through fail(): it prints
- * "fsabuse: name: reason" and exits 1; returning means it passed. Every test
+ * One table of {function, "name"} rows at the bottom, run by the shared
+ * runner (utest.c): each test in a child of its own, its orphans waited for,
+ * then free frames must be exactly as before and memcheck must agree. A test
+ * fails through fail() (utest.h); returning means it passed. Every test
  * removes what it created, so that test/fscheck finds the image clean after a
- * run (test/run_tests.py checks that).
+ * run (test/run_tests.py checks that). Ends with "ALL FSABUSE TESTS PASSED".
  *
  *   fsabuse            run every test
  *   fsabuse NAME ...   run the named tests only
@@ -21,12 +20,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/stat.h"
 #include "user/user.h"
-
-#define fail(s, fmt, ...)                                                                          \
-  do {                                                                                             \
-    printf("fsabuse: %s: " fmt "\n", (s), ##__VA_ARGS__);                                          \
-    exit(1);                                                                                       \
-  } while (0)
+#include "user/utest.h"
 
 /* Ticks a killed process may take to be reaped; it must stop within one
  * block or page of work, so this is generous even on a loaded machine. */
@@ -127,7 +121,7 @@ bl_open(char *name, int mode)
 
 /* Reader i: read its file BL_ROUNDS times and check every byte. */
 static void
-bl_reader(char *s, int i)
+bl_reader(int i)
 {
   char name[8];
   numname(name, "br", i);
@@ -136,17 +130,17 @@ bl_reader(char *s, int i)
     int n = read(fd, buf, sizeof(buf));
     close(fd);
     if (n != BL_RSIZE)
-      fail(s, "reader %d: read returned %d", i, n);
+      fail("reader %d: read returned %d", i, n);
     for (int k = 0; k < BL_RSIZE; k++)
       if (buf[k] != (char)('a' + i % 26))
-        fail(s, "reader %d: wrong byte at %d", i, k);
+        fail("reader %d: wrong byte at %d", i, k);
   }
   exit(0);
 }
 
 /* Writer i: rewrite its file BL_ROUNDS times with sizeof(wbuf) bytes. */
 static void
-bl_writer(char *s, int i)
+bl_writer(int i)
 {
   char name[8];
   numname(name, "bw", i);
@@ -155,7 +149,7 @@ bl_writer(char *s, int i)
     int n = write(fd, wbuf, sizeof(wbuf));
     close(fd);
     if (n != sizeof(wbuf))
-      fail(s, "writer %d: write returned %d", i, n);
+      fail("writer %d: write returned %d", i, n);
   }
   exit(0);
 }
@@ -164,7 +158,7 @@ bl_writer(char *s, int i)
  * blocks pinned run out of buffers; they must wait, never panic. (With a
  * cache no bigger than the log this panicked at once on 1 hart.) */
 static void
-bufload(char *s)
+bufload(void)
 {
   char name[8];
   int started = 0;
@@ -174,22 +168,22 @@ bufload(char *s)
     numname(name, "br", i);
     memset(buf, 'a' + i % 26, BL_RSIZE);
     if (writefile(name, buf, BL_RSIZE) < 0)
-      fail(s, "create %s failed", name);
+      fail("create %s failed", name);
   }
   for (int i = 0; i < BL_WRITERS + BL_READERS; i++) {
     int pid = fork();
     if (pid == 0) {
       if (i < BL_WRITERS)
-        bl_writer(s, i);
-      bl_reader(s, i - BL_WRITERS);
+        bl_writer(i);
+      bl_reader(i - BL_WRITERS);
     }
     started += pid > 0;
   }
   int bad = reap_all();
   if (started < BL_WRITERS + BL_READERS / 2)
-    fail(s, "only %d of %d processes started", started, BL_WRITERS + BL_READERS);
+    fail("only %d of %d processes started", started, BL_WRITERS + BL_READERS);
   if (bad)
-    fail(s, "%d of %d processes failed", bad, started);
+    fail("%d of %d processes failed", bad, started);
   for (int i = 0; i < BL_READERS; i++) {
     numname(name, "br", i);
     unlink(name);
@@ -223,9 +217,9 @@ hold_inodes(int first, int rep, int go)
 
 /* Fill the in-memory inode table with holder children. Returns the write
  * end of the pipe whose closing releases them (the caller then reaps them),
- * or fails s if the table never filled. */
+ * or fails the test if the table never filled. */
 static int
-fill_itable(char *s)
+fill_itable(void)
 {
   char name[8];
   int rep[2], go[2];
@@ -233,21 +227,21 @@ fill_itable(char *s)
   for (int i = 0; i < HOLD_FILES; i++) {
     numname(name, "ho", i);
     if (writefile(name, name, 5) < 0)
-      fail(s, "create %s failed", name);
+      fail("create %s failed", name);
   }
   if (pipe(rep) < 0 || pipe(go) < 0)
-    fail(s, "pipe failed");
+    fail("pipe failed");
   for (int first = 0; first < HOLD_FILES; first += HOLD_EACH) {
     int pid = fork(), n;
     if (pid < 0)
-      fail(s, "fork failed");
+      fail("fork failed");
     if (pid == 0) {
       close(rep[0]);
       close(go[1]);
       hold_inodes(first, rep[1], go[0]);
     }
     if (read(rep[0], &n, sizeof(n)) != sizeof(n))
-      fail(s, "holder did not report");
+      fail("holder did not report");
     if (n < HOLD_EACH) {
       close(rep[0]);
       close(rep[1]);
@@ -255,7 +249,7 @@ fill_itable(char *s)
       return go[1];
     }
   }
-  fail(s, "%d files open at once with NINODE %d", HOLD_FILES, NINODE);
+  fail("%d files open at once with NINODE %d", HOLD_FILES, NINODE);
 }
 
 /* Release the holders of fill_itable and remove their files. */
@@ -276,19 +270,19 @@ release_itable(int go)
  * second entry under a name that exists, and every call that looks a name up
  * fails with -1. */
 static void
-dupname(char *s)
+dupname(void)
 {
   struct stat st;
   char *argv[] = {"dn_b", 0};
 
   if (mkdir("dn") != 0 || chdir("dn") != 0)
-    fail(s, "mkdir dn failed");
+    fail("mkdir dn failed");
   if (writefile("dn_a", "aaaa", 4) < 0 || writefile("dn_b", "bbbb", 4) < 0)
-    fail(s, "create failed");
+    fail("create failed");
   int fa = open("dn_a", O_RDONLY); /* dn_a stays in the table */
   if (fa < 0)
-    fail(s, "open dn_a failed");
-  int go = fill_itable(s);
+    fail("open dn_a failed");
+  int go = fill_itable();
   int rlink = link("dn_a", "dn_b");
   int rcreate = open("dn_b", O_CREATE | O_RDWR);
   int rmkdir = mkdir("dn_b"), rmknod = mknod("dn_b", 9, 0);
@@ -297,95 +291,95 @@ dupname(char *s)
   int rstat = stat("/dn/dn_b", &st);
   release_itable(go);
   if (rlink != -1)
-    fail(s, "link onto an existing name returned %d with the inode table full", rlink);
+    fail("link onto an existing name returned %d with the inode table full", rlink);
   if (entries_named(".", "dn_b") != 1)
-    fail(s, "%d entries named dn_b", entries_named(".", "dn_b"));
+    fail("%d entries named dn_b", entries_named(".", "dn_b"));
   if (rcreate >= 0 || rmkdir != -1 || rmknod != -1 || runlink != -1 || rchdir != -1 || ropen >= 0 ||
       rexec != -1 || rstat != -1)
-    fail(s, "a lookup succeeded with the inode table full (%d %d %d %d %d %d %d %d)", rcreate,
-         rmkdir, rmknod, runlink, rchdir, ropen, rexec, rstat);
+    fail("a lookup succeeded with the inode table full (%d %d %d %d %d %d %d %d)", rcreate, rmkdir,
+         rmknod, runlink, rchdir, ropen, rexec, rstat);
   if (fstat(fa, &st) < 0 || st.nlink != 1 || readfile("dn_b", buf, 8) != 4 ||
       memcmp(buf, "bbbb", 4) != 0)
-    fail(s, "dn_a or dn_b changed");
+    fail("dn_a or dn_b changed");
   close(fa);
   if (unlink("dn_a") != 0 || unlink("dn_b") != 0 || chdir("..") != 0 || unlink("dn") != 0)
-    fail(s, "cleanup failed");
+    fail("cleanup failed");
 }
 
 /* ---- problem 3: removed directories --------------------------------------- */
 
 /* Nothing can be created in the current directory, which has been removed;
- * fails s otherwise. */
+ * fails the test otherwise. */
 static void
-expect_dead_cwd(char *s)
+expect_dead_cwd(void)
 {
   int fd;
   if ((fd = open("f", O_CREATE | O_RDWR)) >= 0)
-    fail(s, "created a file in a removed directory");
+    fail("created a file in a removed directory");
   if (mkdir("g") == 0 || mknod("n", 9, 0) == 0 || link("/README", "l") == 0)
-    fail(s, "created a name in a removed directory");
+    fail("created a name in a removed directory");
   if (chdir("..") == 0 || open(".", O_RDONLY) >= 0)
-    fail(s, "found an entry in a removed directory");
+    fail("found an entry in a removed directory");
 }
 
 /* Problem 3: a process may remove its own (empty) current directory, as in
  * Unix; after that nothing can be created in it, and its inode is freed
  * when the process leaves it (the next mkdir gets the same inode back). */
 static void
-rmcwd(char *s)
+rmcwd(void)
 {
   int ino = -1;
   for (int i = 0; i < 20; i++) {
     if (mkdir("rc") != 0 || chdir("rc") != 0)
-      fail(s, "mkdir rc failed");
+      fail("mkdir rc failed");
     if (ino != -1 && inum("/rc") != ino)
-      fail(s, "round %d: removed directory's inode %d was not freed", i, ino);
+      fail("round %d: removed directory's inode %d was not freed", i, ino);
     ino = inum("/rc");
     if (unlink("/rc") != 0)
-      fail(s, "unlink of the empty current directory failed");
-    expect_dead_cwd(s);
+      fail("unlink of the empty current directory failed");
+    expect_dead_cwd();
     if (chdir("/") != 0)
-      fail(s, "chdir / failed");
+      fail("chdir / failed");
   }
   if (mkdir("rc") != 0 || chdir("rc") != 0 || writefile("f", "x", 1) < 0)
-    fail(s, "mkdir rc failed");
+    fail("mkdir rc failed");
   if (unlink("/rc") != -1)
-    fail(s, "removed a current directory that is not empty");
+    fail("removed a current directory that is not empty");
   if (unlink("f") != 0 || chdir("/") != 0 || unlink("rc") != 0)
-    fail(s, "cleanup failed");
+    fail("cleanup failed");
 }
 
 /* A directory removed while open: fstat says no links, nothing can be made
  * in it by a path through it, and closing it frees it. */
 static void
-rmopendir(char *s)
+rmopendir(void)
 {
   struct stat st;
   if (mkdir("od") != 0)
-    fail(s, "mkdir od failed");
+    fail("mkdir od failed");
   int ino = inum("od"), fd = open("od", O_RDONLY);
   if (fd < 0 || unlink("od") != 0)
-    fail(s, "open or unlink of od failed");
+    fail("open or unlink of od failed");
   if (fstat(fd, &st) < 0 || st.nlink != 0 || st.type != T_DIR)
-    fail(s, "removed directory has nlink %d", st.nlink);
+    fail("removed directory has nlink %d", st.nlink);
   if (writefile("od/x", "x", 1) == 0)
-    fail(s, "created a file under a removed name");
+    fail("created a file under a removed name");
   close(fd);
   if (mkdir("od") != 0 || inum("od") != ino || unlink("od") != 0)
-    fail(s, "removed directory's inode %d was not freed", ino);
+    fail("removed directory's inode %d was not freed", ino);
 }
 
 /* ---- problem 4: killing a process in a long write ------------------------- */
 
 /* Fork a child that writes n bytes from buffer b to fd in one call; kill it
- * after a few ticks and fail s unless it is reaped within KILL_TICKS. */
+ * after a few ticks and fail the test unless it is reaped within KILL_TICKS. */
 static void
-kill_writer(char *s, int fd, char *b, int n)
+kill_writer(int fd, char *b, int n)
 {
   int st = 0;
   int pid = fork();
   if (pid < 0)
-    fail(s, "fork failed");
+    fail("fork failed");
   if (pid == 0) {
     write(fd, b, n);
     exit(0);
@@ -394,21 +388,21 @@ kill_writer(char *s, int fd, char *b, int n)
   kill(pid);
   int t0 = uptime();
   if (wait(&st) != pid)
-    fail(s, "wait failed");
+    fail("wait failed");
   if (uptime() - t0 > KILL_TICKS)
-    fail(s, "killed writer took %d ticks to stop", uptime() - t0);
+    fail("killed writer took %d ticks to stop", uptime() - t0);
 }
 
 /* Problem 4, pipe: a 64 MiB write from lazily grown memory to a pipe nobody
  * reads stops when the writer is killed. */
 static void
-killpipe(char *s)
+killpipe(void)
 {
   int p[2];
   char *b = sbrklazy(64 << 20);
   if (b == SBRK_ERROR || pipe(p) < 0)
-    fail(s, "sbrklazy or pipe failed");
-  kill_writer(s, p[1], b, 64 << 20);
+    fail("sbrklazy or pipe failed");
+  kill_writer(p[1], b, 64 << 20);
   close(p[0]);
   close(p[1]);
 }
@@ -416,29 +410,29 @@ killpipe(char *s)
 /* Problem 4, file: a 64 MiB write to a file stops when the writer is killed
  * (or at the largest file size); either way the file can be removed. */
 static void
-killfile(char *s)
+killfile(void)
 {
   char *b = sbrklazy(64 << 20);
   int fd = open("kf", O_CREATE | O_TRUNC | O_WRONLY);
   if (b == SBRK_ERROR || fd < 0)
-    fail(s, "sbrklazy or create failed");
-  kill_writer(s, fd, b, 64 << 20);
+    fail("sbrklazy or create failed");
+  kill_writer(fd, b, 64 << 20);
   close(fd);
   if (unlink("kf") != 0)
-    fail(s, "unlink failed");
+    fail("unlink failed");
 }
 
 /* Problem 4, console: a 4 MiB write of spaces to the console stops when the
  * writer is killed (the UART takes it far slower than KILL_TICKS allow). */
 static void
-killcons(char *s)
+killcons(void)
 {
   int n = 4 << 20;
   char *b = sbrk(n);
   if (b == SBRK_ERROR)
-    fail(s, "sbrk failed");
+    fail("sbrk failed");
   memset(b, ' ', n);
-  kill_writer(s, 1, b, n);
+  kill_writer(1, b, n);
   printf("\n");
 }
 
@@ -447,20 +441,20 @@ killcons(char *s)
 /* Names of DIRSIZ bytes are kept whole; one byte more is cut to DIRSIZ, so
  * it names the same file. */
 static void
-dirsize(char *s)
+dirsize(void)
 {
   char *n14 = "fsabuse_name14", *n15 = "fsabuse_name14X";
   if (strlen(n14) != DIRSIZ || strlen(n15) != DIRSIZ + 1)
-    fail(s, "test is wrong");
+    fail("test is wrong");
   if (writefile(n14, "14", 2) < 0 || entries_named(".", n14) != 1)
-    fail(s, "create of a %d-byte name failed", DIRSIZ);
+    fail("create of a %d-byte name failed", DIRSIZ);
   if (inum(n15) != inum(n14) || writefile(n15, "15", 2) < 0 || readfile(n14, buf, 8) != 2 ||
       buf[1] != '5')
-    fail(s, "a %d-byte name is not the same file", DIRSIZ + 1);
+    fail("a %d-byte name is not the same file", DIRSIZ + 1);
   if (mkdir(n15) != -1 || link(n14, n15) != -1)
-    fail(s, "made a second entry under a cut name");
+    fail("made a second entry under a cut name");
   if (unlink(n15) != 0 || inum(n14) != -1)
-    fail(s, "unlink by the long name failed");
+    fail("unlink by the long name failed");
 }
 
 #define DEPTH 100
@@ -470,59 +464,59 @@ dirsize(char *s)
 /* DEPTH nested directories, made and removed one level at a time; from the
  * bottom, one path of UP ".." elements climbs UP levels. */
 static void
-deepdirs(char *s)
+deepdirs(void)
 {
   char path[MAXPATH];
   for (int i = 0; i < DEPTH; i++)
     if (mkdir("d") != 0 || chdir("d") != 0)
-      fail(s, "mkdir at depth %d failed", i);
+      fail("mkdir at depth %d failed", i);
   if (writefile("leaf", "deep", 4) < 0)
-    fail(s, "create at the bottom failed");
+    fail("create at the bottom failed");
   for (int i = 0; i < UP; i++)
     strcpy(path + 3 * i, "../");
   strcpy(path + 3 * UP, "d/d/leaf");
   if (strlen(path) >= MAXPATH || readfile(path, buf, 8) != -1)
-    fail(s, "test is wrong");
+    fail("test is wrong");
   path[3 * UP] = 0;
   if (inum(path) == -1 || chdir(path) != 0 || chdir("d/d/d") != 0 || chdir("..") != 0)
-    fail(s, "a path of %d .. elements did not climb", UP);
+    fail("a path of %d .. elements did not climb", UP);
   if (unlink("d") != -1)
-    fail(s, "removed a directory that is not empty");
+    fail("removed a directory that is not empty");
   for (int depth = DEPTH - UP + 2; depth < DEPTH; depth++)
     if (chdir("d") != 0)
-      fail(s, "descending again failed at depth %d", depth);
+      fail("descending again failed at depth %d", depth);
   if (unlink("leaf") != 0)
-    fail(s, "unlink leaf failed");
+    fail("unlink leaf failed");
   for (int i = 0; i < DEPTH; i++)
     if (chdir("..") != 0 || unlink("d") != 0)
-      fail(s, "climbing out at depth %d failed", DEPTH - i);
+      fail("climbing out at depth %d failed", DEPTH - i);
 }
 
 /* ".." of the root is the root; neither can be removed or created. */
 static void
-dotdotroot(char *s)
+dotdotroot(void)
 {
   if (inum("/..") != ROOTINO || inum("/../..") != ROOTINO || inum("/.") != ROOTINO)
-    fail(s, "/.. is not the root");
+    fail("/.. is not the root");
   if (chdir("/..") != 0 || inum(".") != ROOTINO || inum("..") != ROOTINO)
-    fail(s, "chdir /.. did not stay at the root");
+    fail("chdir /.. did not stay at the root");
   if (unlink("/..") != -1 || unlink("/.") != -1 || unlink("/") != -1 || unlink("..") != -1)
-    fail(s, "removed the root or one of its dot entries");
+    fail("removed the root or one of its dot entries");
   if (mkdir("/..") != -1 || mkdir("/") != -1 || open("/..", O_CREATE | O_RDWR) >= 0)
-    fail(s, "created over the root");
+    fail("created over the root");
 }
 
 /* Links to directories are refused, so the tree stays a tree. */
 static void
-linkdir(char *s)
+linkdir(void)
 {
   if (mkdir("ld") != 0)
-    fail(s, "mkdir failed");
+    fail("mkdir failed");
   if (link("ld", "ld2") != -1 || link("/", "ld3") != -1 || link("ld/.", "ld4") != -1 ||
       link("ld/..", "ld/up") != -1)
-    fail(s, "linked a directory");
+    fail("linked a directory");
   if (inum("ld2") != -1 || inum("ld3") != -1 || inum("ld4") != -1 || unlink("ld") != 0)
-    fail(s, "a refused link left a name behind");
+    fail("a refused link left a name behind");
 }
 
 #define DF_FILE (64 * BSIZE) /* bytes per file: the disk holds about 24 */
@@ -530,7 +524,7 @@ linkdir(char *s)
 /* Fill the disk, go on writing (each write fails, nothing breaks), then free
  * it and write again. */
 static void
-diskfull(char *s)
+diskfull(void)
 {
   char name[8];
   int nfiles = 0;
@@ -546,17 +540,17 @@ diskfull(char *s)
     close(fd);
   }
   if (nfiles == 100)
-    fail(s, "the disk did not fill");
+    fail("the disk did not fill");
   for (int i = 0; i < 10; i++)
     if (writefile("dfmore", wbuf, sizeof(wbuf)) == 0 || mkdir("dfdir") == 0)
-      fail(s, "a full disk took more");
+      fail("a full disk took more");
   for (int i = 0; i < nfiles; i++) {
     numname(name, "df", i);
     unlink(name);
   }
   unlink("dfmore");
   if (writefile("dfmore", wbuf, sizeof(wbuf)) < 0 || unlink("dfmore") != 0)
-    fail(s, "writing after the disk was freed failed");
+    fail("writing after the disk was freed failed");
 }
 
 #define NF_PROCS 12           /* NF_PROCS * NF_EACH > NFILE */
@@ -565,16 +559,16 @@ diskfull(char *s)
 /* NOFILE descriptors in several processes at once: the system file table
  * runs out, opens fail with -1, and all comes back. */
 static void
-nofile(char *s)
+nofile(void)
 {
   int rep[2], go[2], total = 0;
   char c;
   if (pipe(rep) < 0 || pipe(go) < 0)
-    fail(s, "pipe failed");
+    fail("pipe failed");
   for (int k = 0; k < NF_PROCS; k++) {
     int pid = fork();
     if (pid < 0)
-      fail(s, "fork failed");
+      fail("fork failed");
     if (pid == 0) {
       int n = 0;
       close(rep[0]);
@@ -589,27 +583,22 @@ nofile(char *s)
   for (int k = 0; k < NF_PROCS; k++) {
     int n;
     if (read(rep[0], &n, sizeof(n)) != sizeof(n))
-      fail(s, "child did not report");
+      fail("child did not report");
     total += n;
   }
   close(go[1]);
   reap_all();
   if (total > NFILE || total == NF_PROCS * NF_EACH)
-    fail(s, "%d files open with NFILE %d: the table did not fill", total, NFILE);
+    fail("%d files open with NFILE %d: the table did not fill", total, NFILE);
   int fd = open("README", O_RDONLY);
   if (fd < 0 || read(fd, buf, 4) != 4)
-    fail(s, "open after the table emptied failed");
+    fail("open after the table emptied failed");
   close(fd);
 }
 
-/* ---- the runner ------------------------------------------------------------ */
+/* ---- the table -------------------------------------------------------------- */
 
-struct test {
-  void (*fn)(char *);
-  char *name;
-};
-
-static struct test tests[] = {
+static const struct utest tests[] = {
     {bufload, "bufload"},       {dupname, "dupname"},   {rmcwd, "rmcwd"},
     {rmopendir, "rmopendir"},   {killpipe, "killpipe"}, {killfile, "killfile"},
     {killcons, "killcons"},     {dirsize, "dirsize"},   {deepdirs, "deepdirs"},
@@ -617,71 +606,9 @@ static struct test tests[] = {
     {nofile, "nofile"},
 };
 
-#define NTESTS (sizeof(tests) / sizeof(tests[0]))
-
-/* Free frames once processes reparented to init have been reaped: waits
- * (a bounded number of ticks) while the count is below want. */
-static int
-settled_frames(int want)
-{
-  int f = freeframes();
-  for (int i = 0; i < 200 && f < want; i++) {
-    sleep(1);
-    f = freeframes();
-  }
-  return f;
-}
-
-/* Run test t in a child; print its line. Returns 1 if it passed. */
-static int
-run_test(struct test *t)
-{
-  int before = settled_frames(0), st = 0;
-  int pid = fork();
-  if (pid < 0) {
-    printf("fsabuse: %s: FAIL (fork failed)\n", t->name);
-    return 0;
-  }
-  if (pid == 0) {
-    t->fn(t->name);
-    exit(0);
-  }
-  if (wait(&st) != pid || st != 0) {
-    printf("fsabuse: %s: FAIL (exit status %d)\n", t->name, st);
-    return 0;
-  }
-  int after = settled_frames(before);
-  if (after < before) {
-    printf("fsabuse: %s: FAIL (leaked %d frames)\n", t->name, before - after);
-    return 0;
-  }
-  printf("fsabuse: %s: OK\n", t->name);
-  return 1;
-}
-
-/* Run the tests named on the command line, or all; exit 0 only if every
- * test passed. */
+/* fsabuse [NAME ...]: run the named tests, or all. */
 int
 main(int argc, char *argv[])
 {
-  int nfailed = 0, nrun = 0;
-  for (int i = 0; i < NTESTS; i++) {
-    int pick = argc == 1;
-    for (int a = 1; a < argc; a++)
-      pick |= strcmp(argv[a], tests[i].name) == 0;
-    if (pick) {
-      nrun++;
-      nfailed += !run_test(&tests[i]);
-    }
-  }
-  if (nrun == 0) {
-    fprintf(2, "usage: fsabuse [NAME ...]\n");
-    exit(1);
-  }
-  if (nfailed) {
-    printf("fsabuse: %d of %d tests FAILED\n", nfailed, nrun);
-    exit(1);
-  }
-  printf("fsabuse: all tests passed\n");
-  exit(0);
+  utest_main("fsabuse", "FSABUSE", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -4,9 +4,10 @@
  *   maptest          run every test
  *   maptest NAME     run one
  *
- * Each test runs in a child of its own, so a crash is one FAILED line; free
- * frames (idle page-cache pages count as free) must come back to where they
- * were, and memcheck must find every reference count right after each test.
+ * Each test runs in a child of its own (utest.c), so a crash is one FAILED
+ * line; once its processes are gone free frames (idle page-cache pages count
+ * as free) must be exactly as before, and memcheck must find every
+ * reference count right.
  * Prints "ALL MAP TESTS PASSED" (status 0) or "SOME MAP TESTS FAILED".
  */
 #include "kernel/types.h"
@@ -17,24 +18,11 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
+#include "user/utest.h"
 
 #define MAP_FAILED ((char *)-1)
 
 static char buf[PGSIZE];
-
-static void
-fail(const char *why, long got, long want)
-{
-  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", utest_name, why, got, want);
-  exit(1);
-}
-
-static void
-expect(long got, long want, const char *why)
-{
-  if (got != want)
-    fail(why, got, want);
-}
 
 /* Make file name hold npages pages (the last one may be partial: bytes
  * bytes in all), byte i of page p being 'a' + p. */
@@ -44,7 +32,7 @@ makefile(const char *name, int bytes)
   unlink(name);
   int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
   if (fd < 0)
-    fail("create", fd, 0);
+    failv("create", fd, 0);
   for (int off = 0; off < bytes; off += PGSIZE) {
     int n = bytes - off < PGSIZE ? bytes - off : PGSIZE;
     memset(buf, 'a' + off / PGSIZE, n);
@@ -60,10 +48,10 @@ file_byte(const char *name, int off)
   char c = 0;
   int fd = open(name, O_RDONLY);
   if (fd < 0)
-    fail("open to read back", fd, 0);
+    failv("open to read back", fd, 0);
   for (int i = 0; i <= off; i++)
     if (read(fd, &c, 1) != 1)
-      fail("file too short", i, off);
+      failv("file too short", i, off);
   close(fd);
   return c;
 }
@@ -74,11 +62,11 @@ map(const char *name, int omode, int len, int prot, int flags)
 {
   int fd = open(name, omode);
   if (fd < 0)
-    fail("open", fd, 0);
+    failv("open", fd, 0);
   char *p = mmap(0, len, prot, flags, fd, 0);
   close(fd); /* the mapping keeps the file */
   if (p == MAP_FAILED)
-    fail("mmap", -1, 0);
+    failv("mmap", -1, 0);
   return p;
 }
 
@@ -88,7 +76,7 @@ status_of(void (*fn)(char *), char *arg)
 {
   int pid = fork();
   if (pid < 0)
-    fail("fork", pid, 0);
+    failv("fork", pid, 0);
   if (pid == 0) {
     fn(arg);
     exit(0);
@@ -248,7 +236,7 @@ test_samefile(void)
   int fd = open("mt.f", O_RDWR);
   char *p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED)
-    fail("mmap", -1, 0);
+    failv("mmap", -1, 0);
   expect(write(fd, p + PGSIZE, 1), -1, "write from a page past the end");
   expect(write(fd, p, 5), 5, "write from the mapped page");
   expect(read(fd, p + PGSIZE, 1), -1, "read into a page past the end");
@@ -417,7 +405,7 @@ text_page(int pid)
       return q;
     pause(1);
   }
-  fail("the program's text never appeared", pid, 0);
+  failv("the program's text never appeared", pid, 0);
   return q;
 }
 
@@ -432,7 +420,7 @@ test_sharetext(void)
   struct vmquery b = text_page(p2), a = text_page(p1); /* a: now that both map it */
   expect(a.pa, b.pa, "text frames of two runs of one program");
   if (a.refcount < 3)
-    fail("its count (two PTEs and the page cache)", a.refcount, 3);
+    failv("its count (two PTEs and the page cache)", a.refcount, 3);
   expect(open("bigprog", O_WRONLY), -1, "opening a running program for writing");
   close(w1);
   close(w2);
@@ -440,7 +428,7 @@ test_sharetext(void)
   expect(wait(0) > 0, 1, "wait");
   int fd = open("bigprog", O_RDWR);
   if (fd < 0)
-    fail("opening the program for writing once it stopped", fd, 0);
+    failv("opening the program for writing once it stopped", fd, 0);
   close(fd);
 }
 
@@ -460,11 +448,11 @@ test_execbusy(void)
 {
   int fd = open("bigprog", O_RDWR);
   if (fd < 0)
-    fail("open bigprog for writing", fd, 0);
+    failv("open bigprog for writing", fd, 0);
   expect(status_of(exec_bigprog, 0), 77, "exec of a file open for writing");
   char *p = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED)
-    fail("mmap of bigprog", -1, 0);
+    failv("mmap of bigprog", -1, 0);
   close(fd);
   expect(status_of(exec_bigprog, 0), 77, "exec of a file mapped shared and writable");
   expect(munmap(p, PGSIZE), 0, "munmap");
@@ -491,5 +479,5 @@ static const struct utest tests[] = {
 int
 main(int argc, char **argv)
 {
-  run_utests("maptest", "MAP", tests, sizeof(tests) / sizeof(tests[0]), 1, argc, argv);
+  utest_main("maptest", "MAP", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

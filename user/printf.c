@@ -150,6 +150,13 @@ print_to(int fd, const char *fmt, va_list ap)
   out_flush(&o);
 }
 
+/* Print to fd, the arguments in ap. */
+void
+vfprintf(int fd, const char *fmt, va_list ap)
+{
+  print_to(fd, fmt, ap);
+}
+
 /* Print to fd. */
 void
 fprintf(int fd, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "kernel/memstat.h"
+#include "kernel/riscv.h"
 #include "user/user.h"
 
 /* The program's own entry function, defined in every program. (Declared with
@@ -65,66 +66,18 @@ check_memory(const char *who)
   return 1;
 }
 
-const char *utest_name;
-
-/* Run t in a child; it passes if the child exits 0 (1: it printed its own
- * FAILED line), free frames come back, and, with each_memcheck, memcheck
- * agrees with every count. Prints the test's line; returns 1 if it passed. */
-static int
-run_utest(const struct utest *t, int each_memcheck)
+/* Write PTE flags into buf (PTEFLAGS_LEN bytes) as vmmap shows them: r, w,
+ * x, u or '-' for each, then " COW" for a copy-on-write page. Returns buf. */
+char *
+pteflags(uint64 flags, char *buf)
 {
-  utest_name = t->name;
-  long before = freeframes();
-  int pid = fork(), st;
-  if (pid == 0) {
-    t->fn();
-    exit(0);
-  }
-  if (pid < 0 || wait(&st) != pid) {
-    printf("test %s: FAILED (fork or wait)\n", t->name);
-    return 0;
-  }
-  if (st != 0) {
-    if (st != 1)
-      printf("test %s: FAILED (exit status %d)\n", t->name, st);
-    return 0;
-  }
-  if (freeframes() != before) {
-    printf("test %s: FAILED (leaked %ld frames)\n", t->name, before - freeframes());
-    return 0;
-  }
-  struct memcheck mc;
-  if (each_memcheck && memcheck(&mc) != 0) {
-    printf("test %s: FAILED (memcheck: frame 0x%lx count %lu, want %lu)\n", t->name, mc.bad_pa,
-           mc.refs, mc.maps);
-    return 0;
-  }
-  printf("test %s: OK\n", t->name);
-  return 1;
-}
+  static const uint64 bit[4] = {PTE_R, PTE_W, PTE_X, PTE_U};
+  static const char name[4] = "rwxu";
 
-/* The main of a table-driven test program prog: run the n tests of t, or
- * only the one argv[1] names, each in a child of its own (run_utest), then
- * memcheck; print "ALL <suite> TESTS PASSED" or "SOME <suite> TESTS FAILED"
- * and exit 0 only if all passed. */
-void
-run_utests(const char *prog, const char *suite, const struct utest *t, int n, int each_memcheck,
-           int argc, char **argv)
-{
-  int failed = 0, found = 0;
-  for (int i = 0; i < n; i++) {
-    if (argc >= 2 && strcmp(argv[1], t[i].name) != 0)
-      continue;
-    found++;
-    failed += !run_utest(&t[i], each_memcheck);
-  }
-  if (found == 0) {
-    printf("%s: no test named %s\n", prog, argv[1]);
-    exit(1);
-  }
-  failed += check_memory(prog);
-  printf("%s %s TESTS %s\n", failed ? "SOME" : "ALL", suite, failed ? "FAILED" : "PASSED");
-  exit(failed ? 1 : 0);
+  for (int i = 0; i < 4; i++)
+    buf[i] = flags & bit[i] ? name[i] : '-';
+  strcpy(buf + 4, flags & PTE_COW ? " COW" : "");
+  return buf;
 }
 
 /* Copy the NUL-terminated string t into s; returns s. */

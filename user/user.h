@@ -68,14 +68,9 @@ void *memcpy(void *, const void *, uint);
 
 /* ulib.c, calf's own: memcheck with a one-line report; 0 if all is well. */
 int check_memory(const char *who);
-/* ulib.c, calf's own: a table of tests, each run in a child of its own. */
-struct utest {
-  void (*fn)(void);
-  const char *name;
-};
-extern const char *utest_name; /* the test running now */
-void run_utests(const char *prog, const char *suite, const struct utest *t, int n,
-                int each_memcheck, int argc, char **argv) __attribute__((noreturn));
+/* ulib.c, calf's own: PTE flags as "rw-u" or "r--u COW" into buf. */
+#define PTEFLAGS_LEN 9
+char *pteflags(uint64 flags, char *buf);
 
 /* printf.c. Format mistakes stay warnings even under -Werror: xv6 lab
  * programs from before the format attribute existed have some, and must
@@ -83,6 +78,7 @@ void run_utests(const char *prog, const char *suite, const struct utest *t, int 
 #pragma GCC diagnostic warning "-Wformat"
 void fprintf(int, const char *, ...) __attribute__((format(printf, 2, 3)));
 void printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+void vfprintf(int, const char *, __builtin_va_list);
 
 /* umalloc.c */
 void *malloc(uint);

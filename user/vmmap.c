@@ -71,18 +71,8 @@ putnum(struct line *l, uint64 v, int base, int width)
 static void
 putperm(struct line *l, uint64 flags)
 {
-  char s[10] = "----     ";
-  if (flags & PTE_R)
-    s[0] = 'r';
-  if (flags & PTE_W)
-    s[1] = 'w';
-  if (flags & PTE_X)
-    s[2] = 'x';
-  if (flags & PTE_U)
-    s[3] = 'u';
-  if (flags & PTE_COW)
-    memmove(s + 5, "COW", 3);
-  put(l, flags & PTE_V ? s : "unmapped ", 10);
+  char s[PTEFLAGS_LEN];
+  put(l, flags & PTE_V ? pteflags(flags, s) : "unmapped", 10);
 }
 
 /* Print l without trailing spaces. */

@@ -4,9 +4,9 @@
  *   vmtest          run every test
  *   vmtest NAME     run one
  *
- * Each test runs in a child of its own, so a crash is one FAILED line; free
- * frames must come back to where they were, and memcheck must find every
- * reference count right at the end. Prints "ALL VM TESTS PASSED" (status 0)
+ * Each test runs in a child of its own (utest.c), so a crash is one FAILED
+ * line; once its processes are gone free frames must be exactly as before,
+ * and memcheck must find every reference count right. Prints "ALL VM TESTS PASSED" (status 0)
  * or "SOME VM TESTS FAILED" (status 1).
  */
 #include "kernel/types.h"
@@ -17,20 +17,7 @@
 #include "kernel/elf.h"
 #include "kernel/fcntl.h"
 #include "user/user.h"
-
-static void
-fail(const char *why, long got, long want)
-{
-  printf("test %s: FAILED: %s (got 0x%lx, want 0x%lx)\n", utest_name, why, got, want);
-  exit(1);
-}
-
-static void
-expect(long got, long want, const char *why)
-{
-  if (got != want)
-    fail(why, got, want);
-}
+#include "user/utest.h"
 
 /* Run fn in a child and return its exit status (-1 if it was killed). */
 static int
@@ -38,7 +25,7 @@ status_of(void (*fn)(void))
 {
   int pid = fork();
   if (pid < 0)
-    fail("fork", pid, 0);
+    failv("fork", pid, 0);
   if (pid == 0) {
     fn();
     exit(0);
@@ -87,7 +74,7 @@ write_elf(const char *path, struct seg *segs, int nseg, uint64 entry)
   eh.phnum = nseg;
   int fd = open(path, O_CREATE | O_TRUNC | O_WRONLY);
   if (fd < 0)
-    fail("create the program", fd, 0);
+    failv("create the program", fd, 0);
   expect(write(fd, &eh, sizeof(eh)), sizeof(eh), "write the ELF header");
   for (int i = 0; i < nseg; i++) {
     memset(&ph, 0, sizeof(ph));
@@ -158,12 +145,12 @@ test_regions(void)
   sbrk(PGSIZE);
   int n = vmregions(0, r, 32);
   if (n < 4 || n > 32)
-    fail("number of regions", n, 4);
+    failv("number of regions", n, 4);
   expect(r[0].kind, REGION_TEXT, "first region");
   expect(r[0].start, 0, "text start");
   for (int i = 1; i < n; i++)
     if (r[i].start < r[i - 1].end)
-      fail("regions overlap or are out of order", r[i].start, r[i - 1].end);
+      failv("regions overlap or are out of order", r[i].start, r[i - 1].end);
   expect(r[n - 1].kind, REGION_HEAP, "last region");
   expect(r[n - 2].kind, REGION_STACK, "region under the heap");
   expect(r[n - 3].kind, REGION_GUARD, "region under the stack");
@@ -214,7 +201,7 @@ grow_past(uint64 va)
   while ((uint64)sbrk(0) <= va) {
     uint64 left = va + PGSIZE - (uint64)sbrk(0);
     if (sbrklazy(left > (1 << 30) ? (1 << 30) : left) == SBRK_ERROR)
-      fail("lazy growth", (uint64)sbrk(0), va);
+      failv("lazy growth", (uint64)sbrk(0), va);
   }
 }
 
@@ -242,7 +229,7 @@ test_vforkhigh(void)
   expect(*p, 0x5678, "the child's store, seen by the parent");
   expect((uint64)sbrk(0), brk - PGSIZE, "the break after the child shrank it");
   if (sbrk(PGSIZE) == SBRK_ERROR)
-    fail("sbrk after the child's shrink", 0, 0);
+    failv("sbrk after the child's shrink", 0, 0);
   shrink_to(base);
 }
 
@@ -294,14 +281,16 @@ test_queryshrink(void)
   }
   uint64 base = (uint64)sbrk(0);
   struct vmquery q;
+  char f[PTEFLAGS_LEN];
   for (int i = 0; i < 20000; i++) {
     uint64 va = base + (uint64)(i % 1024) * PGSIZE;
     if (vmquery(pid, va, &q) != 0)
-      fail("vmquery of the shrinking child", -1, 0);
+      failv("vmquery of the shrinking child", -1, 0);
     if (q.flags == 0 && q.pa == 0)
       continue;
     if ((q.flags & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || q.pa < KERNBASE || q.refcount == 0)
-      fail("a forged answer: flags", q.flags, PTE_V | PTE_U);
+      fail("a forged answer: flags %s, frame 0x%lx, refs %ld", pteflags(q.flags, f), q.pa,
+           q.refcount);
   }
   kill(pid);
   wait(0);
@@ -363,7 +352,7 @@ test_memchecklive(void)
   struct memcheck mc;
   expect(memcheck(&mc), 0, "memcheck while a child shares pages");
   if (mc.frames < 16 || mc.spaces < 4)
-    fail("memcheck saw too little", mc.frames, 16);
+    failv("memcheck saw too little", mc.frames, 16);
   close(fds[1]);
   expect(wait(0), pid, "wait");
 }
@@ -384,5 +373,5 @@ static const struct utest tests[] = {
 int
 main(int argc, char **argv)
 {
-  run_utests("vmtest", "VM", tests, sizeof(tests) / sizeof(tests[0]), 0, argc, argv);
+  utest_main("vmtest", "VM", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
