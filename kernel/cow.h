@@ -1,6 +1,7 @@
-/* cow.h: page-level decisions (cow.c): copy-on-write, zero-fill, and fork's
- * sharing of one leaf table's pages or of the table itself. Called by the address-space layer only, with
- * the address space's lock held. */
+/* cow.h: the decisions of copy-on-write (cow.c): zero-fill, reuse, copy,
+ * and fork's sharing of one leaf table's pages or of the table itself.
+ * Called by the address-space layer only, with the address space's lock
+ * held. */
 #ifndef CALF_COW_H
 #define CALF_COW_H
 

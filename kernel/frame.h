@@ -81,7 +81,8 @@ void frame_marks_clear(void);
 
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c), a leaf table copied or
- * dropping them, and the test whether a leaf table is shared (pagetable.c). frame_refs[(pa - frame_base) / PGSIZE] is frame pa's count.
+ * dropping them, and the test whether a leaf table is shared (pagetable.c).
+ * frame_refs[(pa - frame_base) / PGSIZE] is frame pa's count.
  * Neither variable changes after boot, so such a loop takes the array once,
  * indexed by page number (frame_counts_by_pfn), and finds a PTE's count with
  * one shift and one add. */

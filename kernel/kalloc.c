@@ -2,9 +2,10 @@
  *
  * The allocator owns every 4 KiB frame of RAM that the device tree lists and
  * that is not the kernel image, the device tree, a reserved range, or the
- * arrays of counts and marks themselves. Free frames come from two places: a list of
- * frames that have been freed (`recycled`), and the ranges never handed out
- * since boot (`fresh`), taken in order; so boot touches no free frame at all.
+ * arrays of counts and marks themselves. Free frames come from two places:
+ * a list of frames that have been freed (`recycled`), and the ranges never
+ * handed out since boot (`fresh`), taken in order; so boot touches no free
+ * frame at all.
  *
  * Locking: `lock` guards recycled, fresh and nfree. The reference counts are
  * not under it: they change with atomic operations only, following the
