@@ -429,8 +429,11 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
       leaf_put((pagetable_t)PTE2PA(*l1));
       *l1 = 0;
     } else {
+      pagetable_t leaf = (pagetable_t)PTE2PA(*l1);
+      if (!leaf_private(*l1))
+        panic("pt_unmap: a leaf table partly unmapped is shared");
       for (; a < hi && a < next; a += PGSIZE) {
-        pte_t *pte = walk(pt, a, 1);
+        pte_t *pte = &leaf[PX(0, a)];
         if (*pte & PTE_V) {
           if (PTE_FLAGS(*pte) == PTE_V)
             panic("pt_unmap: not a leaf");
