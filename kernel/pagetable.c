@@ -83,23 +83,20 @@ leaf_private(pte_t l1)
 
 static int unshare(pte_t *l1);
 
-/* The level-1 PTE above va's leaf table in pt, allocating a missing
- * level-1 table, or 0 (out of memory, or va in a gigapage). */
-static pte_t *
-leaf_slot(pagetable_t pt, uint64 va)
+/* The table non-leaf PTE *pte points at, allocated if missing; 0 if memory
+ * ran out or *pte is a leaf (a superpage). */
+static pagetable_t
+table_below(pte_t *pte)
 {
-  if (va >= MAXVA)
-    panic("pt_own: va beyond MAXVA");
-  pte_t *l2 = &pt[PX(2, va)];
-  if (!(*l2 & PTE_V)) {
+  if (!(*pte & PTE_V)) {
     pagetable_t t = ptalloc();
     if (t == 0)
       return 0;
-    *l2 = PA2PTE(t) | PTE_V;
-  } else if (*l2 & (PTE_R | PTE_W | PTE_X)) {
+    *pte = PA2PTE(t) | PTE_V;
+  } else if (*pte & (PTE_R | PTE_W | PTE_X)) {
     return 0;
   }
-  return &((pagetable_t)PTE2PA(*l2))[PX(1, va)];
+  return (pagetable_t)PTE2PA(*pte);
 }
 
 /* The PTE for va in pt, for the caller to change: missing tables are
@@ -110,24 +107,23 @@ leaf_slot(pagetable_t pt, uint64 va)
 pte_t *
 pt_own(pagetable_t pt, uint64 va, int *copied)
 {
-  pte_t *l1 = leaf_slot(pt, va);
-  if (l1 == 0)
+  if (va >= MAXVA)
+    panic("pt_own: va beyond MAXVA");
+  pagetable_t l1t = table_below(&pt[PX(2, va)]);
+  if (l1t == 0)
     return 0;
-  if (!(*l1 & PTE_V)) {
-    pagetable_t t = ptalloc();
-    if (t == 0)
-      return 0;
-    *l1 = PA2PTE(t) | PTE_V;
-  } else if (*l1 & (PTE_R | PTE_W | PTE_X)) {
-    return 0;
-  } else if (!leaf_private(*l1)) {
+  pte_t *l1 = &l1t[PX(1, va)];
+  if ((*l1 & PTE_V) && !(*l1 & (PTE_R | PTE_W | PTE_X)) && !leaf_private(*l1)) {
     if (unshare(l1) != 0)
       return 0;
     if (copied)
       *copied = 1;
   }
+  pagetable_t leaf = table_below(l1);
+  if (leaf == 0)
+    return 0;
   *l1 &= ~PTE_CLEAN;
-  return &((pagetable_t)PTE2PA(*l1))[PX(0, va)];
+  return &leaf[PX(0, va)];
 }
 
 /* Map [va, va+size) to [pa, ...) with 4 KiB pages. va and size need not be

@@ -197,20 +197,32 @@ def no_panic(output):
         raise Fail("kernel panic", output)
 
 
-def host_test(target, timeout):
-    """`make -s target` exits 0 within timeout; its output is shown only on failure."""
-    proc = subprocess.Popen(["make", "-s", "--no-print-directory", target], cwd=qemu.ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+def run_group(argv, cwd, timeout):
+    """Run argv in cwd as a process group of its own, no input: (exit status,
+    output). Fail if it outlives timeout. Whatever it leaves running (a QEMU)
+    is killed with it."""
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     try:
         out = proc.communicate(timeout=timeout)[0].decode(errors="replace")
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out = proc.communicate()[0].decode(errors="replace")
         raise Fail("timed out after %ss" % timeout, out) from None
-    if proc.returncode != 0:
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return proc.returncode, out
+
+
+def host_test(target, timeout):
+    """`make -s target` exits 0 within timeout; its output is shown only on failure."""
+    status, out = run_group(["make", "-s", "--no-print-directory", target], qemu.ROOT, timeout)
+    if status != 0:
         lines = out.strip().split("\n")
-        raise Fail("exit status %d: %s" % (proc.returncode, lines[-1]), out)
+        raise Fail("exit status %d: %s" % (status, lines[-1]), out)
 
 
 def boot_test(mem, cpus):
@@ -379,22 +391,10 @@ def mit_grader_test(mirror, branch):
         os.chmod(os.path.join(tree, "grade-lab-cow"), 0o755)
         with open(os.path.join(tree, "time.txt"), "w") as f:
             f.write("1\n")
-        proc = subprocess.Popen(["./grade-lab-cow"], cwd=tree, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            out = proc.communicate(timeout=MIT_TIMEOUT)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out = proc.communicate()[0].decode(errors="replace")
-            raise Fail("timed out after %ss" % MIT_TIMEOUT, out) from None
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # a QEMU left behind by the grader
-            except ProcessLookupError:
-                pass
+        status, out = run_group(["./grade-lab-cow"], tree, MIT_TIMEOUT)
     score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    if not score or score[1] != score[2] or proc.returncode != 0:
-        raise Fail("grade-lab-cow: %s (exit status %d)" % (score[0] if score else "no score", proc.returncode),
+    if not score or score[1] != score[2] or status != 0:
+        raise Fail("grade-lab-cow: %s (exit status %d)" % (score[0] if score else "no score", status),
                    out)
 # }staff-only
 
