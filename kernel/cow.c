@@ -61,7 +61,7 @@
  * A table is never changed while shared: whoever changes a PTE in it (a
  * store fault from user mode or from copyout, a zero-fill, a file page
  * mapped, sbrk, munmap) first unshares it (leaf_own, pagetable.c's
- * pt_unshare): a new table, a copy of the 512 PTEs, one more count on each
+ * pt_own): a new table, a copy of the 512 PTEs, one more count on each
  * frame they map, the old table's count down by one, this space's level-1
  * PTE switched and its TLB flushed. Then the page decision runs as above,
  * on a table that is this process's own. Out of memory there kills the
@@ -82,7 +82,7 @@
  * (trampoline.S). The flush comes before the old frame's reference is
  * dropped, so no stale entry can reach a reused frame. Unsharing a table
  * changes a level-1 PTE, which a fence for one address does not cover (it
- * orders leaf PTEs only), so pt_unshare flushes this hart's whole TLB.
+ * orders leaf PTEs only), so unsharing flushes this hart's whole TLB.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"

@@ -19,8 +19,8 @@
  * address space clears them with pt_clear before it destroys the table).
  *
  * A shared leaf table is never changed in place. Whoever is about to change
- * a PTE first makes its table private (pt_unshare), then asks walk for the
- * PTE with alloc set; walk checks that the table is private and clears
+ * a PTE gets it from pt_own (or walk with alloc set, the same call), which
+ * first replaces a shared table by a private copy (unshare) and clears
  * PTE_CLEAN from the level-1 PTE above it, since the change may make a page
  * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
  * on it; the last holder drops the counts of the frames it maps.
