@@ -626,6 +626,8 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
+    if (!(*pte & (PTE_COW | PTE_SHARED)))
+      return FAULT_BAD; /* read-only for good: no table copy for a doomed store */
     if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
       return FAULT_NOMEM;
     if (*pte & PTE_SHARED) {
@@ -1044,19 +1046,28 @@ audit_bad(struct audit *a, uint64 pa, uint64 refs, uint64 maps)
   }
 }
 
+/* The tally slot of frame pa, or -1 if another pass's chunk holds it. A
+ * pa the allocator does not manage is noted wrong (and gets -1). */
+static long
+audit_slot(struct audit *a, uint64 pa)
+{
+  if (!frame_managed(pa)) {
+    audit_bad(a, pa, 0, 1);
+    return -1;
+  }
+  uint64 f = (pa - frame_base) / PGSIZE;
+  return f >= a->lo && f < a->hi ? (long)(f - a->lo) : -1;
+}
+
 /* One more reference expected on frame pa (a user page, or a leaf table
  * that one more level-1 PTE points at), tallied if this pass's chunk holds
  * it. */
 static void
 audit_expect(struct audit *a, uint64 pa)
 {
-  if (!frame_managed(pa)) {
-    audit_bad(a, pa, 0, 1);
-    return;
-  }
-  uint64 f = (pa - frame_base) / PGSIZE;
-  if (f >= a->lo && f < a->hi && tally[f - a->lo] < 0xffff)
-    tally[f - a->lo]++;
+  long i = audit_slot(a, pa);
+  if (i >= 0 && tally[i] < 0xffff)
+    tally[i]++;
 }
 
 /* Is table page pa (a root or level-1 table, never shared) at count 1?
@@ -1064,12 +1075,7 @@ audit_expect(struct audit *a, uint64 pa)
 static void
 audit_table(struct audit *a, uint64 pa)
 {
-  if (!frame_managed(pa)) {
-    audit_bad(a, pa, 0, 1);
-    return;
-  }
-  uint64 i = (pa - frame_base) / PGSIZE;
-  if (i < a->lo || i >= a->hi)
+  if (audit_slot(a, pa) < 0)
     return;
   a->mc->tables++;
   if (frame_refcount(pa) != 1)
