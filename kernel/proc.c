@@ -70,21 +70,6 @@ procinit(void)
   }
 }
 
-/* Index of this hart in cpus[]. Interrupts must be off, or the caller may
- * move to another hart before using the answer. */
-int
-cpuid(void)
-{
-  return r_tp();
-}
-
-/* This hart's struct cpu. Interrupts must be off. */
-struct cpu *
-mycpu(void)
-{
-  return &cpus[cpuid()];
-}
-
 /* The process running on this hart, or 0. */
 struct proc *
 myproc(void)

@@ -32,6 +32,21 @@ struct cpu {
 extern struct cpu cpus[NCPU];
 extern int ncpu; /* harts started */
 
+/* Index of this hart in cpus[] (tp holds it in the kernel). Interrupts
+ * must be off, or the caller may move to another hart before using it. */
+static inline int
+cpuid(void)
+{
+  return r_tp();
+}
+
+/* This hart's struct cpu. Interrupts must be off. */
+static inline struct cpu *
+mycpu(void)
+{
+  return &cpus[r_tp()];
+}
+
 /* The page at TRAPFRAME. trampoline.S saves user registers here on a trap and
  * finds the kernel's page table, stack and handler here; the offsets in
  * trampoline.S follow this order. */
@@ -115,8 +130,6 @@ extern int table_sharing;  /* fork's sharing of leaf page tables, switched by co
 
 void procinit(void);
 void userinit(void);
-int cpuid(void);
-struct cpu *mycpu(void);
 struct proc *myproc(void);
 void scheduler(void) __attribute__((noreturn));
 void sched(void);
