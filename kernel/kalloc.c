@@ -106,14 +106,14 @@ carve_array(uint64 size)
   for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
     ;
   if (i == fmem.nfresh)
-    panic("frames_init: no room for the frames' counts and marks");
+    panic("frames_init: no room for the arrays about frames");
   void *a = (void *)fmem.fresh[i].base;
   carve(fmem.fresh[i].base, need);
   memset(a, 0, need);
   return a;
 }
 
-/* Build the free ranges and the reference-count array from the device tree.
+/* Build the free ranges and the arrays about frames from the device tree.
  * Called once, on the boot hart, before paging is on. */
 void
 frames_init(void)

@@ -345,8 +345,8 @@ leaf_put(pagetable_t pt)
 }
 #endif
 
-/* Drop one count on every leaf table below table pt (a table at `level`
- * >= 1), then free pt and the level-1 tables below it. */
+/* Let go of every leaf table below table pt (a table at `level` >= 1:
+ * leaf_put), then free pt and the level-1 tables below it. */
 static void
 freelevel(pagetable_t pt, int level)
 {
