@@ -210,7 +210,6 @@ page_write(pte_t *pte, uint64 va, struct memstat *mc)
 #endif
 }
 
-#if COW
 /* A store hit page va of a shared file mapping, mapped read-only so far:
  * let it write (the frame is the page cache's; nothing is copied). */
 void
@@ -220,6 +219,7 @@ page_share_write(pte_t *pte, uint64 va)
   sfence_vma_va(va);
 }
 
+#if COW
 /* Map frame pa, a page of a file that the caller holds a reference on, at
  * the empty PTE *pte of page va: for a shared mapping (shared) with
  * PTE_SHARED, writable if write; for a private one read-only, and

@@ -15,9 +15,7 @@ void cowinit(void);
 uint64 zero_frame(void);
 int page_write(pte_t *pte, uint64 va, struct memstat *mc);
 int page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc);
-#if COW
 void page_share_write(pte_t *pte, uint64 va);
-#endif
 void page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
                struct memstat *mc);
 int fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int share,

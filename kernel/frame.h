@@ -85,7 +85,7 @@ int frame_ops_since(uint64 token);
 int frame_mark(uint64 pa);
 void frame_marks_clear(void);
 
-#if COW
+#if COW /* LAB cow: step 1, if you like: inline helpers for loops over a whole table */
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c), a leaf table copied or
  * dropping them, and the test whether a leaf table is shared (pagetable.c).

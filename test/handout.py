@@ -11,7 +11,9 @@
                                        STARTER_MAX_PERCENT of the grader's
                                        total, and make handin packs a change
                                        (and refuses a tree that does not
-                                       build), while this tree scores full marks
+                                       build); with every fence filled in from
+                                       calf's code it scores full marks, and so
+                                       does this tree on cowtest
 
 The handout is the repository's files (git ls-files, tracked and untracked but
 not ignored: nothing built) with the copy-on-write pieces taken out:
@@ -97,9 +99,10 @@ def staff_only(path):
     return any(fnmatch.fnmatchcase(path, pat) for pat in STAFF_ONLY)
 
 
-def strip_cow(text, name):
+def strip_cow(text, name, solved=False):
     """text with each `#if COW` block replaced by its #else part, fenced with the
-    block's hint if it has one (see the top of the file).
+    block's hint if it has one (see the top of the file). solved: a block with a
+    hint keeps its #if part instead, unfenced (a student's finished lab).
 
     Raises HandoutError on a block it cannot read (#elif, no #endif) or when code
     outside comments would still name COW (#ifdef COW, #if !COW, if (COW))."""
@@ -116,7 +119,7 @@ def strip_cow(text, name):
         if comment and not hint:
             raise HandoutError("%s:%d: the comment on #if COW is not a hint (LAB cow: ...)"
                                % (name, i + 1))
-        start, depth, keep, else_seen = i, 0, [], False
+        start, depth, keep, solution, else_seen = i, 0, [], [], False
         i += 1
         while True:
             if i == len(lines):
@@ -134,10 +137,12 @@ def strip_cow(text, name):
                 else_seen = True
                 i += 1
                 continue
-            if else_seen:
-                keep.append(line)
+            (keep if else_seen else solution).append(line)
             i += 1
         i += 1
+        if hint and solved:
+            out.extend(solution)
+            continue
         if not hint:
             out.extend(keep)
             if not keep and out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
@@ -177,17 +182,19 @@ def strip_staff(text, name):
     return "".join(kept)
 
 
-def transform(path, text):
-    """The handout's version of repository file path with contents text."""
+def transform(path, text, solved=False):
+    """The handout's version of repository file path with contents text (solved: as
+    a student who finished the lab would have it)."""
     if STAFF_BEGIN in text or STAFF_END in text:
         text = strip_staff(text, path)
     if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
-        text = strip_cow(text, path)
+        text = strip_cow(text, path, solved)
     return text
 
 
-def write_handout(out):
-    """Write the handout tree to directory out (created; must not hold files)."""
+def write_handout(out, solved=False):
+    """Write the handout tree to directory out (created; must not hold files);
+    solved: with the code of every LAB fence filled in from calf's."""
     if os.path.isdir(out) and os.listdir(out):
         raise HandoutError("%s exists and is not empty" % out)
     for path in repo_files():
@@ -202,7 +209,7 @@ def write_handout(out):
         except UnicodeDecodeError:
             text = None
         if text is not None:
-            new = transform(path, text)
+            new = transform(path, text, solved)
             if new != text:
                 data = new.encode()
         with open(dst, "wb") as f:
@@ -413,6 +420,22 @@ def check_handin(out, tmp):
     return problems
 
 
+def check_solved(out):
+    """Problems with the handout written to out with every LAB fence filled in from
+    calf's own code: it must build and score full marks (the fences are enough to
+    finish the lab, and none is missing)."""
+    write_handout(out, solved=True)
+    proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        return ["the handout with its fences filled in does not build:\n" +
+                proc.stdout.decode(errors="replace")[-3000:]]
+    status, score, total, text = grade(["--tree", out], "handout, fences filled in")
+    if status != 0 or total == 0 or score != total:
+        return ["the handout with its fences filled in scores %d/%d, want full marks" % (score, total)]
+    return []
+
+
 def check():
     """Build a handout, check it and grade it and this tree; returns the list of problems."""
     problems = []
@@ -449,6 +472,7 @@ def check():
         start = time.monotonic()
         problems += check_handin(out, tmp)
         print("make handin checked in %.1fs" % (time.monotonic() - start), flush=True)
+        problems += check_solved(os.path.join(tmp, "solved"))
     status, score, total, text = grade(["--only", "cowtest"], "calf")
     if status != 0 or total == 0 or score != total:
         problems.append("calf scores %d/%d on cowtest, want full marks" % (score, total))

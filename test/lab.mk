@@ -26,8 +26,9 @@ handin:
 #                               lines or names, build, boot, pass usertests -q,
 #                               fail the COW tests, score at most 40% and let
 #                               make handin pack a change (and refuse a tree that
-#                               does not build), while this tree passes the COW
-#                               tests
+#                               does not build); with its fences filled in from
+#                               this tree's code it must score full marks, and
+#                               this tree must pass the COW tests
 
 handout:
 	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir" >&2; exit 1; }

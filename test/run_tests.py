@@ -154,7 +154,7 @@ LAB_TARGETS = [
     # staff-only{ test/handout.py leaves this row out of the handout.
     ("handout-check", 1500),  # a handout: one commit, the students' README, no answer in it,
                               # builds, passes usertests -q, fails the COW tests, scores at
-                              # most 40%; make handin works
+                              # most 40%; make handin works; its fences filled in: full marks
     # }staff-only
 ]
 
