@@ -29,9 +29,10 @@
  * back stay).
  */
 #else
-/* Without reference counts nobody maps the cache's frames: pcache_get gives
- * each fault a private copy, so every cached page can go at any time, and a
- * write() to a file just drops the cached pages it touched.
+/* Nobody maps the cache's frames (sharing them needs reference counts; it
+ * comes with mmap, in a later lab): pcache_get gives each fault a private
+ * copy, so every cached page can go at any time, and a write() to a file
+ * just drops the cached pages it touched.
  */
 #endif
 #include "kernel/types.h"
