@@ -6,8 +6,8 @@
  * copyin/copyout/copyinstr, at an address in no region, or with an access
  * its region does not allow, is bad: the process is killed or the system call
  * fails. Inside a region the page decides (cow.c): fresh pages of a
- * zero-filled kind (bss, heap) get the zero frame or a zeroed frame on first
- * touch; copy-on-write pages are reused or copied on a store.
+ * zero-filled kind (bss, heap) are filled on first touch (page_fresh), a
+ * store to a read-only page goes to page_write.
  *
  *   USER_TOP (TRAPFRAME)  trapframe, trampoline (not regions: kernel-only)
  *   ...                   heap, grown by sbrk up to USER_TOP
@@ -552,13 +552,12 @@ fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end,
   return 0;
 }
 
-/* Make empty address space child a copy-on-write image of parent: the same
- * regions and break, every page shared (cow.c), except the page at
- * shortcut_va (the stack-page shortcut; -1 for none), which the child gets a
- * private copy of; with share_tables, whole leaf tables are shared where
- * they may be. Changes the parent's PTEs and flushes this hart's TLB, where
- * the parent runs. Returns 0, or -1 when memory runs out (the caller
- * destroys child). */
+/* Make empty address space child an image of parent: the same regions and
+ * break, and the pages as fork_leaf (cow.c) gives them; the page at
+ * shortcut_va (the stack-page shortcut; -1 for none) is the child's own
+ * copy, and with share_tables whole leaf tables may be shared. May change
+ * the parent's PTEs, so it flushes this hart's TLB, where the parent runs.
+ * Returns 0, or -1 when memory runs out (the caller destroys child). */
 int
 as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables)
 {
@@ -626,6 +625,7 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
+#if COW /* LAB cow: step 3: a store to a read-only page (user mode, copyout): page_write */
     if (!(*pte & (PTE_COW | PTE_SHARED)))
       return FAULT_BAD; /* read-only for good: no table copy for a doomed store */
     if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
@@ -640,6 +640,9 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       if (err != 0)
         return err;
     }
+#else
+    return FAULT_BAD;
+#endif
   }
   *ptep = pte;
   return 0;
@@ -1179,7 +1182,7 @@ audit_once(struct audit *a)
     if (frame_refcount(pa) != tally[i])
       audit_bad(a, pa, frame_refcount(pa), tally[i]);
   }
-  if (a->lo == 0 && frame_refcount(zero_frame()) != a->zeromaps + 1)
+  if (a->lo == 0 && zero_frame() && frame_refcount(zero_frame()) != a->zeromaps + 1)
     audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
   if (frame_ops_since(token)) {
     *a->mc = saved;

@@ -1,10 +1,12 @@
-/* cow.c: the decisions of copy-on-write and zero-fill, for pages and for
- * whole leaf page tables: one layer above page tables (pagetable.c) and
- * frames (kalloc.c), one below address spaces (aspace.c), which find the
- * region, check the access, hold the address space's lock and then call in
- * here. Nothing here looks at a process or at regions.
- *
- * After fork, parent and child map the same frames. A page that was writable
+/* cow.c: what a fault or a fork does to one page or one leaf page table:
+ * zero-fill, copy-on-write, file pages, and the pages fork gives the child.
+ * One layer above page tables (pagetable.c) and frames (kalloc.c), one
+ * below address spaces (aspace.c), which find the region, check the
+ * access, hold the address space's lock and then call in here. Nothing here
+ * looks at a process or at regions.
+ */
+#if COW
+/* After fork, parent and child map the same frames. A page that was writable
  * loses PTE_W and gains PTE_COW in both page tables; a page that was never
  * writable (text, rodata) is shared as it is, and a store to it stays fatal.
  * Fresh memory (a bss or heap page never touched) has no PTE until it is
@@ -84,6 +86,12 @@
  * changes a level-1 PTE, which a fence for one address does not cover (it
  * orders leaf PTEs only), so unsharing flushes this hart's whole TLB.
  */
+#else
+/* Without copy-on-write, fork gives the child a private copy of every page
+ * (fork_table), and a fresh page gets a zeroed frame of its own at its
+ * first touch (page_fresh). A store to a read-only page is a bad access.
+ */
+#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/aspace.h"
@@ -94,7 +102,6 @@
 #include "kernel/printf.h"
 #include "kernel/string.h"
 
-static uint64 zeroframe;
 struct memstat memstat_global;
 
 /* Count one event globally and in the address space's counters mc (which
@@ -104,6 +111,9 @@ struct memstat memstat_global;
     __atomic_fetch_add(&memstat_global.field, 1, __ATOMIC_RELAXED);                                \
     (mc)->field++;                                                                                 \
   } while (0)
+
+#if COW /* LAB cow: step 4: one frame of zeros for reads of fresh memory to share */
+static uint64 zeroframe;
 
 /* Allocate the zero frame. Boot hart, once, after frames_init. */
 void
@@ -137,7 +147,6 @@ zero_fill(pte_t *pte, uint64 va, struct memstat *mc)
   return 0;
 }
 
-#if COW
 /* The faulting process holds the only reference: make the page writable. */
 static int
 cow_reuse(pte_t *pte, uint64 va, struct memstat *mc)
@@ -163,7 +172,20 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
   COUNT(mc, cow_copies);
   return 0;
 }
+#else
+/* Set up what copy-on-write needs at boot. Boot hart, once, after
+ * frames_init. */
+void
+cowinit(void)
+{
+}
 
+/* The frame of zeros that reads of fresh memory share, or 0 if none. */
+uint64
+zero_frame(void)
+{
+  return 0;
+}
 #endif
 
 /* A store hit page va, whose PTE *pte is valid, user, readable and not
@@ -173,13 +195,13 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
 int
 page_write(pte_t *pte, uint64 va, struct memstat *mc)
 {
+#if COW /* LAB cow: step 3: resolve a store to a copy-on-write page, and count it */
   if (!(*pte & PTE_COW))
     return FAULT_BAD;
   uint64 pa = PTE2PA(*pte);
   COUNT(mc, cow_faults);
   if (pa == zeroframe)
     return zero_fill(pte, va, mc);
-#if COW
   if (frame_is_last(pa))
     return cow_reuse(pte, va, mc);
   return cow_copy(pte, va, mc);
@@ -197,11 +219,17 @@ page_share_write(pte_t *pte, uint64 va)
   sfence_vma_va(va);
 }
 
+#if COW
 /* Map frame pa, a page of a file that the caller holds a reference on, at
  * the empty PTE *pte of page va: for a shared mapping (shared) with
  * PTE_SHARED, writable if write; for a private one read-only, and
  * copy-on-write if cow. The caller's reference becomes the PTE's. Counts a
  * file map in mc. */
+#else
+/* Map frame pa, a page of a file (pcache_get's private copy), at the empty
+ * PTE *pte of page va, with the region's protection prot: writable if cow
+ * (the region is writable). Counts a file map in mc. */
+#endif
 void
 page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
           struct memstat *mc)
@@ -209,32 +237,39 @@ page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
   if (shared)
     perm |= PTE_SHARED | (write ? PTE_W : 0);
+#if COW
   else if (cow)
     perm |= PTE_COW;
+#else
+  else if (cow)
+    perm |= PTE_W; /* pcache_get gave a private copy */
+#endif
   *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
   COUNT(mc, file_maps);
 }
 
 /* Page va, whose PTE *pte is empty, is fresh memory (in a zero-filled
- * region, never touched): a read maps the zero frame copy-on-write, a write
- * a zeroed frame of its own. Returns 0 or FAULT_NOMEM. */
+ * region, never touched), and access (FAULT_READ, FAULT_WRITE) touches it:
+ * map zeros. Returns 0 or FAULT_NOMEM. */
 int
 page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc)
 {
-  uint64 pa = zeroframe;
-  int perm = PTE_R | PTE_U | PTE_COW;
-  if (access == FAULT_WRITE) {
-    if ((pa = (uint64)kalloc()) == 0)
-      return FAULT_NOMEM;
-    memset((void *)pa, 0, PGSIZE);
-    perm = PTE_R | PTE_W | PTE_U;
-    COUNT(mc, zero_fills);
-  } else {
-    frame_ref(pa);
+#if COW /* LAB cow: step 4: a read maps the frame of zeros */
+  if (access != FAULT_WRITE) {
+    frame_ref(zeroframe);
+    *pte = PA2PTE(zeroframe) | PTE_R | PTE_U | PTE_COW | PTE_V;
+    sfence_vma_va(va);
+    return 0;
   }
-  *pte = PA2PTE(pa) | perm | PTE_V;
+#endif
+  void *mem = kalloc();
+  if (mem == 0)
+    return FAULT_NOMEM;
+  memset(mem, 0, PGSIZE);
+  *pte = PA2PTE(mem) | PTE_R | PTE_W | PTE_U | PTE_V;
   sfence_vma_va(va);
+  COUNT(mc, zero_fills);
   return 0;
 }
 
@@ -254,27 +289,22 @@ fork_copy(pte_t *parent, pte_t *child)
   return 0;
 }
 
+#if COW /* LAB cow: step 2: helpers for fork's sharing */
 /* Give the child's PTE *child a private copy of the parent's page *parent
- * at fork (every page in the eager-copy kernel; the stack page of the
- * shortcut otherwise), except for what is shared as it is: the zero frame,
- * a shared file page and, with copy-on-write, a read-only page. Returns 0,
+ * at fork (the stack page of the shortcut), except for what is shared as it
+ * is: the zero frame, a shared file page and a read-only page. Returns 0,
  * or -1 when memory runs out. */
 static int
 fork_private(pte_t *parent, pte_t *child)
 {
   uint64 pa = PTE2PA(*parent);
-  int copy = pa != zeroframe && !(*parent & PTE_SHARED);
-#if COW
-  copy = copy && (*parent & (PTE_W | PTE_COW));
-#endif
-  if (copy)
+  if (pa != zeroframe && !(*parent & PTE_SHARED) && (*parent & (PTE_W | PTE_COW)))
     return fork_copy(parent, child);
   frame_ref(pa);
   *child = *parent;
   return 0;
 }
 
-#if COW
 /* Share pages [from, to) of parent leaf table old with child leaf table
  * new: a writable private page becomes copy-on-write in both, and every
  * frame gains a reference (the zero frame's too: its PTEs are read-only
@@ -316,7 +346,7 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
 
   if (n > 512)
     n = 512;
-#if COW
+#if COW /* LAB cow: step 2: share the pages instead (the shortcut page is still copied) */
   uint64 cut = shortcut < n ? shortcut : n;
   shared = share_pages(old, new, 0, cut);
   if (cut < n && (old[cut] & PTE_V))
@@ -327,7 +357,7 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
   (void)shortcut;
   for (uint64 i = 0; i < n && r == 0; i++)
     if (old[i] & PTE_V)
-      r = fork_private(&old[i], &new[i]);
+      r = fork_copy(&old[i], &new[i]);
 #endif
   __atomic_fetch_add(&memstat_global.shared, shared, __ATOMIC_RELAXED);
   mc->shared += shared;

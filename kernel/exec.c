@@ -4,16 +4,20 @@
  *
  * Demand paging: exec reads only the ELF header and the program headers. The
  * whole pages of each segment's file bytes become a file-backed private
- * region over the page cache: text pages are the cache's frames, shared by
- * every process running the program; data pages too, until a store copies
- * one (copy-on-write). A page comes in at its first touch, a small region
- * whole at its first fault (aspace.c, FAULT_AROUND). The last, partial page of a segment's file bytes is
- * loaded now into a frame of its own, so that what follows the segment in
- * the file reads as zeros; bss stays zero-filled on first touch. A segment
- * whose file offset is not page-aligned is loaded whole now, as before
- * demand paging. While a program runs from a file, the file cannot be opened
- * for writing, and a file open for writing (or mapped shared and writable)
- * cannot be exec'd: "text file busy" (file.h, text_maps and writers). */
+ * region over the page cache (pcache.c says what a fault gets from it). A
+ * page comes in at its first touch, a small region whole at its first fault
+ * (aspace.c, FAULT_AROUND). The last, partial page of a segment's file
+ * bytes is loaded now into a frame of its own, so that what follows the
+ * segment in the file reads as zeros; bss stays zero-filled on first touch.
+ * A segment whose file offset is not page-aligned is loaded whole now, as
+ * before demand paging. While a program runs from a file, the file cannot be
+ * opened for writing, and a file open for writing (or mapped shared and
+ * writable) cannot be exec'd: "text file busy" (file.h, text_maps and
+ * writers). */
+#if COW
+/* Text pages are the cache's frames, shared by every process running the
+ * program; data pages too, until a store copies one (copy-on-write). */
+#endif
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"

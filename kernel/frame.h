@@ -1,9 +1,10 @@
-/* frame.h: physical frames and their reference counts (kalloc.c), the lowest
- * layer of memory. Everything above (page tables, page decisions, address
- * spaces) calls down into it; it calls nothing above.
- *
- * The count of a frame is the number of PTEs, across all page tables, that
- * map it, plus the holds the kernel keeps on it (a kernel stack, a
+/* frame.h: physical frames (kalloc.c), the lowest layer of memory.
+ * Everything above (page tables, page decisions, address spaces) calls down
+ * into it; it calls nothing above.
+ */
+#if COW
+/* Reference counts. The count of a frame is the number of PTEs, across all
+ * page tables, that map it, plus the holds the kernel keeps on it (a kernel stack, a
  * trapframe, a pipe buffer, a root or level-1 page table, the zero frame:
  * one each). A leaf page table that several page tables share is counted
  * once: its PTEs count once, and its own count is the number of level-1
@@ -26,6 +27,7 @@
  * (an acquire fence once the count reached 0) and the reuse test
  * (frame_is_last, an acquire load).
  */
+#endif
 #ifndef CALF_FRAME_H
 #define CALF_FRAME_H
 
@@ -35,11 +37,15 @@
 void frames_init(void);
 void *kalloc(void);
 void kfree(void *pa);
-void frame_ref(uint64 pa);
+/* Let go of a frame (its last holder frees it); how many hold it now. */
 void frame_unref(uint64 pa);
 int frame_refcount(uint64 pa);
+#if COW /* LAB cow: step 1: declare the other count functions you write */
+void frame_ref(uint64 pa);
 int frame_is_last(uint64 pa);
+#endif
 int frame_managed(uint64 pa);
+extern uint64 frame_base; /* frame pa is number (pa - frame_base) / PGSIZE */
 uint64 frames_free(void);
 uint64 frames_total(void);
 
@@ -48,7 +54,7 @@ uint64 frames_total(void);
  * that returns how many it freed) and tries once more. */
 void frames_set_reclaim(int (*reclaim)(void));
 
-/* Operations on the counts of user-mapped or cached frames (a fault, a fork,
+/* Operations on user-mapped or cached frames (a fault, a fork,
  * an unmap, the page cache adding or dropping a page) are bracketed by
  * frame_op_begin and frame_op_end, so that the auditor (memcheck) can tell a
  * moment when none is half done: frame_ops_quiet gives a token when none is
@@ -79,6 +85,7 @@ int frame_ops_since(uint64 token);
 int frame_mark(uint64 pa);
 void frame_marks_clear(void);
 
+#if COW /* LAB cow: step 1, if you like: inline helpers for loops over a whole table */
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c), a leaf table copied or
  * dropping them, and the test whether a leaf table is shared (pagetable.c).
@@ -87,7 +94,6 @@ void frame_marks_clear(void);
  * indexed by page number (frame_counts_by_pfn), and finds a PTE's count with
  * one shift and one add. */
 extern uint32 *frame_refs;
-extern uint64 frame_base;
 
 void frame_release(uint64 pa, uint32 oldcount);
 
@@ -121,4 +127,5 @@ frame_unref_pte(uint32 *bypfn, pte_t pte)
   }
 }
 
+#endif
 #endif

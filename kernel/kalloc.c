@@ -1,17 +1,19 @@
-/* kalloc.c: physical frames and their reference counts.
+/* kalloc.c: physical frames.
  *
  * The allocator owns every 4 KiB frame of RAM that the device tree lists and
  * that is not the kernel image, the device tree, a reserved range, or the
- * arrays of counts and marks themselves. Free frames come from two places:
+ * arrays the allocator keeps about frames. Free frames come from two places:
  * a list of frames that have been freed (`recycled`), and the ranges never
  * handed out since boot (`fresh`), taken in order; so boot touches no free
  * frame at all.
  *
- * Locking: `lock` guards recycled, fresh and nfree. The reference counts are
- * not under it: they change with atomic operations only, following the
- * ordering rules in frame.h, so fork can share thousands of frames without
- * taking a global lock per page.
+ * Locking: `lock` guards recycled, fresh and nfree.
  */
+#if COW
+/* Reference counts. They are not under the lock: they change with atomic
+ * operations only, following the ordering rules in frame.h, so fork can
+ * share thousands of frames without taking a global lock per page. */
+#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
@@ -36,10 +38,12 @@ static struct {
   uint64 nfree;
 } fmem;
 
+#if COW /* LAB cow: step 1: an array of counts, one per frame */
 /* The counts (frame.h says what a count is and how it may change): kalloc
  * sets one to 1, frame_ref adds one, frame_unref drops one and frees the frame
  * when it reaches 0, kfree drops the only one. */
 uint32 *frame_refs;
+#endif
 uint64 frame_base;
 static uint64 ram_frames, total;
 
@@ -47,7 +51,7 @@ static uint64 ram_frames, total;
  * frame_mark); the auditor's own lock guards them. */
 static uint64 *frame_marks;
 
-/* Is pa a page-aligned address inside the RAM the count array covers? */
+/* Is pa a page-aligned address inside the RAM the allocator manages? */
 int
 frame_managed(uint64 pa)
 {
@@ -102,14 +106,14 @@ carve_array(uint64 size)
   for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
     ;
   if (i == fmem.nfresh)
-    panic("frames_init: no room for the frames' counts and marks");
+    panic("frames_init: no room for the arrays about frames");
   void *a = (void *)fmem.fresh[i].base;
   carve(fmem.fresh[i].base, need);
   memset(a, 0, need);
   return a;
 }
 
-/* Build the free ranges and the reference-count array from the device tree.
+/* Build the free ranges and the arrays about frames from the device tree.
  * Called once, on the boot hart, before paging is on. */
 void
 frames_init(void)
@@ -137,7 +141,9 @@ frames_init(void)
   for (int i = 0; i < machine.nresv; i++)
     carve(machine.resv[i].base, machine.resv[i].size);
 
+#if COW /* LAB cow: step 1: room for the counts (carve_array) */
   frame_refs = carve_array(ram_frames * sizeof(uint32));
+#endif
   frame_marks = carve_array((ram_frames + 63) / 64 * sizeof(uint64));
   for (int i = 0; i < fmem.nfresh; i++)
     fmem.nfree += fmem.fresh[i].size / PGSIZE;
@@ -179,19 +185,35 @@ take_frame(void)
   return pa;
 }
 
-/* Allocate one frame, reference count 1, contents undefined. When none is
- * free, the page cache gives back what nobody maps first. Returns 0 when
- * memory is exhausted. */
+/* Put frame pa on the free list. */
+static void
+give_frame(uint64 pa)
+{
+  struct run *r = (struct run *)pa;
+  acquire(&fmem.lock);
+  r->next = fmem.recycled;
+  fmem.recycled = r;
+  fmem.nfree++;
+  release(&fmem.lock);
+}
+
+/* Allocate one frame, its caller its one holder, contents undefined. When
+ * none is free, the page cache gives back what nobody maps first. Returns 0
+ * when memory is exhausted. */
 void *
 kalloc(void)
 {
   uint64 pa = take_frame();
   if (pa == 0 && reclaim_hook && reclaim_hook() > 0)
     pa = take_frame();
+#if COW /* LAB cow: step 1: a new frame's count */
   if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
     panic("kalloc: a free frame had references");
+#endif
   return (void *)pa;
 }
+
+#if COW /* LAB cow: step 1: frame_ref, frame_unref, frame_refcount, frame_is_last; kfree */
 
 /* Take one more reference on frame pa (which must be allocated). */
 void
@@ -231,13 +253,7 @@ frame_release(uint64 pa, uint32 oldcount)
 {
   if (oldcount == 0)
     panic("frame_release: frame already free");
-
-  struct run *r = (struct run *)pa;
-  acquire(&fmem.lock);
-  r->next = fmem.recycled;
-  fmem.recycled = r;
-  fmem.nfree++;
-  release(&fmem.lock);
+  give_frame(pa);
 }
 
 /* Current reference count of frame pa (a snapshot: others may change it). */
@@ -256,6 +272,31 @@ frame_is_last(uint64 pa)
 {
   return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_ACQUIRE) == 1;
 }
+#else
+/* Free frame pa, of which the caller is the one holder. */
+void
+kfree(void *pa)
+{
+  if (!frame_managed((uint64)pa))
+    panic("kfree: not a managed frame");
+  give_frame((uint64)pa);
+}
+
+/* Let go of frame pa. Without counts every frame has one holder, so the
+ * frame is freed. */
+void
+frame_unref(uint64 pa)
+{
+  kfree((void *)pa);
+}
+
+/* The holders of frame pa: one, without counts. */
+int
+frame_refcount(uint64 pa)
+{
+  return 1;
+}
+#endif
 
 /* Free frames right now. */
 uint64

@@ -10,13 +10,17 @@
  * except for process kernel stacks, mapped by procinit before other harts run.
  *
  * A user page table belongs to one address space, whose lock the caller
- * holds while it changes the table (aspace.h). Its root and level-1 tables
- * are its own (count 1). A leaf table (512 PTEs, 2 MiB of addresses) may be
- * shared by several address spaces after fork (cow.c): its count is the
- * number of level-1 PTEs that point at it, and every PTE in it holds one
- * reference on the frame it maps, however many spaces share the table
- * (except the trampoline's and the trapframe's, which hold none: the
- * address space clears them with pt_clear before it destroys the table).
+ * holds while it changes the table (aspace.h). Every PTE in it holds the
+ * frame it maps (frame_unref lets go of it), except the trampoline's and the
+ * trapframe's, which hold none: the address space clears them with pt_clear
+ * before it destroys the table.
+ */
+#if COW
+/* Shared leaf tables. A user table's root and level-1 tables are its own
+ * (count 1). A leaf table (512 PTEs, 2 MiB of addresses) may be shared by
+ * several address spaces after fork (cow.c): its count is the number of
+ * level-1 PTEs that point at it, and every PTE in it holds one reference on
+ * the frame it maps, however many spaces share the table.
  *
  * A shared leaf table is never changed in place. Whoever is about to change
  * a PTE gets it from pt_own (or walk with alloc set, the same call), which
@@ -25,6 +29,7 @@
  * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
  * on it; the last holder drops the counts of the frames it maps.
  */
+#endif
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -72,17 +77,6 @@ walk(pagetable_t pt, uint64 va, int alloc)
   return &pt[PX(0, va)];
 }
 
-/* Does pt alone hold the leaf table that level-1 PTE l1 points at? A yes
- * stays true (only a holder can share it further) and, as an acquire
- * (frame.h rule 3), comes after every former sharer's last use of it. */
-static inline int
-leaf_private(pte_t l1)
-{
-  return __atomic_load_n(&frame_counts_by_pfn()[l1 >> 10], __ATOMIC_ACQUIRE) == 1;
-}
-
-static int unshare(pte_t *l1);
-
 /* The table non-leaf PTE *pte points at, allocated if missing; 0 if memory
  * ran out or *pte is a leaf (a superpage). */
 static pagetable_t
@@ -99,11 +93,42 @@ table_below(pte_t *pte)
   return (pagetable_t)PTE2PA(*pte);
 }
 
+#if COW
+/* Does pt alone hold the leaf table that level-1 PTE l1 points at? A yes
+ * stays true (only a holder can share it further) and, as an acquire
+ * (frame.h rule 3), comes after every former sharer's last use of it. */
+static inline int
+leaf_private(pte_t l1)
+{
+  return __atomic_load_n(&frame_counts_by_pfn()[l1 >> 10], __ATOMIC_ACQUIRE) == 1;
+}
+
+static int unshare(pte_t *l1);
+
+/* The leaf table that level-1 PTE *l1 points at, if any, is about to
+ * change: replace it by a copy of its own if other page tables share it
+ * (*copied, if not 0, is set to 1) and clear its PTE_CLEAN mark. Returns 0,
+ * or -1 if memory ran out (nothing changed). */
+static int
+leaf_table_own(pte_t *l1, int *copied)
+{
+  if (!(*l1 & PTE_V) || (*l1 & (PTE_R | PTE_W | PTE_X)))
+    return 0;
+  if (!leaf_private(*l1)) {
+    if (unshare(l1) != 0)
+      return -1;
+    if (copied)
+      *copied = 1;
+  }
+  *l1 &= ~PTE_CLEAN;
+  return 0;
+}
+#endif
+
 /* The PTE for va in pt, for the caller to change: missing tables are
- * allocated, a leaf table shared with other page tables is replaced by a
- * copy of pt's own (*copied, if not 0, is set to 1), and the leaf table
- * loses its PTE_CLEAN mark. Returns 0 if memory ran out (nothing shared was
- * changed) or va lies in a superpage. */
+ * allocated, and *copied (if not 0) is set to 1 if a leaf table had to be
+ * copied first (the top of the file says when). Returns 0 if memory ran out
+ * (nothing shared was changed) or va lies in a superpage. */
 pte_t *
 pt_own(pagetable_t pt, uint64 va, int *copied)
 {
@@ -113,16 +138,13 @@ pt_own(pagetable_t pt, uint64 va, int *copied)
   if (l1t == 0)
     return 0;
   pte_t *l1 = &l1t[PX(1, va)];
-  if ((*l1 & PTE_V) && !(*l1 & (PTE_R | PTE_W | PTE_X)) && !leaf_private(*l1)) {
-    if (unshare(l1) != 0)
-      return 0;
-    if (copied)
-      *copied = 1;
-  }
+#if COW
+  if (leaf_table_own(l1, copied) != 0)
+    return 0;
+#endif
   pagetable_t leaf = table_below(l1);
   if (leaf == 0)
     return 0;
-  *l1 &= ~PTE_CLEAN;
   return &leaf[PX(0, va)];
 }
 
@@ -285,6 +307,7 @@ any_valid(pte_t *p)
   return ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_V) != 0;
 }
 
+#if COW
 /* Drop one count on leaf table pt. The last holder drops the reference each
  * of its PTEs holds and frees the table. The PTE loop runs once per resident
  * page of every exit and exec, so it uses the count array directly: one
@@ -310,9 +333,20 @@ leaf_put(pagetable_t pt)
   }
   frame_release((uint64)pt, old);
 }
+#else
+/* Let go of leaf table pt and of the frame each of its PTEs maps. */
+static void
+leaf_put(pagetable_t pt)
+{
+  for (int i = 0; i < 512; i++)
+    if (pt[i] & PTE_V)
+      frame_unref(PTE2PA(pt[i]));
+  kfree(pt);
+}
+#endif
 
-/* Drop one count on every leaf table below table pt (a table at `level`
- * >= 1), then free pt and the level-1 tables below it. */
+/* Let go of every leaf table below table pt (a table at `level` >= 1:
+ * leaf_put), then free pt and the level-1 tables below it. */
 static void
 freelevel(pagetable_t pt, int level)
 {
@@ -343,6 +377,14 @@ leaf_entry(pagetable_t pt, uint64 va)
   return &((pagetable_t)PTE2PA(l2))[PX(1, va)];
 }
 
+/* Is [lo, hi) the whole span of the table at `level` that starts at base? */
+static int
+covers(uint64 lo, uint64 hi, uint64 base, int level)
+{
+  return lo <= base && base + (1UL << PXSHIFT(level + 1)) <= hi;
+}
+
+#if COW
 /* Point level-1 PTE l1, whose leaf table other page tables share, at a
  * copy of its own (one more reference on every frame the table maps) and
  * drop one count on the shared one. Flushes this hart's TLB, which may
@@ -388,19 +430,13 @@ pt_share_leaf(pte_t *l1, pte_t *to)
   *to = *l1;
 }
 
-/* Is [lo, hi) the whole span of the table at `level` that starts at base? */
-static int
-covers(uint64 lo, uint64 hi, uint64 base, int level)
-{
-  return lo <= base && base + (1UL << PXSHIFT(level + 1)) <= hi;
-}
-
 /* Make va's leaf table private if [lo, hi) covers only part of it. */
 static int
 unshare_edge(pagetable_t pt, uint64 lo, uint64 hi, uint64 va)
 {
   return covers(lo, hi, va & ~(LEAF_SPAN - 1), 0) ? 0 : pt_unshare(pt, va);
 }
+#endif
 
 /* Remove every mapping of user pages in [lo, hi) (page-aligned), dropping
  * the reference each held, and free the table pages left empty. A leaf
@@ -416,8 +452,10 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
     panic("pt_unmap: bad range");
   if (lo == hi)
     return 0;
+#if COW
   if (unshare_edge(pt, lo, hi, lo) < 0 || unshare_edge(pt, lo, hi, hi - 1) < 0)
     return -1;
+#endif
   for (uint64 a = pt_next_table(pt, lo, hi); a < hi; a = pt_next_table(pt, a, hi)) {
     uint64 base = a & ~(LEAF_SPAN - 1), next = base + LEAF_SPAN;
     pte_t *l1 = leaf_entry(pt, a);
@@ -426,8 +464,10 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
       *l1 = 0;
     } else {
       pagetable_t leaf = (pagetable_t)PTE2PA(*l1);
+#if COW
       if (!leaf_private(*l1))
         panic("pt_unmap: a leaf table partly unmapped is shared");
+#endif
       for (; a < hi && a < next; a += PGSIZE) {
         pte_t *pte = &leaf[PX(0, a)];
         if (*pte & PTE_V) {

@@ -1,13 +1,22 @@
 /* pcache.c: the page cache: pages of files held in frames, found by
- * (device, inode number, page index), so that every process that maps a
- * page of a file (mmap, or exec's demand-paged text and data) maps the same
- * frame.
+ * (device, inode number, page index). A fault on a page of a file-backed
+ * region (exec's demand-paged text and data, mmap) gets its page from here
+ * (pcache_get), read from the file on a miss.
  *
- * Who owns a cached page: the cache holds one reference on its frame (a
- * kernel hold, frame.h), and every PTE that maps it one more. A page nobody
- * maps has count 1. Such a page goes away when memory runs short (kalloc
- * calls pcache_reclaim before it gives up), and when its file is truncated
- * (pcache_truncate). Nothing is lost: stores reach a page only through a
+ * The cache owns a frame for each page it holds. A page nobody maps goes
+ * away when memory runs short (kalloc calls pcache_reclaim before it gives
+ * up), and when its file is truncated (pcache_truncate).
+ *
+ * Locking: pc.lock (a spinlock) guards the table, the hash chains, every
+ * entry's fields and the counters. It is never held across I/O or while
+ * calling kalloc; loading a page reads the file with pc.lock released and
+ * inserts afterwards, keeping whichever copy got in first.
+ */
+#if COW
+/* Sharing the cache's frames. Every process that maps a page of a file maps
+ * the same frame: the cache holds one reference on it (a kernel hold,
+ * frame.h), and every PTE that maps it one more, so a page nobody maps has
+ * count 1. Nothing is lost when it goes: stores reach a page only through a
  * shared writable mapping, and a mapping that may have stored writes the
  * page back to the file before it lets go (aspace.c, writeback, at munmap
  * and exit). Deleting a file needs no call: every byte below a file's size
@@ -18,12 +27,14 @@
  * file, which copies the written bytes into the cached pages they touched
  * (only those bytes, so stores through a shared mapping not yet written
  * back stay).
- *
- * Locking: pc.lock (a spinlock) guards the table, the hash chains, every
- * entry's fields and the counters. It is never held across I/O or while
- * calling kalloc; loading a page reads the file with pc.lock released and
- * inserts afterwards, keeping whichever copy got in first.
  */
+#else
+/* Nobody maps the cache's frames (sharing them needs reference counts; it
+ * comes with mmap, in a later lab): pcache_get gives each fault a private
+ * copy, so every cached page can go at any time, and a write() to a file
+ * just drops the cached pages it touched.
+ */
+#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
@@ -118,6 +129,42 @@ free_entry(void)
   return 0;
 }
 
+/* Read page idx of ip into frame mem: the file's bytes, zeros past its
+ * end. ip is referenced, not locked. Returns 0, or PCACHE_BEYOND if the
+ * page lies wholly past the end of the file. */
+static int
+read_page(struct inode *ip, uint idx, char *mem)
+{
+  memset(mem, 0, PGSIZE);
+  uint off = idx * PGSIZE;
+  if (ilock(ip) != 0 || off >= ip->size || (uint64)idx * PGSIZE >= (1UL << 32)) {
+    iunlock(ip);
+    return PCACHE_BEYOND;
+  }
+  uint n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
+  int r = readi(ip, 0, (uint64)mem, off, n);
+  iunlock(ip);
+  return r == n ? 0 : PCACHE_BEYOND;
+}
+
+/* Enter frame pa as page idx of ip, if an entry is free or can be freed.
+ * Returns the entry, or 0 (pa stays the caller's). Caller holds pc.lock. */
+static struct cpage *
+enter(struct inode *ip, uint idx, uint64 pa)
+{
+  struct cpage *c = free_entry();
+  if (c == 0)
+    return 0;
+  c->dev = ip->dev;
+  c->inum = ip->inum;
+  c->idx = idx;
+  c->pa = pa;
+  c->next = *chain(c->dev, c->inum, idx);
+  *chain(c->dev, c->inum, idx) = c;
+  return c;
+}
+
+#if COW
 /* A new reference on the frame holding page idx of file ip, read from the
  * file on a miss, in *pa. ip is referenced, not locked; the caller holds no
  * spinlock (a miss reads the file). Returns 0, PCACHE_BEYOND if the page
@@ -140,21 +187,10 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
   char *mem = kalloc();
   if (mem == 0)
     return PCACHE_NOMEM;
-  memset(mem, 0, PGSIZE);
-  uint off = idx * PGSIZE;
-  if (ilock(ip) != 0 || off >= ip->size || (uint64)idx * PGSIZE >= (1UL << 32)) {
-    iunlock(ip);
+  if (read_page(ip, idx, mem) != 0) {
     kfree(mem);
     return PCACHE_BEYOND;
   }
-  uint n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
-  int r = readi(ip, 0, (uint64)mem, off, n);
-  iunlock(ip);
-  if (r != n) {
-    kfree(mem);
-    return PCACHE_BEYOND;
-  }
-
   acquire(&pc.lock);
   if ((c = lookup(ip->dev, ip->inum, idx)) != 0) { /* loaded meanwhile */
     frame_ref(c->pa);
@@ -164,18 +200,51 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
     return 0;
   }
   *pa = (uint64)mem;
-  if ((c = free_entry()) != 0) { /* else: the caller's private page */
-    c->dev = ip->dev;
-    c->inum = ip->inum;
-    c->idx = idx;
-    c->pa = (uint64)mem;
-    c->next = *chain(c->dev, c->inum, idx);
-    *chain(c->dev, c->inum, idx) = c;
-    frame_ref(c->pa);
-  }
+  if (enter(ip, idx, (uint64)mem)) /* else: the caller's private page */
+    frame_ref((uint64)mem);
   release(&pc.lock);
   return 0;
 }
+#else
+/* A frame of the caller's own holding a copy of page idx of file ip, read
+ * from the file on a miss, in *pa. ip is referenced, not locked; the caller
+ * holds no spinlock (a miss reads the file). Returns 0, PCACHE_BEYOND if
+ * the page lies wholly past the end of the file, or PCACHE_NOMEM. */
+int
+pcache_get(struct inode *ip, uint idx, uint64 *pa)
+{
+  char *mem = kalloc();
+  if (mem == 0)
+    return PCACHE_NOMEM;
+  acquire(&pc.lock);
+  struct cpage *c = lookup(ip->dev, ip->inum, idx);
+  if (c) {
+    memmove(mem, (char *)c->pa, PGSIZE);
+    pc.hits++;
+    release(&pc.lock);
+    *pa = (uint64)mem;
+    return 0;
+  }
+  pc.misses++;
+  release(&pc.lock);
+
+  if (read_page(ip, idx, mem) != 0) {
+    kfree(mem);
+    return PCACHE_BEYOND;
+  }
+  char *copy = kalloc(); /* the cache's own, if it has room */
+  acquire(&pc.lock);
+  if (copy && lookup(ip->dev, ip->inum, idx) == 0 && enter(ip, idx, (uint64)copy)) {
+    memmove(copy, mem, PGSIZE);
+    copy = 0;
+  }
+  release(&pc.lock);
+  if (copy)
+    kfree(copy);
+  *pa = (uint64)mem;
+  return 0;
+}
+#endif
 
 /* Write page idx of ip, whose frame is pa, back to the file: the part
  * below the file's size (a mapping never makes a file longer), in one
@@ -193,11 +262,12 @@ pcache_writeback(struct inode *ip, uint idx, uint64 pa)
 }
 
 /* write() just changed bytes [off, off+n) of ip, which the caller holds
- * locked: copy them into the cached pages they touched, and zero what lies
- * past the end of the file in the last page. */
+ * locked: bring the cached pages they touched up to date (zeroing what lies
+ * past the end of the file in the last page), or drop them. */
 void
 pcache_written(struct inode *ip, uint off, uint n)
 {
+#if COW
   frame_op_begin(); /* it holds a reference on each page while it reads */
   for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
     acquire(&pc.lock);
@@ -220,6 +290,17 @@ pcache_written(struct inode *ip, uint off, uint n)
     frame_unref(pa);
   }
   frame_op_end();
+#else
+  frame_op_begin();
+  acquire(&pc.lock);
+  for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
+    struct cpage *c = lookup(ip->dev, ip->inum, idx);
+    if (c)
+      drop(c);
+  }
+  release(&pc.lock);
+  frame_op_end();
+#endif
 }
 
 /* ip, locked by the caller, was truncated to its current size: pages wholly
@@ -234,7 +315,7 @@ pcache_truncate(struct inode *ip)
     if (c->pa == 0 || c->dev != ip->dev || c->inum != ip->inum)
       continue;
     uint64 lo = (uint64)c->idx * PGSIZE;
-    if (lo >= ip->size && frame_refcount(c->pa) == 1) {
+    if (lo >= ip->size && droppable(c)) {
       drop(c);
     } else if (lo + PGSIZE > ip->size) {
       uint keep = lo >= ip->size ? 0 : ip->size - lo;

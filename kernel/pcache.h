@@ -1,5 +1,5 @@
-/* pcache.h: the page cache (pcache.c): file pages in frames, shared by every
- * mapping of them. Above the file system (it reads and writes files), below
+/* pcache.h: the page cache (pcache.c): file pages in frames, read once for
+ * every mapping of them. Above the file system (it reads and writes files), below
  * address spaces (their faults on file-backed regions come here). */
 #ifndef CALF_PCACHE_H
 #define CALF_PCACHE_H

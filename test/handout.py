@@ -4,18 +4,28 @@
     python3 test/handout.py OUT        write the handout to directory OUT
     python3 test/handout.py --check    build a handout in a scratch directory and
                                        check it: it is a git repository of one
-                                       commit, its README is the students', it
-                                       builds, boots, passes usertests, fails
-                                       the COW tests, and make handin packs a
-                                       change (and refuses a tree that does not
-                                       build), while this tree scores full marks
+                                       commit, its README is the students', no
+                                       file holds the answer (check_no_answer),
+                                       it builds, boots, passes usertests, fails
+                                       the COW tests, scores at most
+                                       STARTER_MAX_PERCENT of the grader's
+                                       total, and make handin packs a change
+                                       (and refuses a tree that does not
+                                       build); with every fence filled in from
+                                       calf's code it scores full marks, and so
+                                       does this tree on cowtest
 
 The handout is the repository's files (git ls-files, tracked and untracked but
 not ignored: nothing built) with the copy-on-write pieces taken out:
 
   - In kernel/*, every `#if COW` ... [`#else` ...] `#endif` block keeps only its
-    #else part (or nothing), fenced by LAB comments that mark where students
-    write their code. The COW variable of the Makefile then changes nothing.
+    #else part (or nothing). A block whose #if line ends in a hint,
+    `#if COW /* LAB cow: HINT */`, is a place where students write code: its
+    #else part is fenced by LAB comments that carry the hint. A block without
+    a hint is the solution's machinery beyond the lab (shared page tables,
+    file pages mapped from the page cache) or its commentary: it goes without
+    a trace. The COW variable of the Makefile then changes nothing: the
+    handout is calf built with COW=0.
   - Staff-only files go: this script, the benchmark and its results.
   - In every text file, lines from one containing `staff-only{` through one
     containing `}staff-only` go (test/lab.mk's handout targets, run_tests.py's
@@ -54,13 +64,14 @@ STAFF_WORDS = re.compile(r"make bench|\bCOW=0|make handout|handout-check|forkben
 
 # The handout's one commit, and who makes it.
 STARTER = "starter"
+STARTER_MAX_PERCENT = 40   # of the grader's total: what the untouched starter may score
 GIT_IDENTITY = ["-c", "user.name=calf handout", "-c", "user.email=calf-handout@localhost"]
 
-FENCE_OPEN = ("/* ===== LAB cow: your code here. The starter copies eagerly; "
-              "make fork share pages copy-on-write. ===== */")
+FENCE_OPEN = "/* ===== LAB cow: %s ===== */"
 FENCE_CLOSE = "/* ===== end of LAB cow ===== */"
 
-IF_COW = re.compile(r"^\s*#\s*if\s+COW\s*(/\*.*\*/\s*)?$")
+IF_COW = re.compile(r"^\s*#\s*if\s+COW\s*(/\*\s*(?P<hint>.*?)\s*\*/\s*)?$")
+LAB_HINT = re.compile(r"^LAB cow:\s*(?P<text>.+)$")
 IF_ANY = re.compile(r"^\s*#\s*if(n?def)?\b")
 ELSE = re.compile(r"^\s*#\s*else\b")
 ELIF = re.compile(r"^\s*#\s*elif\b")
@@ -88,19 +99,27 @@ def staff_only(path):
     return any(fnmatch.fnmatchcase(path, pat) for pat in STAFF_ONLY)
 
 
-def strip_cow(text, name):
-    """text with each `#if COW` block replaced by its fenced #else part.
+def strip_cow(text, name, solved=False):
+    """text with each `#if COW` block replaced by its #else part, fenced with the
+    block's hint if it has one (see the top of the file). solved: a block with a
+    hint keeps its #if part instead, unfenced (a student's finished lab).
 
     Raises HandoutError on a block it cannot read (#elif, no #endif) or when code
     outside comments would still name COW (#ifdef COW, #if !COW, if (COW))."""
     lines = text.split("\n")
     out, i = [], 0
     while i < len(lines):
-        if not IF_COW.match(lines[i]):
+        opening = IF_COW.match(lines[i])
+        if not opening:
             out.append(lines[i])
             i += 1
             continue
-        start, depth, keep, else_seen = i, 0, [], False
+        comment = opening["hint"] or ""
+        hint = LAB_HINT.match(comment)
+        if comment and not hint:
+            raise HandoutError("%s:%d: the comment on #if COW is not a hint (LAB cow: ...)"
+                               % (name, i + 1))
+        start, depth, keep, solution, else_seen = i, 0, [], [], False
         i += 1
         while True:
             if i == len(lines):
@@ -118,15 +137,22 @@ def strip_cow(text, name):
                 else_seen = True
                 i += 1
                 continue
-            if else_seen:
-                keep.append(line)
+            (keep if else_seen else solution).append(line)
             i += 1
-        sample = next((ln for ln in (keep or lines[start + 1:i]) if ln.strip()), "")
+        i += 1
+        if hint and solved:
+            out.extend(solution)
+            continue
+        if not hint:
+            out.extend(keep)
+            if not keep and out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
+                i += 1  # no second blank line where the block was
+            continue
+        sample = next((ln for ln in (keep or lines[start + 1:i - 1]) if ln.strip()), "")
         indent = re.match(r"\s*", sample)[0]
-        out.append(indent + FENCE_OPEN)
+        out.append(indent + FENCE_OPEN % hint["text"])
         out.extend(keep)
         out.append(indent + FENCE_CLOSE)
-        i += 1
     text = "\n".join(out)
     code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
     left = COW_WORD.search(code)
@@ -156,17 +182,19 @@ def strip_staff(text, name):
     return "".join(kept)
 
 
-def transform(path, text):
-    """The handout's version of repository file path with contents text."""
+def transform(path, text, solved=False):
+    """The handout's version of repository file path with contents text (solved: as
+    a student who finished the lab would have it)."""
     if STAFF_BEGIN in text or STAFF_END in text:
         text = strip_staff(text, path)
     if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
-        text = strip_cow(text, path)
+        text = strip_cow(text, path, solved)
     return text
 
 
-def write_handout(out):
-    """Write the handout tree to directory out (created; must not hold files)."""
+def write_handout(out, solved=False):
+    """Write the handout tree to directory out (created; must not hold files);
+    solved: with the code of every LAB fence filled in from calf's."""
     if os.path.isdir(out) and os.listdir(out):
         raise HandoutError("%s exists and is not empty" % out)
     for path in repo_files():
@@ -181,7 +209,7 @@ def write_handout(out):
         except UnicodeDecodeError:
             text = None
         if text is not None:
-            new = transform(path, text)
+            new = transform(path, text, solved)
             if new != text:
                 data = new.encode()
         with open(dst, "wb") as f:
@@ -198,6 +226,83 @@ def make_repository(out):
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  GIT_IDENTITY + ["commit", "-q", "-m", STARTER], ["tag", STARTER]):
         subprocess.run(["git"] + args, cwd=out, check=True, stdout=subprocess.DEVNULL)
+
+
+# --- the answer is not in the box ------------------------------------------------
+
+# Names of the solution's own functions and data: none may occur in the handout
+# (the interface students write to, frame_ref, frame_is_last, page_write and the
+# counters the tests read, may).
+ANSWER_NAMES = re.compile(r"\b(cow_reuse|cow_copy|zero_fill|share_pages|fork_private|write_protect|"
+                          r"fork_share|frame_refs|frame_counts_by_pfn|frame_ref_pte|frame_unref_pte|"
+                          r"frame_release|leaf_private|leaf_table_own|unshare|unshare_edge|"
+                          r"pt_unshare|pt_share_leaf|zeroframe)\b")
+ANSWER_MIN = 16   # a code line shorter than this (once blanks are squeezed) is too common to tell
+HEADER = re.compile(r"^[\w\s*]*\b\w+\([\w\s*,]*\);?$")  # a function's name and parameters: the
+                                                           # interface (names: ANSWER_NAMES)
+
+
+def squeeze(line):
+    """line with its comments gone and its runs of blanks made one space."""
+    return " ".join(COMMENT.sub(" ", line).split())
+
+
+def cow_parts(text):
+    """(solution, rest): the squeezed lines of text's `#if COW` parts, and of
+    everything else (#else parts included)."""
+    solution, rest, stack = set(), set(), []   # stack: for each open #if, "cow", "else" or None
+    code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
+    for line in code.split("\n"):
+        if IF_COW.match(line):
+            stack.append("cow")
+            continue
+        if IF_ANY.match(line):
+            stack.append(None)
+        elif ELSE.match(line) and stack and stack[-1] == "cow":
+            stack[-1] = "else"
+            continue
+        elif ENDIF.match(line) and stack:
+            if stack.pop() is not None:
+                continue
+        (solution if "cow" in stack else rest).add(squeeze(line))
+    return solution, rest
+
+
+def answer_lines():
+    """The solution's distinctive lines: code lines of the kernel's `#if COW`
+    parts that occur nowhere else in the kernel, squeezed."""
+    solution, rest = set(), set()
+    for path in repo_files():
+        if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
+            with open(os.path.join(ROOT, path)) as f:
+                cow, other = cow_parts(f.read())
+            solution |= cow
+            rest |= other
+    return sorted(ln for ln in solution - rest if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
+
+
+def check_no_answer(out):
+    """Problems if any text file of the handout at out holds one of the solution's
+    distinctive lines (answer_lines) or names (ANSWER_NAMES)."""
+    lines, problems = answer_lines(), []
+    if len(lines) < 50:
+        problems.append("only %d distinctive lines found in the #if COW parts: is the "
+                        "solution fenced?" % len(lines))
+    for path in sorted(p for p in git_out(out, "ls-files").split("\n") if p):
+        try:
+            with open(os.path.join(out, path)) as f:
+                text = f.read()
+        except (UnicodeDecodeError, OSError):
+            continue
+        names = sorted(set(m[1] for m in ANSWER_NAMES.finditer(text)))
+        if names:
+            problems.append("the handout's %s names the solution's %s" % (path, ", ".join(names)))
+        flat = " ".join(text.split())
+        found = [ln for ln in lines if ln in flat]
+        if found:
+            problems.append("the handout's %s holds %d line(s) of the solution, such as: %s"
+                            % (path, len(found), found[0]))
+    return problems
 
 
 # --- checking a handout ----------------------------------------------------------
@@ -315,6 +420,22 @@ def check_handin(out, tmp):
     return problems
 
 
+def check_solved(out):
+    """Problems with the handout written to out with every LAB fence filled in from
+    calf's own code: it must build and score full marks (the fences are enough to
+    finish the lab, and none is missing)."""
+    write_handout(out, solved=True)
+    proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        return ["the handout with its fences filled in does not build:\n" +
+                proc.stdout.decode(errors="replace")[-3000:]]
+    status, score, total, text = grade(["--tree", out], "handout, fences filled in")
+    if status != 0 or total == 0 or score != total:
+        return ["the handout with its fences filled in scores %d/%d, want full marks" % (score, total)]
+    return []
+
+
 def check():
     """Build a handout, check it and grade it and this tree; returns the list of problems."""
     problems = []
@@ -335,7 +456,11 @@ def check():
             problems.append("make in the handout failed:\n" + proc.stdout.decode(errors="replace")[-3000:])
             return problems
         problems += check_repository(out)
-        status, score, total, text = grade(["--tree", out, "--only", "cowtest,usertests"], "handout")
+        problems += check_no_answer(out)
+        status, score, total, text = grade(["--tree", out], "handout")
+        if total == 0 or score * 100 > STARTER_MAX_PERCENT * total:
+            problems.append("the handout scores %d/%d, want at most %d%%"
+                            % (score, total, STARTER_MAX_PERCENT))
         if not re.search(r"^usertests -q: OK", text, re.M):
             problems.append("the handout fails usertests -q")
         if not re.search(r"^cowtest: all passed: FAIL", text, re.M):
@@ -347,6 +472,7 @@ def check():
         start = time.monotonic()
         problems += check_handin(out, tmp)
         print("make handin checked in %.1fs" % (time.monotonic() - start), flush=True)
+        problems += check_solved(os.path.join(tmp, "solved"))
     status, score, total, text = grade(["--only", "cowtest"], "calf")
     if status != 0 or total == 0 or score != total:
         problems.append("calf scores %d/%d on cowtest, want full marks" % (score, total))

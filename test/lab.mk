@@ -22,10 +22,13 @@ handin:
 #   make handout OUT=dir        write the students' starter tree to dir
 #   make handout-check          build a handout in a scratch directory: it must
 #                               be a git repository of one commit (starter) with
-#                               the students' README, build, boot, pass
-#                               usertests -q, fail the COW tests and let make
-#                               handin pack a change (and refuse a tree that does
-#                               not build), while this tree passes the COW tests
+#                               the students' README, hold none of the solution's
+#                               lines or names, build, boot, pass usertests -q,
+#                               fail the COW tests, score at most 40% and let
+#                               make handin pack a change (and refuse a tree that
+#                               does not build); with its fences filled in from
+#                               this tree's code it must score full marks, and
+#                               this tree must pass the COW tests
 
 handout:
 	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir" >&2; exit 1; }

@@ -152,8 +152,9 @@ SCRIPTED = [
 LAB_TARGETS = [
     ("grade", 900),
     # staff-only{ test/handout.py leaves this row out of the handout.
-    ("handout-check", 1500),  # a handout: one commit, the students' README, builds, passes
-                              # usertests -q, fails the COW tests; make handin works
+    ("handout-check", 1500),  # a handout: one commit, the students' README, no answer in it,
+                              # builds, passes usertests -q, fails the COW tests, scores at
+                              # most 40%; make handin works; its fences filled in: full marks
     # }staff-only
 ]
 

@@ -178,6 +178,16 @@ expect_private(int pid, void *va)
   expect(q.tablerefs, 1, "private page's table count");
 }
 
+/* In a parent right after fork, before it stores to page va: fail unless
+ * fork shared the page copy-on-write. A test of what the processes see
+ * then also proves that they saw it through shared frames (an eager fork
+ * would pass it too). */
+static void
+expect_forked_cow(void *va)
+{
+  expect_cow(0, va, 1);
+}
+
 /* This process's counters. */
 static struct memstat
 mystat(void)
@@ -325,6 +335,7 @@ three_round(long n, uint64 tag)
       expect_exit(gpid, 0, "grandchild");
     exit(0);
   }
+  expect_forked_cow(p);
   fill(p, n, tag + 3);
   expect_exit(pid, 0, "child");
   expect_pattern(p, n, tag + 3, "root misread its writes");
@@ -421,6 +432,7 @@ test_childwrites(void)
     expect_pattern(p, n, 6, "child's page changed later");
     exit(0);
   }
+  expect_forked_cow(p);
   waitsig(top[0]);
   expect_pattern(p, n, 5, "child's write reached the parent");
   sig(toc[1]);
@@ -445,6 +457,7 @@ test_parentwrites(void)
     sig(top[1]);
     exit(0);
   }
+  expect_forked_cow(p);
   fill(p, n, 8);
   expect_pattern(p, n, 8, "parent misread its own write");
   sig(toc[1]);
@@ -500,6 +513,7 @@ test_tree(void)
   for (int i = 0; i < 2; i++)
     if (must_fork() == 0)
       tree_mid(r0, r1, r2, k, i);
+  expect_forked_cow(r0);
   for (int i = 0; i < 2; i++)
     expect_exit(0, 0, "child");
   expect_pattern(r0, k, 10, "a descendant's write reached the root");
@@ -714,8 +728,9 @@ test_reuse(void)
 
 /* ---- faults that must stay fatal ---------------------------------------- */
 
-/* A store to program text after fork kills the child (status -1); a kernel
- * write there fails cleanly; the parent and its text are unharmed. */
+/* Fork shares program text as it is; a store to it kills the child (status
+ * -1), a kernel write there fails cleanly; the parent and its text are
+ * unharmed. */
 static void
 test_textwrite(void)
 {
@@ -724,6 +739,9 @@ test_textwrite(void)
   int pid = must_fork();
   if (pid == 0) {
     int fd[2];
+    long n = sharers(query(0, (void *)text));
+    if (n < 2)
+      failv("text page sharers after fork (frame count + table count - 1)", n, 2);
     mkpipe(fd);
     write(fd[1], "x", 1);
     expect(read(fd[0], (char *)text, 1), -1, "read() into text");
@@ -801,6 +819,7 @@ test_race(void)
       if (must_fork() == 0)
         racer(p, n, go, orig, orig + 1 + i);
     close(go[0]);
+    expect_forked_cow(p);
     for (int i = 0; i < RACERS; i++)
       sig(go[1]);
     uint64 mine = round % 2 ? orig + RACERS + 1 : orig;
@@ -846,6 +865,7 @@ test_forkfork(void)
     for (int i = 0; i < FORKFORK_CHILDREN; i++)
       if (must_fork() == 0)
         forkfork_child(p, n);
+    expect_forked_cow(p);
     for (int i = 0; i < FORKFORK_CHILDREN; i++)
       expect_exit(0, 0, "child");
   }
@@ -1138,6 +1158,7 @@ test_tablerace(void)
       if (must_fork() == 0)
         racer(p, n, go, orig, orig + 1 + i);
     close(go[0]);
+    expect_forked_cow(p);
     for (int i = 0; i < RACERS; i++)
       sig(go[1]);
     for (int i = 0; i < RACERS; i++)
@@ -1497,13 +1518,16 @@ static void
 test_forkexec(void)
 {
   char *argv[] = {"cowtest", FAULTS_MODE, 0};
+  char *p = must_grow(1, 0);
 
+  fill(p, 1, 23);
   for (int i = 0; i < 3; i++) {
     int pid = must_fork();
     if (pid == 0) {
       exec(argv[0], argv);
       exit(3);
     }
+    expect_forked_cow(p);
     expect_exit(pid, FAULTS_BASE, "fork+exec child (100 + its COW faults)");
   }
 }
