@@ -11,6 +11,10 @@ U = user
 MEM ?= 128M
 CPUS ?= 3
 COW ?= 1
+MMAP ?= $(COW)
+ifeq ($(COW)$(MMAP),01)
+$(error MMAP=1 needs COW=1: file mappings share the page cache's frames, which takes reference counts)
+endif
 
 # The toolchain and OpenSBI are found, not assumed: the first prefix whose gcc
 # is on PATH, the first fw_dynamic.bin that exists (Debian's, Fedora's, the
@@ -36,7 +40,7 @@ CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
 CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin-printf -fno-builtin-memset
 CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD -MP
 CFLAGS += -I.
-CFLAGS += -DCOW=$(COW)
+CFLAGS += -DCOW=$(COW) -DMMAP=$(MMAP) -Wundef
 ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
@@ -44,16 +48,19 @@ HOSTCC = gcc
 HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 
 # Every kernel/*.c and kernel/*.S is part of the kernel. COW=1 (the default)
-# builds kernel/kernel; COW=0 builds the eager-copy kernel, the lab starter's
-# fork, into build/eager/kernel, with objects of its own. DEBUG=1 (what
-# qemu-gdb and gdb use) builds the same kernel with -O0, so that gdb shows
-# locals, into build/debug (build/debug-eager with COW=0).
+# builds kernel/kernel; COW=0 builds the eager-copy kernel, the copy-on-write
+# lab's starter, into build/eager/kernel, and MMAP=0 the kernel without file
+# mappings, the mmap lab's starter, into build/nommap/kernel, each with
+# objects of its own. DEBUG=1 (what qemu-gdb and gdb use) builds the same
+# kernel with -O0, so that gdb shows locals, into build/debug (-eager,
+# -nommap).
 KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
+KVARIANT = $(if $(filter 0,$(COW)),eager,$(if $(filter 0,$(MMAP)),nommap))
 ifeq ($(DEBUG),1)
-KOUT = build/debug$(if $(filter 0,$(COW)),-eager)
+KOUT = build/debug$(if $(KVARIANT),-$(KVARIANT))
 KOPT = -O0
-else ifeq ($(COW),0)
-KOUT = build/eager
+else ifneq ($(KVARIANT),)
+KOUT = build/$(KVARIANT)
 else
 KOUT = $K
 endif
@@ -152,7 +159,7 @@ GDBPORT = $(shell expr `id -u` % 5000 + 25000)
 # The port alone: MIT's gradelib.py asks for it to find the QEMU it started.
 print-gdbport:
 	@echo $(GDBPORT)
-GDBKERNEL = build/debug$(if $(filter 0,$(COW)),-eager)/kernel
+GDBKERNEL = build/debug$(if $(KVARIANT),-$(KVARIANT))/kernel
 
 # qemu-gdb boots the -O0 kernel (DEBUG=1) halted and writes .gdbinit for it,
 # so that gdb attaches to the kernel that runs, COW=0 or not.
@@ -197,7 +204,7 @@ format-check: deps-format
 # suppressed inline with a comment saying why.
 lint: deps-lint
 	cppcheck --quiet --enable=warning,portability --std=c11 --inline-suppr \
-	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -DCOW=1 \
+	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -DCOW=1 -DMMAP=1 \
 	  $K mkfs $U test/*.c
 
 # --- tests --------------------------------------------------------------------

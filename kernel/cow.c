@@ -235,15 +235,17 @@ page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int
           struct memstat *mc)
 {
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
-  if (shared)
+  if (shared) {
+#if MMAP /* LAB mmap: step 2: a shared page: the cache's frame itself, marked PTE_SHARED */
     perm |= PTE_SHARED | (write ? PTE_W : 0);
+#endif
+  } else if (cow) {
 #if COW
-  else if (cow)
     perm |= PTE_COW;
 #else
-  else if (cow)
     perm |= PTE_W; /* pcache_get gave a private copy */
 #endif
+  }
   *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
   COUNT(mc, file_maps);

@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
-"""The copy-on-write lab grader: boots the kernel, runs the lab's tests, scores them.
+"""The labs' grader: boots the kernel, runs a lab's tests, scores them.
 
-    python3 test/grade.py [--kernel PATH] [--tree DIR] [--only NAME,...] [-v] [NAME...]
+    python3 test/grade.py [--lab cow|mmap] [--kernel PATH] [--tree DIR] [--only NAME,...]
+                          [-v] [NAME...]
 
-Parts, each a boot of its own with its own timeout:
+The labs (LABS) and their parts, each part a boot of its own with its own timeout:
+  cow        cowtest, usertests, grind
+  mmap       maptest, usertests
+Parts:
   cowtest    `cowtest`: one graded test per row of user/cowtest.c's table, each
-             `test NAME: OK|FAILED` line it prints, plus one for the run ending
-             with ALL COW TESTS PASSED. cowtest counts free frames around every
-             test, once the test's processes are gone, so a leak is that test's
-             FAILED line. If the run hangs or panics, each test with no result
-             yet is run alone. A cowtest.c without that table (MIT's, say) earns
-             none of its tests' points, and the grader says so.
+  maptest    `test NAME: OK|FAILED` line it prints, plus one for the run ending
+             with ALL COW (MAP) TESTS PASSED. Each test program counts free
+             frames around every test, once the test's processes are gone, so a
+             leak is that test's FAILED line. If the run hangs or panics, each
+             test with no result yet is run alone. A cowtest.c without that
+             table (MIT's, say) earns none of its tests' points, and the grader
+             says so. cowtest runs with fork's sharing of page tables off
+             (`cowctl tables off`): students' kernels share pages only, and
+             calf is graded on the same paths.
   usertests  `usertests -q` prints ALL TESTS PASSED.
   grind      `grind -t 30`: random system calls from parallel processes; no leak.
 
-NAME (or --only NAME,...): run only these parts, or these tests of cowtest's table
-(each then boots `cowtest NAME` alone). make grade TEST=NAME does the same.
+NAME (or --only NAME,...): run only these parts, or these tests of the lab's test
+program (each then boots `cowtest NAME` alone). make grade TEST=NAME does the same.
 
 Prints `name: OK (Ns)` or `name: FAIL (Ns)` and the reason for each test, each
 with its own time, then `Score: X/Y`. Exits 0 only on full marks with no test
@@ -46,20 +53,32 @@ import qemu  # noqa: E402
 
 CPUS, MEM = 3, "128M"
 
-COWTEST_TIMEOUT = 300
-COWTEST_POINTS = 2          # each test cowtest reports
-COWTEST_DONE_POINTS = 20    # the run completes with ALL COW TESTS PASSED
+class Suite:
+    """A test program built on user/utest.c: its name, the word of its last line (ALL
+    COW TESTS PASSED), the commands run before it on the same boot, the points of
+    each test and of the run as a whole, and how long the run may take."""
+
+    def __init__(self, name, word, setup, points, done_points, timeout):
+        self.name, self.word, self.setup = name, word, setup
+        self.points, self.done_points, self.timeout = points, done_points, timeout
+        self.line = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<rest>.*)"
+                               r"|(?P<end>ALL %s TESTS PASSED|SOME %s TESTS FAILED.*)"
+                               r"|(?P<start>init: running: .*)"
+                               r"|(?P<panic>panic:.*))\n" % (word, word), re.M)
+
+
+# cowtest boots with fork's sharing of whole leaf page tables off: students'
+# kernels share pages only, so calf's own grade takes the same page-level paths
+# (fork's page loop, the store fault) as theirs. make test runs cowtest with it on too.
+COWTEST = Suite("cowtest", "COW", "cowctl tables off; ", 2, 20, 300)
+MAPTEST = Suite("maptest", "MAP", "", 4, 20, 300)
+SUITE_STALL = 30            # seconds without a test's line before a test counts as hung
 USERTESTS_TIMEOUT = 900
 USERTESTS_POINTS = 20
 GRIND_SECONDS = 30
 GRIND_TIMEOUT = GRIND_SECONDS + 90
 GRIND_POINTS = 10
 
-COWTEST_STALL = 30          # seconds without a cowtest line before a test counts as hung
-COWTEST_LINE = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<rest>.*)"
-                          r"|(?P<end>ALL COW TESTS PASSED|SOME COW TESTS FAILED.*)"
-                          r"|(?P<start>init: running: .*)"
-                          r"|(?P<panic>panic:.*))\n", re.M)
 TEST_TABLE = re.compile(r"\btests\[\]\s*=\s*\{(.*?)^\};", re.S | re.M)
 TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*(?:,[^}]*)?\}', re.M)
 
@@ -157,22 +176,22 @@ def table_names(text):
     return names or None
 
 
-def cowtest_names(source):
-    """(names, where) of cowtest's graded tests in tree source: the rows of the table in
-    its user/cowtest.c, or, if that file has none (a student put MIT's cowtest.c there),
+def suite_names(suite, source):
+    """(names, where) of suite's graded tests in tree source: the rows of the table in
+    its user/NAME.c, or, if that file has none (a student put MIT's cowtest.c there),
     of the newest committed version that has one. names is None if neither has."""
-    path = os.path.join(source, "user", "cowtest.c")
+    rel = "user/%s.c" % suite.name
     try:
-        with open(path) as f:
+        with open(os.path.join(source, rel)) as f:
             names = table_names(f.read())
     except OSError:
         names = None
     if names:
         return names, None
-    log = subprocess.run(["git", "log", "--format=%H", "--", "user/cowtest.c"], cwd=source,
+    log = subprocess.run(["git", "log", "--format=%H", "--", rel], cwd=source,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     for commit in log.stdout.decode().split():
-        show = subprocess.run(["git", "show", "%s:user/cowtest.c" % commit], cwd=source,
+        show = subprocess.run(["git", "show", "%s:%s" % (commit, rel)], cwd=source,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         names = table_names(show.stdout.decode(errors="replace"))
         if names:
@@ -180,12 +199,19 @@ def cowtest_names(source):
     return None, None
 
 
-def cowtest_stream(target, cmd, stall, limit, only=None):
-    """Boot with RUN=cmd and read cowtest's lines as they come, until it ends, panics,
+def unparen(rest):
+    """The reason in the rest of a test's line, " (reason)", without its parentheses
+    (those inside it, as in "want 0x10 (16)", stay)."""
+    rest = rest.strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
+
+
+def suite_stream(suite, target, cmd, stall, limit, only=None):
+    """Boot with RUN=cmd and read suite's lines as they come, until it ends, panics,
     prints no line for stall seconds, or (only given) reports test only. Returns
     (results {name: (ok, reason, seconds)} in order, QEMU exit status or None, why it
     stopped early or None, output, seconds). A test's seconds run from the line
-    before its own (cowtest's start, or the last test's result)."""
+    before its own (the program's start, or the last test's result)."""
     start = time.monotonic()
     results = {}
     with target.boot(cmd, limit) as m:
@@ -193,7 +219,7 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
         last = start
         while True:
             try:
-                line = m.expect(COWTEST_LINE, stall)
+                line = m.expect(suite.line, stall)
             except qemu.MachineError:
                 dump_processes(m)
                 status = finish(m, 2)
@@ -216,7 +242,7 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
                 if status is None:
                     why = "did not power off"
                 break
-            results.setdefault(line["name"], (line["verdict"] == "OK", line["rest"].strip(" ()"), now - last))
+            results.setdefault(line["name"], (line["verdict"] == "OK", unparen(line["rest"]), now - last))
             last = now
             if line["name"] == only:
                 break
@@ -224,56 +250,58 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
     return results, status, why, out, time.monotonic() - start
 
 
-def cowtest_alone(target, name):
-    """Yield the result of cowtest's test name run alone, in a boot of its own."""
-    cmd = "cowtest " + name
-    alone, _, why, _, took = cowtest_stream(target, cmd, COWTEST_STALL, COWTEST_STALL * 2, only=name)
+def suite_alone(suite, target, name):
+    """Yield the result of suite's test name run alone, in a boot of its own."""
+    cmd = suite.setup + suite.name + " " + name
+    alone, _, why, _, took = suite_stream(suite, target, cmd, SUITE_STALL, SUITE_STALL * 2, only=name)
     ok, reason, _ = alone.get(name, (False, why or "no result", 0))
-    yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, cmd
+    yield suite.name + ": " + name, suite.points, ok, reason, took, cmd
 
 
-def not_calfs_cowtest(names, commit):
-    """Yield the one failed result that stands for the graded tests names when
-    user/cowtest.c holds no table of them (names from commit; None: from nowhere)."""
-    why = "user/cowtest.c has no tests[] table of {fn, \"name\"} rows (MIT's cowtest?), so its tests did not run"
+def not_calfs_suite(suite, names, commit):
+    """Yield the one failed result that stands for suite's graded tests names when its
+    source holds no table of them (names from commit; None: from nowhere)."""
+    why = ("user/%s.c has no tests[] table of {fn, \"name\"} rows (MIT's %s?), so its tests did not run"
+           % (suite.name, suite.name))
     if names is None:
-        yield "cowtest: its tests", 0, False, why + "; no committed version has one: the total lacks their points", \
-            0.0, None
+        yield "%s: its tests" % suite.name, 0, False, \
+            why + "; no committed version has one: the total lacks their points", 0.0, None
         return
-    yield ("cowtest: %d tests of calf's cowtest" % len(names), COWTEST_POINTS * len(names), False,
-           why + "; git checkout %s -- user/cowtest.c restores calf's" % commit, 0.0, None)
+    yield ("%s: %d tests of calf's %s" % (suite.name, len(names), suite.name), suite.points * len(names),
+           False, why + "; git checkout %s -- user/%s.c restores calf's" % (commit, suite.name), 0.0, None)
 
 
-def part_cowtest(target, only=None):
-    """Yield (name, points, ok, reason, seconds, command booted) for each cowtest test
+def part_suite(suite, target, only=None):
+    """Yield (name, points, ok, reason, seconds, command booted) for each test of suite
     and for the run as a whole; with only (a list of test names), for those tests alone.
 
     One boot runs them all. If that run stops early (a test hangs, the kernel
-    panics), each test of user/cowtest.c's table that has no result yet gets a
+    panics), each test of the program's table that has no result yet gets a
     boot of its own, which ends at its first result line."""
-    names, commit = cowtest_names(target.source)
+    names, commit = suite_names(suite, target.source)
     if only:
         for name in only:
-            yield from cowtest_alone(target, name)
+            yield from suite_alone(suite, target, name)
         return
     if commit or names is None:
-        yield from not_calfs_cowtest(names, commit)
+        yield from not_calfs_suite(suite, names, commit)
         names = []
-    results, status, why, out, took = cowtest_stream(target, "cowtest", COWTEST_STALL, COWTEST_TIMEOUT)
-    whole = why is None and status == 0 and re.search(r"^ALL COW TESTS PASSED$", out, re.M)
+    cmd = suite.setup + suite.name
+    results, status, why, out, took = suite_stream(suite, target, cmd, SUITE_STALL, suite.timeout)
+    whole = why is None and status == 0 and re.search(r"^ALL %s TESTS PASSED$" % suite.word, out, re.M)
     if why is None:
-        failed = re.search(r"^SOME COW TESTS FAILED.*$", out, re.M)
+        failed = re.search(r"^SOME %s TESTS FAILED.*$" % suite.word, out, re.M)
         whole_reason = failed[0] if failed else "QEMU exit status %s" % status
     else:
-        whole_reason = "cowtest stopped: " + why
+        whole_reason = "%s stopped: %s" % (suite.name, why)
     for name in list(results) + [n for n in names if n not in results]:
         if name in results:
             ok, reason, took1 = results[name]
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took1, "cowtest"
+            yield suite.name + ": " + name, suite.points, ok, reason, took1, cmd
         else:
-            for row in cowtest_alone(target, name):
+            for row in suite_alone(suite, target, name):
                 yield row[:3] + (row[3] + " (run alone)",) + row[4:]
-    yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, "cowtest"
+    yield suite.name + ": all passed", suite.done_points, bool(whole), "" if whole else whole_reason, took, cmd
 
 
 def part_usertests(target, only=None):
@@ -301,7 +329,17 @@ def part_grind(target, only=None):
     yield cmd, GRIND_POINTS, bool(ok), reason, took, cmd
 
 
-PART_FUNCS = {"cowtest": part_cowtest, "usertests": part_usertests, "grind": part_grind}
+def suite_part(suite):
+    """The part function of suite."""
+    return lambda target, only=None: part_suite(suite, target, only)
+
+
+# Each lab's parts, in the order they run, and its test program (the part whose
+# tests may be named one by one).
+LABS = {
+    "cow": ({"cowtest": suite_part(COWTEST), "usertests": part_usertests, "grind": part_grind}, COWTEST),
+    "mmap": ({"maptest": suite_part(MAPTEST), "usertests": part_usertests}, MAPTEST),
+}
 
 
 # --- driver -------------------------------------------------------------------
@@ -328,18 +366,20 @@ def target_of(args):
     return Target(os.path.abspath(kernel), qemu.FS_IMG, qemu.ROOT)
 
 
-def selection(names, source, ap):
-    """[(part, only)] to run for the names asked for (parts, or tests of cowtest's
-    table in tree source), in PART_FUNCS order; ap.error on an unknown name."""
-    tests = cowtest_names(source)[0] or []
-    unknown = [n for n in names if n not in PART_FUNCS and n not in tests]
+def selection(names, source, lab, ap):
+    """[(part, only)] to run for the names asked for (parts of lab, or tests of its
+    test program's table in tree source), in the lab's order; ap.error on an unknown
+    name."""
+    parts, suite = LABS[lab]
+    tests = suite_names(suite, source)[0] or []
+    unknown = [n for n in names if n not in parts and n not in tests]
     if unknown:
-        ap.error("unknown part or cowtest test %s; parts: %s; cowtest tests: %s"
-                 % (", ".join(unknown), ", ".join(PART_FUNCS), " ".join(tests)))
+        ap.error("unknown part or %s test %s; parts: %s; %s tests: %s"
+                 % (suite.name, ", ".join(unknown), ", ".join(parts), suite.name, " ".join(tests)))
     only = [n for n in names if n in tests]
-    chosen = [(p, None) for p in PART_FUNCS if p in names]
-    if only and "cowtest" not in names:
-        chosen.insert(0, ("cowtest", only))
+    chosen = [(p, None) for p in parts if p in names]
+    if only and suite.name not in names:
+        chosen.insert(0, (suite.name, only))
     return chosen
 
 
@@ -369,23 +409,25 @@ def report(target, results, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Grade the copy-on-write lab.")
+    ap = argparse.ArgumentParser(description="Grade a lab.")
+    ap.add_argument("--lab", default="cow", choices=list(LABS), help="the lab (default %(default)s)")
     ap.add_argument("--kernel", metavar="PATH", help="kernel to boot (default kernel/kernel)")
     ap.add_argument("--tree", metavar="DIR", help="build and grade the tree in DIR")
     ap.add_argument("--only", metavar="NAMES", default="",
-                    help="comma-separated parts (%s) or cowtest tests to run" % ", ".join(PART_FUNCS))
+                    help="comma-separated parts or tests of the lab's test program to run")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show the end of the console output of failed tests")
-    ap.add_argument("names", nargs="*", metavar="NAME", help="a part or a cowtest test to run")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="a part or a test of the lab's test program")
     args = ap.parse_args()
     names = [n for n in args.only.split(",") if n] + args.names
     source = os.path.abspath(args.tree) if args.tree else qemu.ROOT
-    chosen = selection(names, source, ap) if names else [(p, None) for p in PART_FUNCS]
+    parts = LABS[args.lab][0]
+    chosen = selection(names, source, args.lab, ap) if names else [(p, None) for p in parts]
 
     target = target_of(args)
     score = total = failed = 0
     for part, only in chosen:
-        got, possible, bad = report(target, PART_FUNCS[part](target, only), args.verbose)
+        got, possible, bad = report(target, parts[part](target, only), args.verbose)
         score, total, failed = score + got, total + possible, failed + bad
     print("Score: %d/%d" % (score, total), flush=True)
     return 0 if score == total and not failed else 1

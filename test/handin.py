@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Pack a lab submission: the student's changes against the starter, and time.txt.
 
-    python3 test/handin.py [OUT]       (make handin)
+    python3 test/handin.py [--lab NAME] [OUT]       (make handin)
 
 Refuses (exit status 1, saying why) unless the tree builds (make all), time.txt
 holds the whole number of hours the lab took, and the repository has the commit
 tagged `starter` that the handout was made with. The changes are every
 difference between the starter and the working tree, committed or not, new
 files included (ignored files, such as build products, are not); they go into
-OUT (default lab-cow-handin.tar.gz) as cow.patch beside time.txt. git apply
-cow.patch on a checkout of the starter gives the student's tree.
+OUT (default lab-NAME-handin.tar.gz) as NAME.patch beside time.txt, NAME being
+the lab's (--lab, default cow; make handin passes the LAB of test/lab.mk). git
+apply NAME.patch on a checkout of the starter gives the student's tree.
 Standard library only.
 """
 
@@ -24,8 +25,6 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STARTER = "starter"                     # the tag of the handout's one commit
-DEFAULT_OUT = "lab-cow-handin.tar.gz"
-PATCH = "cow.patch"
 TIME = "time.txt"
 
 
@@ -74,10 +73,10 @@ def changes(out):
         return git("diff", "--cached", "--binary", STARTER, env=env)
 
 
-def pack(out, patch, hours):
-    """Write the archive out holding PATCH and TIME."""
+def pack(out, patch_name, patch, hours):
+    """Write the archive out holding patch as patch_name, and TIME."""
     with tarfile.open(out, "w:gz") as tar:
-        for name, data in ((PATCH, patch), (TIME, hours.encode())):
+        for name, data in ((patch_name, patch), (TIME, hours.encode())):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644
@@ -86,8 +85,13 @@ def pack(out, patch, hours):
 
 def main():
     ap = argparse.ArgumentParser(description="Pack the lab's changes and time.txt for handing in.")
-    ap.add_argument("out", nargs="?", default=DEFAULT_OUT, help="archive to write (default %(default)s)")
+    ap.add_argument("--lab", default="cow", help="the lab's name (default %(default)s)")
+    ap.add_argument("out", nargs="?", help="archive to write (default lab-LAB-handin.tar.gz)")
     args = ap.parse_args()
+    if not re.fullmatch(r"[a-z]+", args.lab):
+        ap.error("a lab's name is lower-case letters, not %r" % args.lab)
+    args.out = args.out or "lab-%s-handin.tar.gz" % args.lab
+    patch_name = args.lab + ".patch"
     out = os.path.join(ROOT, args.out)
     try:
         hours = check_time()
@@ -100,9 +104,9 @@ def main():
     except Refused as e:
         print("handin: %s" % e, file=sys.stderr)
         return 1
-    pack(out, patch, hours)
+    pack(out, patch_name, patch, hours)
     files = len(re.findall(rb"^diff --git ", patch, re.M))
-    print("handin: wrote %s: %s (%d files changed) and %s" % (args.out, PATCH, files, TIME))
+    print("handin: wrote %s: %s (%d files changed) and %s" % (args.out, patch_name, files, TIME))
     if files == 0:
         print("handin: note: no changes against the starter")
     return 0

@@ -1,37 +1,47 @@
 #!/usr/bin/env python3
-"""Write the copy-on-write lab's starter tree, and check that it is one.
+"""Write a lab's starter tree, and check that it is one.
 
-    python3 test/handout.py OUT        write the handout to directory OUT
-    python3 test/handout.py --check    build a handout in a scratch directory and
+    python3 test/handout.py [--lab NAME] OUT
+                                       write the handout to directory OUT
+    python3 test/handout.py [--lab NAME] --check
+                                       build a handout in a scratch directory and
                                        check it: it is a git repository of one
                                        commit, its README is the students', no
                                        file holds the answer (check_no_answer),
                                        it builds, boots, passes usertests, fails
-                                       the COW tests, scores at most
+                                       the lab's tests, scores at most
                                        STARTER_MAX_PERCENT of the grader's
                                        total, and make handin packs a change
                                        (and refuses a tree that does not
                                        build); with every fence filled in from
                                        calf's code it scores full marks, and so
-                                       does this tree on cowtest
+                                       does this tree on the lab's tests
 
-The handout is the repository's files (git ls-files, tracked and untracked but
-not ignored: nothing built) with the copy-on-write pieces taken out:
+The labs (LABS), in the order a course gives them: cow (copy-on-write fork, the
+default) and mmap (file mappings). Each has a C macro whose `#if` blocks in
+kernel/* hold its solution: COW and MMAP (the Makefile's variables of the same
+names build calf without them). The handout is the repository's files (git
+ls-files, tracked and untracked but not ignored: nothing built) with the lab's
+pieces taken out:
 
-  - In kernel/*, every `#if COW` ... [`#else` ...] `#endif` block keeps only its
-    #else part (or nothing). A block whose #if line ends in a hint,
-    `#if COW /* LAB cow: HINT */`, is a place where students write code: its
-    #else part is fenced by LAB comments that carry the hint. A block without
-    a hint is the solution's machinery beyond the lab (shared page tables,
-    file pages mapped from the page cache) or its commentary: it goes without
-    a trace. The COW variable of the Makefile then changes nothing: the
-    handout is calf built with COW=0.
+  - In kernel/*, every `#if MACRO` ... [`#else` ...] `#endif` block of the lab's
+    own macro keeps only its #else part (or nothing). A block whose #if line
+    ends in a hint, `#if COW /* LAB cow: HINT */`, is a place where students
+    write code: its #else part is fenced by LAB comments that carry the hint.
+    A block without a hint is the solution's machinery beyond the lab (shared
+    page tables, file pages mapped from the page cache) or its commentary: it
+    goes without a trace. A block of an earlier lab's macro keeps its #if part
+    (that lab is done), one of a later lab's its #else part; either without a
+    trace. So the handout is calf built with its lab's macro, and the later
+    labs', set to 0.
   - Staff-only files go: this script, the benchmark and its results.
   - In every text file, lines from one containing `staff-only{` through one
     containing `}staff-only` go (test/lab.mk's handout targets, run_tests.py's
     handout-check row).
-  - test/handout-README becomes LAB, the students' instructions, and
-    test/student-README becomes README (this tree's README is the staff's).
+  - The lab's text (Lab.text) becomes LAB, the students' instructions, and
+    test/student-README becomes README (this tree's README is the staff's),
+    its @NAME@ words filled in for the lab (readme_for). test/lab.mk's LAB
+    becomes the lab's, so that make grade and make handin serve it.
   - The result is a git repository with one commit, "starter", tagged starter:
     make handin packs the students' changes against it.
 Standard library only.
@@ -51,15 +61,53 @@ import time
 TEST = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TEST)
 
+class Lab:
+    """A lab: its name (make LAB=NAME), the macro whose #if blocks hold its solution,
+    the file that becomes the handout's LAB, its test program (test/grade.py's
+    suite), what the starter lacks in a line and how its memory comes in (the
+    README says both), the names of the
+    solution's own functions and data (none may occur in the handout: the interface
+    students write to may), and how many distinctive solution lines it has at
+    least (fewer: the solution is not fenced)."""
+
+    def __init__(self, name, macro, text, suite, lacks, memory, answer_names, min_lines):
+        self.name, self.macro, self.text, self.suite, self.lacks = name, macro, text, suite, lacks
+        self.memory = memory
+        self.answer_names = re.compile(r"\b(%s)\b" % "|".join(answer_names))
+        self.min_lines = min_lines
+
+
+LABS = [
+    Lab("cow", "COW", "test/handout-README", "cowtest", "its fork copies every page of the parent.",
+        "Memory that sbrklazy gives, and a program's bss, comes in on first touch:\n"
+        "a zeroed frame of its own (LAB, step 4, lets reads share one frame of\n"
+        "zeros instead). A program's text and data come in on first touch too, as\n"
+        "copies of the page cache's pages.",
+        ["cow_reuse", "cow_copy", "zero_fill", "share_pages", "fork_private", "write_protect",
+         "fork_share", "frame_refs", "frame_counts_by_pfn", "frame_ref_pte", "frame_unref_pte",
+         "frame_release", "leaf_private", "leaf_table_own", "unshare", "unshare_edge", "pt_unshare",
+         "pt_share_leaf", "zeroframe"], 50),
+    Lab("mmap", "MMAP", "test/handout-mmap-README", "maptest",
+        "it has no mmap: a program cannot map a file into its memory.",
+        "Memory that sbrklazy gives, and a program's bss, comes in on first touch:\n"
+        "a read maps a shared frame of zeros, a write a zeroed frame of its own.\n"
+        "fork shares pages copy-on-write (COW in vmmap's flags). A program's text\n"
+        "comes in on first touch too: the page cache's own frame, shared by every\n"
+        "process that runs the program; its data copy-on-write over the cached page.",
+        ["free_range", "prot_bits"], 15),
+]
+LAB_BY_NAME = {lab.name: lab for lab in LABS}
+MACROS = {lab.macro: n for n, lab in enumerate(LABS)}   # macro: the lab's place in LABS
+
 # Files that never go into the handout (fnmatch patterns, relative to ROOT).
-STAFF_ONLY = ["test/handout.py", "test/handout-README", "test/student-README",
+STAFF_ONLY = ["test/handout.py", "test/handout-README", "test/handout-mmap-README", "test/student-README",
               "test/bench.py", "test/bench.mk", "test/bench-results.txt",
               "user/forkbench.c", "user/benchnop.c"]
 
 STAFF_BEGIN, STAFF_END = "staff-only{", "}staff-only"   # lines between go, markers too
 
 # What the students' README must not mention: staff tools and the solution's design.
-STAFF_WORDS = re.compile(r"make bench|\bCOW=0|make handout|handout-check|forkbench|\bcow_copy\b|"
+STAFF_WORDS = re.compile(r"make bench|\bCOW=0|\bMMAP=0|make handout|handout-check|forkbench|\bcow_copy\b|"
                          r"\bcow_reuse\b|stack-page shortcut|\bcowctl\b")
 
 # The handout's one commit, and who makes it.
@@ -67,17 +115,17 @@ STARTER = "starter"
 STARTER_MAX_PERCENT = 40   # of the grader's total: what the untouched starter may score
 GIT_IDENTITY = ["-c", "user.name=calf handout", "-c", "user.email=calf-handout@localhost"]
 
-FENCE_OPEN = "/* ===== LAB cow: %s ===== */"
-FENCE_CLOSE = "/* ===== end of LAB cow ===== */"
+FENCE_OPEN = "/* ===== LAB %s: %s ===== */"
+FENCE_CLOSE = "/* ===== end of LAB %s ===== */"
 
-IF_COW = re.compile(r"^\s*#\s*if\s+COW\s*(/\*\s*(?P<hint>.*?)\s*\*/\s*)?$")
-LAB_HINT = re.compile(r"^LAB cow:\s*(?P<text>.+)$")
+IF_LAB = re.compile(r"^\s*#\s*if\s+(?P<macro>%s)\s*(/\*\s*(?P<hint>.*?)\s*\*/\s*)?$" % "|".join(MACROS))
+LAB_HINT = re.compile(r"^LAB (?P<lab>\w+):\s*(?P<text>.+)$")
 IF_ANY = re.compile(r"^\s*#\s*if(n?def)?\b")
 ELSE = re.compile(r"^\s*#\s*else\b")
 ELIF = re.compile(r"^\s*#\s*elif\b")
 ENDIF = re.compile(r"^\s*#\s*endif\b")
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-COW_WORD = re.compile(r"\bCOW\b")
+MACRO_WORD = re.compile(r"\b(%s)\b" % "|".join(MACROS))
 
 
 class HandoutError(Exception):
@@ -99,67 +147,79 @@ def staff_only(path):
     return any(fnmatch.fnmatchcase(path, pat) for pat in STAFF_ONLY)
 
 
-def strip_cow(text, name, solved=False):
-    """text with each `#if COW` block replaced by its #else part, fenced with the
-    block's hint if it has one (see the top of the file). solved: a block with a
-    hint keeps its #if part instead, unfenced (a student's finished lab).
+def lab_block(lines, i, name):
+    """The `#if MACRO` block of a lab's macro opening at lines[i]: (macro, hint text or
+    None, its #if part, its #else part, the index after its #endif). HandoutError if it
+    cannot be read (#elif, no #endif) or its comment is not a hint of its lab."""
+    opening = IF_LAB.match(lines[i])
+    macro, comment = opening["macro"], opening["hint"] or ""
+    hint = LAB_HINT.match(comment)
+    owner = LABS[MACROS[macro]].name
+    if comment and (not hint or hint["lab"] != owner):
+        raise HandoutError("%s:%d: the comment on #if %s is not a hint (LAB %s: ...)"
+                           % (name, i + 1, macro, owner))
+    start, depth, solution, keep, else_seen = i, 0, [], [], False
+    i += 1
+    while True:
+        if i == len(lines):
+            raise HandoutError("%s:%d: #if %s without #endif" % (name, start + 1, macro))
+        line = lines[i]
+        if IF_ANY.match(line):
+            depth += 1
+        elif ENDIF.match(line):
+            if depth == 0:
+                return macro, hint and hint["text"], solution, keep, i + 1
+            depth -= 1
+        elif depth == 0 and ELIF.match(line):
+            raise HandoutError("%s:%d: #elif in an #if %s block" % (name, i + 1, macro))
+        elif depth == 0 and ELSE.match(line):
+            else_seen = True
+            i += 1
+            continue
+        (keep if else_seen else solution).append(line)
+        i += 1
 
-    Raises HandoutError on a block it cannot read (#elif, no #endif) or when code
-    outside comments would still name COW (#ifdef COW, #if !COW, if (COW))."""
-    lines = text.split("\n")
+
+def resolve_blocks(lines, name, lab, solved):
+    """lines with every lab macro's block resolved for lab (see the top of the file),
+    nested blocks too; solved: lab's hinted blocks keep their #if part, unfenced."""
     out, i = [], 0
     while i < len(lines):
-        opening = IF_COW.match(lines[i])
-        if not opening:
+        if not IF_LAB.match(lines[i]):
             out.append(lines[i])
             i += 1
             continue
-        comment = opening["hint"] or ""
-        hint = LAB_HINT.match(comment)
-        if comment and not hint:
-            raise HandoutError("%s:%d: the comment on #if COW is not a hint (LAB cow: ...)"
-                               % (name, i + 1))
-        start, depth, keep, solution, else_seen = i, 0, [], [], False
-        i += 1
-        while True:
-            if i == len(lines):
-                raise HandoutError("%s:%d: #if COW without #endif" % (name, start + 1))
-            line = lines[i]
-            if IF_ANY.match(line):
-                depth += 1
-            elif ENDIF.match(line):
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and ELIF.match(line):
-                raise HandoutError("%s:%d: #elif in an #if COW block" % (name, i + 1))
-            elif depth == 0 and ELSE.match(line):
-                else_seen = True
-                i += 1
-                continue
-            (keep if else_seen else solution).append(line)
-            i += 1
-        i += 1
-        if hint and solved:
-            out.extend(solution)
+        macro, hint, solution, keep, i = lab_block(lines, i, name)
+        place = MACROS[macro] - LABS.index(lab)
+        if place < 0 or (place == 0 and hint and solved):
+            out.extend(resolve_blocks(solution, name, lab, solved))
             continue
-        if not hint:
+        keep = resolve_blocks(keep, name, lab, solved)
+        if place > 0 or not hint:
             out.extend(keep)
             if not keep and out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
                 i += 1  # no second blank line where the block was
             continue
-        sample = next((ln for ln in (keep or lines[start + 1:i - 1]) if ln.strip()), "")
+        sample = next((ln for ln in (keep or solution) if ln.strip()), "")
         indent = re.match(r"\s*", sample)[0]
-        out.append(indent + FENCE_OPEN % hint["text"])
+        out.append(indent + FENCE_OPEN % (lab.name, hint))
         out.extend(keep)
-        out.append(indent + FENCE_CLOSE)
-    text = "\n".join(out)
+        out.append(indent + FENCE_CLOSE % lab.name)
+    return out
+
+
+def strip_labs(text, name, lab, solved=False):
+    """text with each lab macro's block resolved for lab (resolve_blocks).
+
+    Raises HandoutError on a block it cannot read or when code outside comments
+    would still name a lab's macro (#ifdef COW, #if !MMAP, if (COW))."""
+    text = "\n".join(resolve_blocks(text.split("\n"), name, lab, solved))
     code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
-    left = COW_WORD.search(code)
+    left = MACRO_WORD.search(code)
     if left:
         line = code.count("\n", 0, left.start()) + 1
-        raise HandoutError("%s:%d: COW in code the handout cannot strip: %s"
-                           % (name, line, code.split("\n")[line - 1].strip()))
+        raise HandoutError("%s:%d: %s in code the handout cannot strip: %s"
+                           % (name, line, left[0], code.split("\n")[line - 1].strip()))
     return text
 
 
@@ -182,19 +242,38 @@ def strip_staff(text, name):
     return "".join(kept)
 
 
-def transform(path, text, solved=False):
-    """The handout's version of repository file path with contents text (solved: as
-    a student who finished the lab would have it)."""
+LAB_LINE = re.compile(r"^LAB \?= \w+$", re.M)   # test/lab.mk's choice of lab
+
+
+def transform(path, text, lab, solved=False):
+    """The handout of lab's version of repository file path with contents text
+    (solved: as a student who finished the lab would have it)."""
     if STAFF_BEGIN in text or STAFF_END in text:
         text = strip_staff(text, path)
     if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
-        text = strip_cow(text, path, solved)
+        text = strip_labs(text, path, lab, solved)
+    if path == "test/lab.mk":
+        if len(LAB_LINE.findall(text)) != 1:
+            raise HandoutError("test/lab.mk has no one line LAB ?= NAME")
+        text = LAB_LINE.sub("LAB ?= " + lab.name, text)
     return text
 
 
-def write_handout(out, solved=False):
-    """Write the handout tree to directory out (created; must not hold files);
-    solved: with the code of every LAB fence filled in from calf's."""
+README_WORDS = re.compile(r"@(LAB|LACKS|MEMORY|SUITE)@")
+
+
+def readme_for(lab):
+    """test/student-README with its @LAB@, @LACKS@, @MEMORY@ and @SUITE@ filled in
+    for lab."""
+    with open(os.path.join(TEST, "student-README")) as f:
+        text = f.read()
+    words = {"LAB": lab.name, "LACKS": lab.lacks, "MEMORY": lab.memory, "SUITE": lab.suite}
+    return README_WORDS.sub(lambda m: words[m[1]], text)
+
+
+def write_handout(out, lab, solved=False):
+    """Write the handout tree of lab to directory out (created; must not hold
+    files); solved: with the code of every LAB fence filled in from calf's."""
     if os.path.isdir(out) and os.listdir(out):
         raise HandoutError("%s exists and is not empty" % out)
     for path in repo_files():
@@ -209,14 +288,15 @@ def write_handout(out, solved=False):
         except UnicodeDecodeError:
             text = None
         if text is not None:
-            new = transform(path, text, solved)
+            new = transform(path, text, lab, solved)
             if new != text:
                 data = new.encode()
         with open(dst, "wb") as f:
             f.write(data)
         shutil.copymode(src, dst)
-    shutil.copyfile(os.path.join(TEST, "handout-README"), os.path.join(out, "LAB"))
-    shutil.copyfile(os.path.join(TEST, "student-README"), os.path.join(out, "README"))
+    shutil.copyfile(os.path.join(ROOT, lab.text), os.path.join(out, "LAB"))
+    with open(os.path.join(out, "README"), "w") as f:
+        f.write(readme_for(lab))
     make_repository(out)
 
 
@@ -230,16 +310,9 @@ def make_repository(out):
 
 # --- the answer is not in the box ------------------------------------------------
 
-# Names of the solution's own functions and data: none may occur in the handout
-# (the interface students write to, frame_ref, frame_is_last, page_write and the
-# counters the tests read, may).
-ANSWER_NAMES = re.compile(r"\b(cow_reuse|cow_copy|zero_fill|share_pages|fork_private|write_protect|"
-                          r"fork_share|frame_refs|frame_counts_by_pfn|frame_ref_pte|frame_unref_pte|"
-                          r"frame_release|leaf_private|leaf_table_own|unshare|unshare_edge|"
-                          r"pt_unshare|pt_share_leaf|zeroframe)\b")
 ANSWER_MIN = 16   # a code line shorter than this (once blanks are squeezed) is too common to tell
 HEADER = re.compile(r"^[\w\s*]*\b\w+\([\w\s*,]*\);?$")  # a function's name and parameters: the
-                                                           # interface (names: ANSWER_NAMES)
+                                                           # interface (names: Lab.answer_names)
 
 
 def squeeze(line):
@@ -247,54 +320,55 @@ def squeeze(line):
     return " ".join(COMMENT.sub(" ", line).split())
 
 
-def cow_parts(text):
-    """(solution, rest): the squeezed lines of text's `#if COW` parts, and of
-    everything else (#else parts included)."""
-    solution, rest, stack = set(), set(), []   # stack: for each open #if, "cow", "else" or None
+def lab_parts(text, lab):
+    """(solution, rest): the squeezed lines of text's `#if MACRO` parts for lab's
+    macro, and of everything else (#else parts included)."""
+    solution, rest, stack = set(), set(), []   # stack: for each open #if, "sol", "else" or None
     code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
     for line in code.split("\n"):
-        if IF_COW.match(line):
-            stack.append("cow")
+        opening = IF_LAB.match(line)
+        if opening and opening["macro"] == lab.macro:
+            stack.append("sol")
             continue
         if IF_ANY.match(line):
             stack.append(None)
-        elif ELSE.match(line) and stack and stack[-1] == "cow":
+        elif ELSE.match(line) and stack and stack[-1] == "sol":
             stack[-1] = "else"
             continue
         elif ENDIF.match(line) and stack:
             if stack.pop() is not None:
                 continue
-        (solution if "cow" in stack else rest).add(squeeze(line))
+        (solution if "sol" in stack else rest).add(squeeze(line))
     return solution, rest
 
 
-def answer_lines():
-    """The solution's distinctive lines: code lines of the kernel's `#if COW`
-    parts that occur nowhere else in the kernel, squeezed."""
+def answer_lines(lab):
+    """The solution's distinctive lines: code lines of the kernel's `#if MACRO`
+    parts (lab's macro) that occur nowhere else in the kernel, squeezed."""
     solution, rest = set(), set()
     for path in repo_files():
         if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
             with open(os.path.join(ROOT, path)) as f:
-                cow, other = cow_parts(f.read())
-            solution |= cow
+                sol, other = lab_parts(f.read(), lab)
+            solution |= sol
             rest |= other
     return sorted(ln for ln in solution - rest if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
 
 
-def check_no_answer(out):
-    """Problems if any text file of the handout at out holds one of the solution's
-    distinctive lines (answer_lines) or names (ANSWER_NAMES)."""
-    lines, problems = answer_lines(), []
-    if len(lines) < 50:
-        problems.append("only %d distinctive lines found in the #if COW parts: is the "
-                        "solution fenced?" % len(lines))
+def check_no_answer(out, lab):
+    """Problems if any text file of the handout of lab at out holds one of the
+    solution's distinctive lines (answer_lines) or names (Lab.answer_names)."""
+    lines, problems = answer_lines(lab), []
+    if len(lines) < lab.min_lines:
+        problems.append("only %d distinctive lines found in the #if %s parts: is the "
+                        "solution fenced?" % (len(lines), lab.macro))
     for path in sorted(p for p in git_out(out, "ls-files").split("\n") if p):
         try:
             with open(os.path.join(out, path)) as f:
                 text = f.read()
         except (UnicodeDecodeError, OSError):
             continue
-        names = sorted(set(m[1] for m in ANSWER_NAMES.finditer(text)))
+        names = sorted(set(m[1] for m in lab.answer_names.finditer(text)))
         if names:
             problems.append("the handout's %s names the solution's %s" % (path, ", ".join(names)))
         flat = " ".join(text.split())
@@ -355,10 +429,15 @@ def check_readme(out):
     return problems
 
 
-def handin(out):
-    """Run make handin in the handout at out with a fresh archive; returns (exit status,
-    output, {member: bytes} of the archive or None if none was written)."""
-    archive = os.path.join(out, "lab-cow-handin.tar.gz")
+def archive_of(lab):
+    """The name of the archive make handin writes for lab."""
+    return "lab-%s-handin.tar.gz" % lab.name
+
+
+def handin(out, lab):
+    """Run make handin in the handout of lab at out with a fresh archive; returns (exit
+    status, output, {member: bytes} of the archive or None if none was written)."""
+    archive = os.path.join(out, archive_of(lab))
     if os.path.exists(archive):
         os.unlink(archive)
     proc = subprocess.run(["make", "-s", "--no-print-directory", "handin"], cwd=out,
@@ -370,17 +449,17 @@ def handin(out):
     return proc.returncode, proc.stdout.decode(errors="replace"), members
 
 
-def check_handin(out, tmp):
+def check_handin(out, lab, tmp):
     """Problems with make handin in the handout at out, as a student uses it: with a
     change to a kernel file, a new file and time.txt it packs a patch that applies to
     the starter and gives the changed tree; without time.txt, or with a tree that
     does not build, it refuses. Leaves the handout as it found it."""
-    problems = []
+    problems, patch_name = [], lab.name + ".patch"
     cow = os.path.join(out, "kernel", "cow.c")
     with open(cow) as f:
         original = f.read()
     try:
-        status, text, members = handin(out)
+        status, text, members = handin(out, lab)
         if status == 0 or members is not None:
             problems.append("make handin without time.txt did not refuse:\n" + text)
         with open(cow, "a") as f:
@@ -389,17 +468,18 @@ def check_handin(out, tmp):
             f.write("a student's new file\n")
         with open(os.path.join(out, "time.txt"), "w") as f:
             f.write("7\n")
-        status, text, members = handin(out)
+        status, text, members = handin(out, lab)
         if status != 0 or members is None:
             problems.append("make handin failed:\n" + text)
-        elif sorted(members) != ["cow.patch", "time.txt"] or members["time.txt"] != b"7\n":
-            problems.append("make handin packed %s, want cow.patch and time.txt holding 7" % sorted(members))
+        elif sorted(members) != [patch_name, "time.txt"] or members["time.txt"] != b"7\n":
+            problems.append("make handin packed %s, want %s and time.txt holding 7"
+                            % (sorted(members), patch_name))
         else:
             clone = os.path.join(tmp, "applied")
             subprocess.run(["git", "clone", "-q", out, clone], check=True)
-            patch = os.path.join(tmp, "cow.patch")
+            patch = os.path.join(tmp, patch_name)
             with open(patch, "wb") as f:
-                f.write(members["cow.patch"])
+                f.write(members[patch_name])
             applied = subprocess.run(["git", "apply", patch], cwd=clone, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
             if applied.returncode != 0 or not os.path.exists(os.path.join(clone, "NOTES")) or \
@@ -408,41 +488,42 @@ def check_handin(out, tmp):
                                 % applied.stdout.decode(errors="replace"))
         with open(cow, "a") as f:
             f.write("#error a student's tree that does not build\n")
-        status, text, members = handin(out)
+        status, text, members = handin(out, lab)
         if status == 0 or members is not None or "does not build" not in text:
             problems.append("make handin of a tree that does not build did not refuse:\n" + text)
     finally:
         with open(cow, "w") as f:
             f.write(original)
-        for name in ("NOTES", "time.txt", "lab-cow-handin.tar.gz"):
+        for name in ("NOTES", "time.txt", archive_of(lab)):
             if os.path.exists(os.path.join(out, name)):
                 os.unlink(os.path.join(out, name))
     return problems
 
 
-def check_solved(out):
-    """Problems with the handout written to out with every LAB fence filled in from
-    calf's own code: it must build and score full marks (the fences are enough to
-    finish the lab, and none is missing)."""
-    write_handout(out, solved=True)
+def check_solved(out, lab):
+    """Problems with the handout of lab written to out with every LAB fence filled
+    in from calf's own code: it must build and score full marks (the fences are
+    enough to finish the lab, and none is missing)."""
+    write_handout(out, lab, solved=True)
     proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         return ["the handout with its fences filled in does not build:\n" +
                 proc.stdout.decode(errors="replace")[-3000:]]
-    status, score, total, text = grade(["--tree", out], "handout, fences filled in")
+    status, score, total, text = grade(["--lab", lab.name, "--tree", out], "handout, fences filled in")
     if status != 0 or total == 0 or score != total:
         return ["the handout with its fences filled in scores %d/%d, want full marks" % (score, total)]
     return []
 
 
-def check():
-    """Build a handout, check it and grade it and this tree; returns the list of problems."""
+def check(lab):
+    """Build lab's handout, check it and grade it and this tree; returns the list of
+    problems."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="calf-handout-") as tmp:
         out = os.path.join(tmp, "lab")
         start = time.monotonic()
-        write_handout(out)
+        write_handout(out, lab)
         left = [p for p in STAFF_ONLY if os.path.exists(os.path.join(out, p))]
         if left:
             problems.append("staff-only files in the handout: %s" % left)
@@ -456,31 +537,33 @@ def check():
             problems.append("make in the handout failed:\n" + proc.stdout.decode(errors="replace")[-3000:])
             return problems
         problems += check_repository(out)
-        problems += check_no_answer(out)
-        status, score, total, text = grade(["--tree", out], "handout")
+        problems += check_no_answer(out, lab)
+        status, score, total, text = grade(["--lab", lab.name, "--tree", out], "handout")
         if total == 0 or score * 100 > STARTER_MAX_PERCENT * total:
             problems.append("the handout scores %d/%d, want at most %d%%"
                             % (score, total, STARTER_MAX_PERCENT))
         if not re.search(r"^usertests -q: OK", text, re.M):
             problems.append("the handout fails usertests -q")
-        if not re.search(r"^cowtest: all passed: FAIL", text, re.M):
-            problems.append("the handout passes cowtest")
-        tests = re.findall(r"^cowtest: (?!all passed:)\S+: (OK|FAIL)", text, re.M)
+        if not re.search(r"^%s: all passed: FAIL" % lab.suite, text, re.M):
+            problems.append("the handout passes %s" % lab.suite)
+        tests = re.findall(r"^%s: (?!all passed:)\S+: (OK|FAIL)" % lab.suite, text, re.M)
         if not tests or tests.count("FAIL") * 3 < len(tests):
-            problems.append("the handout fails %d of %d cowtest tests, want at least a third"
-                            % (tests.count("FAIL"), len(tests)))
+            problems.append("the handout fails %d of %d %s tests, want at least a third"
+                            % (tests.count("FAIL"), len(tests), lab.suite))
         start = time.monotonic()
-        problems += check_handin(out, tmp)
+        problems += check_handin(out, lab, tmp)
         print("make handin checked in %.1fs" % (time.monotonic() - start), flush=True)
-        problems += check_solved(os.path.join(tmp, "solved"))
-    status, score, total, text = grade(["--only", "cowtest"], "calf")
+        problems += check_solved(os.path.join(tmp, "solved"), lab)
+    status, score, total, text = grade(["--lab", lab.name, "--only", lab.suite], "calf")
     if status != 0 or total == 0 or score != total:
-        problems.append("calf scores %d/%d on cowtest, want full marks" % (score, total))
+        problems.append("calf scores %d/%d on %s, want full marks" % (score, total, lab.suite))
     return problems
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Write or check the copy-on-write lab handout.")
+    ap = argparse.ArgumentParser(description="Write or check a lab's handout.")
+    ap.add_argument("--lab", default=LABS[0].name, choices=list(LAB_BY_NAME),
+                    help="the lab (default %(default)s)")
     ap.add_argument("out", nargs="?", help="directory to write the handout to")
     ap.add_argument("--check", action="store_true",
                     help="build a handout in a scratch directory and check it")
@@ -489,11 +572,11 @@ def main():
         ap.error("give either OUT or --check")
     try:
         if args.out:
-            write_handout(os.path.abspath(args.out))
+            write_handout(os.path.abspath(args.out), LAB_BY_NAME[args.lab])
             print("handout written to %s" % args.out)
             return 0
         start = time.monotonic()
-        problems = check()
+        problems = check(LAB_BY_NAME[args.lab])
     except HandoutError as e:
         print("handout: %s" % e)
         return 1
