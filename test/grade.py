@@ -6,11 +6,14 @@
 Parts, each a boot of its own with its own timeout:
   cowtest    `cowtest`: one graded test per row of user/cowtest.c's table, each
              `test NAME: OK|FAILED` line it prints, plus one for the run ending
-             with ALL COW TESTS PASSED. cowtest counts free frames around every
-             test, once the test's processes are gone, so a leak is that test's
-             FAILED line. If the run hangs or panics, each test with no result
-             yet is run alone. A cowtest.c without that table (MIT's, say) earns
-             none of its tests' points, and the grader says so.
+             with ALL COW TESTS PASSED. It runs with fork's sharing of page
+             tables off (`cowctl tables off`): students' kernels share pages
+             only, and calf is graded on the same paths. cowtest counts free
+             frames around every test, once the test's processes are gone, so a
+             leak is that test's FAILED line. If the run hangs or panics, each
+             test with no result yet is run alone. A cowtest.c without that
+             table (MIT's, say) earns none of its tests' points, and the grader
+             says so.
   usertests  `usertests -q` prints ALL TESTS PASSED.
   grind      `grind -t 30`: random system calls from parallel processes; no leak.
 
@@ -56,6 +59,10 @@ GRIND_TIMEOUT = GRIND_SECONDS + 90
 GRIND_POINTS = 10
 
 COWTEST_STALL = 30          # seconds without a cowtest line before a test counts as hung
+# cowtest boots with fork's sharing of whole leaf page tables off: students'
+# kernels share pages only, so calf's own grade takes the same page-level paths
+# (fork's page loop, the store fault) as theirs. make test runs cowtest with it on too.
+COWTEST_SETUP = "cowctl tables off; "
 COWTEST_LINE = re.compile(r"^(?:test (?P<name>\S+): (?P<verdict>OK|FAILED)(?P<rest>.*)"
                           r"|(?P<end>ALL COW TESTS PASSED|SOME COW TESTS FAILED.*)"
                           r"|(?P<start>init: running: .*)"
@@ -226,7 +233,7 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
 
 def cowtest_alone(target, name):
     """Yield the result of cowtest's test name run alone, in a boot of its own."""
-    cmd = "cowtest " + name
+    cmd = COWTEST_SETUP + "cowtest " + name
     alone, _, why, _, took = cowtest_stream(target, cmd, COWTEST_STALL, COWTEST_STALL * 2, only=name)
     ok, reason, _ = alone.get(name, (False, why or "no result", 0))
     yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took, cmd
@@ -259,7 +266,8 @@ def part_cowtest(target, only=None):
     if commit or names is None:
         yield from not_calfs_cowtest(names, commit)
         names = []
-    results, status, why, out, took = cowtest_stream(target, "cowtest", COWTEST_STALL, COWTEST_TIMEOUT)
+    cmd = COWTEST_SETUP + "cowtest"
+    results, status, why, out, took = cowtest_stream(target, cmd, COWTEST_STALL, COWTEST_TIMEOUT)
     whole = why is None and status == 0 and re.search(r"^ALL COW TESTS PASSED$", out, re.M)
     if why is None:
         failed = re.search(r"^SOME COW TESTS FAILED.*$", out, re.M)
@@ -269,11 +277,11 @@ def part_cowtest(target, only=None):
     for name in list(results) + [n for n in names if n not in results]:
         if name in results:
             ok, reason, took1 = results[name]
-            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took1, "cowtest"
+            yield "cowtest: " + name, COWTEST_POINTS, ok, reason, took1, cmd
         else:
             for row in cowtest_alone(target, name):
                 yield row[:3] + (row[3] + " (run alone)",) + row[4:]
-    yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, "cowtest"
+    yield "cowtest: all passed", COWTEST_DONE_POINTS, bool(whole), "" if whole else whole_reason, took, cmd
 
 
 def part_usertests(target, only=None):
