@@ -26,6 +26,10 @@ handin:
 #                               usertests -q, fail the COW tests and let make
 #                               handin pack a change (and refuse a tree that does
 #                               not build), while this tree passes the COW tests
+#   make sloppy                 the grader catches each sloppy solution of
+#                               test/sloppy/ (test/sloppy.py): each patch still
+#                               applies and builds, loses points, and the grader
+#                               says why
 
 handout:
 	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir" >&2; exit 1; }
@@ -35,5 +39,8 @@ handout-check: deps
 	@$(MAKE) --no-print-directory all
 	@python3 test/handout.py --check
 
-.PHONY: handout handout-check
+sloppy: deps
+	@python3 test/sloppy.py
+
+.PHONY: handout handout-check sloppy
 # }staff-only

@@ -154,6 +154,7 @@ LAB_TARGETS = [
     # staff-only{ test/handout.py leaves this row out of the handout.
     ("handout-check", 1500),  # a handout: one commit, the students' README, builds, passes
                               # usertests -q, fails the COW tests; make handin works
+    ("sloppy", 600),  # each sloppy solution of test/sloppy/ loses points, the grader saying why
     # }staff-only
 ]
 
