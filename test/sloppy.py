@@ -5,14 +5,16 @@
 
 test/sloppy/NAME.patch is a mistake a student could make, as a patch against
 calf's kernel (the solution); its header, before the first `diff --git`,
-says what the student did. For each patch (all of them, or those named),
-in a scratch copy of this tree (git ls-files: tracked and untracked files,
-nothing built or ignored): apply the patch (a patch that no longer applies
-fails the check: the patches follow the code), build, and grade only the
-grader tests the table below names for it (test/grade.py's own parts and
-report). The patch passes the check when the score is below full marks and
-the grader's output matches the patch's regex: the message that names the
-mistake.
+says what the student did. The check copies this tree to a scratch
+directory (git ls-files: tracked and untracked files, nothing built or
+ignored), builds it, and grades it on the tests it will use: calf itself
+must score full marks there. Then for each patch (all of them, or those
+named), in a copy of that tree: apply the patch (a patch that no longer
+applies fails the check: the patches follow the code), build, and grade
+only the grader tests the table below names for it (test/grade.py's own
+parts and report). The patch is caught when the score is below full marks
+and the grader's output matches each of the patch's regexes: the lines
+that name the mistake.
 
 --repeat N   grade each patch N times (a flake rate for racy mistakes): each
              run must catch it.
@@ -154,6 +156,13 @@ def main():
         if not ok:
             print("this tree does not build:\n" + grade.qemu.tail(out))
             return 1
+        every = sorted({t for n in names for t in (args.tests.split(",") if args.tests else table[n][0])})
+        score, total, out = run_grader(base, every, verbose=True)
+        if score < total:
+            print("FAILED: calf itself loses points on %s:\n    | %s"
+                  % (" ".join(every), out.rstrip().replace("\n", "\n    | ")))
+            return 1
+        print("calf: %d/%d on %s" % (score, total, " ".join(every)), flush=True)
         for name in names:
             tests, regexes = table[name]
             if args.tests:
