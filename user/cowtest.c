@@ -877,17 +877,20 @@ test_forkfork(void)
 
 #define FORKRACE_WORKERS 4
 #define FORKRACE_ROUNDS  500
+#define FORKRACE_TICKS   1000 /* 10 s: an eager-copy fork takes this long for far fewer rounds */
 
-/* A forkrace worker: once all are ready, rounds times, fork a child that
- * stores to one shared page and exits. Every fork adds one to the count of
- * each of the n shared frames, every exit takes one off, while the other
- * workers do the same to the same counts on other harts. */
+/* A forkrace worker: once all are ready, FORKRACE_ROUNDS times (or until
+ * FORKRACE_TICKS have passed), fork a child that stores to one shared page
+ * and exits. Every fork adds one to the count of each of the n shared
+ * frames, every exit takes one off, while the other workers do the same to
+ * the same counts on other harts. */
 static void
 forkrace_worker(char *p, long n, int *go, int id)
 {
   close(go[1]);
   waitsig(go[0]);
-  for (int round = 0; round < FORKRACE_ROUNDS; round++) {
+  int t0 = uptime();
+  for (int round = 0; round < FORKRACE_ROUNDS && uptime() - t0 < FORKRACE_TICKS; round++) {
     int pid = must_fork();
     if (pid == 0) {
       *probe(p, (id * FORKRACE_ROUNDS + round) % n, 0) = round;
