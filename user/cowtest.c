@@ -1553,7 +1553,9 @@ test_vforksbrk(void)
 /* Exec this program in FAULTS_MODE from a frame of its own: the call
  * stores to the stack (return address, frame pointer), as a shell's child
  * does between fork and exec. */
-static void __attribute__((noinline)) exec_faults_mode(void)
+static void exec_faults_mode(void) __attribute__((noinline));
+static void
+exec_faults_mode(void)
 {
   char *argv[] = {"cowtest", FAULTS_MODE, 0};
   exec(argv[0], argv);
