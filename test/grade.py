@@ -187,6 +187,13 @@ def cowtest_names(source):
     return None, None
 
 
+def unparen(rest):
+    """The reason in the rest of a test's line, " (reason)", without its parentheses
+    (those inside it, as in "want 0x10 (16)", stay)."""
+    rest = rest.strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
+
+
 def cowtest_stream(target, cmd, stall, limit, only=None):
     """Boot with RUN=cmd and read cowtest's lines as they come, until it ends, panics,
     prints no line for stall seconds, or (only given) reports test only. Returns
@@ -223,7 +230,7 @@ def cowtest_stream(target, cmd, stall, limit, only=None):
                 if status is None:
                     why = "did not power off"
                 break
-            results.setdefault(line["name"], (line["verdict"] == "OK", line["rest"].strip(" ()"), now - last))
+            results.setdefault(line["name"], (line["verdict"] == "OK", unparen(line["rest"]), now - last))
             last = now
             if line["name"] == only:
                 break
