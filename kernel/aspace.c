@@ -1046,6 +1046,20 @@ as_counts(struct aspace *as, struct memstat *st)
   as_unlock(as);
 }
 
+/* Add from's event counters to as's: exec moves a process's counters to
+ * its new space, so they run from fork across exec. Neither space is in
+ * use by another process (caller: exec, before the switch). */
+void
+as_add_counts(struct aspace *as, struct aspace *from)
+{
+  _Static_assert(sizeof(struct memstat) % sizeof(uint64) == 0, "memstat: uint64 fields only");
+  uint64 *to = (uint64 *)&as->counts, *add = (uint64 *)&from->counts;
+  as_lock(from);
+  for (int i = 0; i < sizeof(struct memstat) / sizeof(uint64); i++)
+    to[i] += add[i];
+  as_unlock(from);
+}
+
 /* --- the invariant auditor ----------------------------------------------- */
 
 /* memcheck (audit_lock: one at a time) counts, per frame, the user PTEs that

@@ -98,6 +98,7 @@ int copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
 void as_query(struct aspace *as, uint64 va, struct vmquery *q);
 int as_regions(struct aspace *as, struct vmregion *out, int max);
 void as_counts(struct aspace *as, struct memstat *st);
+void as_add_counts(struct aspace *as, struct aspace *from);
 int memcheck(struct memcheck *mc);
 
 #endif

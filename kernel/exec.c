@@ -217,6 +217,8 @@ exec(char *path, char **argv)
   vfork_release(p); /* a vfork child gives the parent's space back */
   acquire(&p->lock);
   struct aspace *old = p->as;
+  if (old)
+    as_add_counts(as, old); /* counters run from fork, across exec */
   p->as = as;
   release(&p->lock);
   p->trapframe->epc = eh.entry;

@@ -39,6 +39,10 @@ handin:
 #                               its fences filled in from this tree's code it
 #                               must score full marks, and this tree must pass
 #                               the lab's tests
+#   make sloppy                 the grader catches each sloppy solution of
+#                               test/sloppy/ (test/sloppy.py): each patch still
+#                               applies and builds, loses points, and the grader
+#                               says why
 
 handout:
 	@test -n "$(OUT)" || { echo "usage: make handout OUT=dir [LAB=cow|mmap]" >&2; exit 1; }
@@ -48,5 +52,8 @@ handout-check: deps
 	@$(MAKE) --no-print-directory all
 	@python3 test/handout.py --lab $(LAB) --check
 
-.PHONY: handout handout-check
+sloppy: deps
+	@python3 test/sloppy.py
+
+.PHONY: handout handout-check sloppy
 # }staff-only

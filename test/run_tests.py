@@ -155,6 +155,7 @@ LAB_TARGETS = [
     ("handout-check", 1500),  # a handout: one commit, the students' README, no answer in it,
                               # builds, passes usertests -q, fails the COW tests, scores at
                               # most 40%; make handin works; its fences filled in: full marks
+    ("sloppy", 600),  # each sloppy solution of test/sloppy/ loses points, the grader saying why
     ("grade LAB=mmap", 600),  # the mmap lab: full marks on this tree
     ("handout-check LAB=mmap", 1200),  # its handout, checked as the COW lab's
     # }staff-only

@@ -25,7 +25,7 @@
 #define PROBES      8          /* words written and checked per page */
 #define MARK        0xA5       /* fill byte of pages a kernel write must not reach */
 #define FAULTS_MODE "-faults"  /* argv[1] of the exec'd copy that reports faults */
-#define FAULTS_BASE 100        /* its exit status is this plus its COW faults */
+#define FAULTS_BASE 100        /* its exit status is this plus its COW copies and reuses */
 
 /* ---- reporting ---------------------------------------------------------- */
 
@@ -46,6 +46,20 @@ expect_exit(int pid, int want, const char *who)
     exit(1);
   expect(st, want, who);
   return w;
+}
+
+/* memcheck agrees with every count, and shared tables are clean. */
+static void
+audit(void)
+{
+  struct memcheck mc;
+  int r = memcheck(&mc);
+  if (r == 1 && mc.bad_pa)
+    fail("memcheck: frame 0x%lx has count %lu, want %lu", mc.bad_pa, mc.refs, mc.maps);
+  if (r == 1)
+    fail("memcheck: shared leaf table 0x%lx maps a private page writable", mc.unclean);
+  if (r != 0)
+    fail("memcheck: no verdict");
 }
 
 /* ---- memory and patterns ------------------------------------------------ */
@@ -196,6 +210,14 @@ mystat(void)
   if (memstat(getpid(), &m) < 0)
     fail("memstat failed");
   return m;
+}
+
+/* COW faults on shared frames (copies and reuses; zero fills of fresh
+ * memory do not count) that m's counters recorded. */
+static long
+shared_faults(struct memstat m)
+{
+  return m.cow_copies + m.cow_reuses;
 }
 
 /* ---- pipes -------------------------------------------------------------- */
@@ -371,21 +393,22 @@ some_pages(long most)
 
 /* After fork both map the same frames, COW, read-only; a child's store
  * gives it its own frame; the parent's then reuses the old one; text is
- * shared as it is; the child's stack page was copied at fork. */
+ * shared as it is; the child's stack page was copied at fork, so its first
+ * stores after fork (its first calls) take no COW fault. */
 static void
 test_flags(void)
 {
   char *p = must_grow(1, 0);
   int toc[2], top[2];
-  int here = 0;
 
   fill(p, 1, 2);
   struct vmquery before = query(0, p);
   int pid = fork_linked(toc, top);
   if (pid == 0) {
+    expect(shared_faults(mystat()), 0,
+           "child's COW faults right after fork (stack page not copied?)");
     waitsig(toc[0]);
     expect_cow(0, p, 2);
-    expect_private(0, &here);
     fill(p, 1, 3);
     expect_private(0, p);
     if (query(0, p).pa == before.pa)
@@ -400,8 +423,6 @@ test_flags(void)
   struct vmquery t = query(0, (void *)(uint64)test_flags);
   expect_flags(t.flags, PTE_W | PTE_COW | PTE_X, PTE_X, "text page");
   expect(query(pid, (void *)(uint64)test_flags).pa, t.pa, "child's text frame");
-  if (query(pid, &here).pa == query(0, &here).pa)
-    fail("stack page shared, not copied, at fork");
   sig(toc[1]);
   waitsig(top[0]);
   expect_cow(0, p, 1);
@@ -873,6 +894,60 @@ test_forkfork(void)
   printf("forkfork: ok\n");
 }
 
+#define FORKRACE_WORKERS 4
+#define FORKRACE_ROUNDS  500
+#define FORKRACE_TICKS   1000 /* 10 s: an eager-copy fork takes this long for far fewer rounds */
+
+/* A forkrace worker: once all are ready, FORKRACE_ROUNDS times (or until
+ * FORKRACE_TICKS have passed), fork a child that stores to one shared page
+ * and exits. Every fork adds one to the count of each of the n shared
+ * frames, every exit takes one off, while the other workers do the same to
+ * the same counts on other harts. */
+static void
+forkrace_worker(char *p, long n, int *go, int id)
+{
+  close(go[1]);
+  waitsig(go[0]);
+  int t0 = uptime();
+  for (int round = 0; round < FORKRACE_ROUNDS && uptime() - t0 < FORKRACE_TICKS; round++) {
+    int pid = must_fork();
+    if (pid == 0) {
+      *probe(p, (id * FORKRACE_ROUNDS + round) % n, 0) = round;
+      exit(0);
+    }
+    expect_exit(pid, 0, "forkrace child");
+  }
+  exit(0);
+}
+
+/* Workers on several harts fork and reap children at once, all sharing the
+ * same frames: every count is updated by several harts at the same moment.
+ * A count that lost an update shows in memcheck first (a wrong count, or a
+ * frame freed while mapped), then in the free frames or the data. */
+static void
+test_forkrace(void)
+{
+  long n = some_pages(2048);
+  char *p = must_grow(n, 0);
+  int go[2];
+
+  fill(p, n, 28);
+  long f0 = freeframes(); /* the pipe is gone too at the end */
+  mkpipe(go);
+  for (int i = 0; i < FORKRACE_WORKERS; i++)
+    if (must_fork() == 0)
+      forkrace_worker(p, n, go, i);
+  close(go[0]);
+  for (int i = 0; i < FORKRACE_WORKERS; i++)
+    sig(go[1]);
+  close(go[1]);
+  for (int i = 0; i < FORKRACE_WORKERS; i++)
+    expect_exit(0, 0, "worker");
+  audit();
+  expect(freeframes(), f0, "free frames after the workers exited");
+  expect_pattern(p, n, 28, "parent's pages after the forks");
+}
+
 /* ---- shrinking shared memory -------------------------------------------- */
 
 /* The parent shrinks its heap while a child still uses the pages: the child
@@ -928,20 +1003,6 @@ grow_tables(int ntables, uint64 tag)
     fail("table-aligned heap is not aligned");
   fill(p, ntables * TABLE_PAGES, tag);
   return p;
-}
-
-/* memcheck agrees with every count, and shared tables are clean. */
-static void
-audit(void)
-{
-  struct memcheck mc;
-  int r = memcheck(&mc);
-  if (r == 1 && mc.bad_pa)
-    failv("memcheck: wrong count on frame", mc.bad_pa, mc.maps);
-  if (r == 1)
-    failv("memcheck: shared leaf table maps a page writable", mc.unclean, 0);
-  if (r != 0)
-    fail("memcheck: no verdict");
 }
 
 /* Check pages [from, to) of a table-sized area p: each holds pattern tag. */
@@ -1437,15 +1498,17 @@ test_vforkwait(void)
   expect_exit(pid, 0, "vfork child");
 }
 
-/* Wait for a vfork child that exec'd this program in FAULTS_MODE; fail
- * unless its status came from that program. */
-static void
+/* Wait for child pid, which exec'd this program in FAULTS_MODE (itself, or
+ * through a shell); fail unless its status came from that program. Returns
+ * the COW faults the exec'd process took before exec. */
+static int
 expect_exec_status(int pid)
 {
   int st = 0;
-  expect(wait(&st), pid, "wait for the vfork child");
+  expect(wait(&st), pid, "wait for the child that exec'd");
   if (st < FAULTS_BASE || st > FAULTS_BASE + 50)
-    failv("vfork child's status (not from the exec'd program)", st, FAULTS_BASE);
+    failv("exec'd child's status (not from the exec'd program)", st, FAULTS_BASE);
+  return st - FAULTS_BASE;
 }
 
 /* vfork then exec: the child runs the new program, and the parent gets its
@@ -1507,39 +1570,83 @@ test_vforksbrk(void)
 
 /* ---- fork then exec ----------------------------------------------------- */
 
-/* Fork then exec takes no COW fault. Method: the child execs this program
- * in FAULTS_MODE, whose first act is memstat(getpid()) into its fresh, private
- * stack; it exits FAULTS_BASE plus its cow_faults. Per-process counters
- * start at zero at fork and survive exec, so that number covers exactly the
- * child's path from fork through exec; the exec'd program takes no fault
- * before it reads them (its stack is new and writable, it writes no
- * global). The parent's own faults do not count, and it only waits. */
+/* Exec this program in FAULTS_MODE from a frame of its own: the call
+ * stores to the stack (return address, frame pointer), as a shell's child
+ * does between fork and exec. */
+static void exec_faults_mode(void) __attribute__((noinline));
+static void
+exec_faults_mode(void)
+{
+  char *argv[] = {"cowtest", FAULTS_MODE, 0};
+  exec(argv[0], argv);
+  exit(3);
+}
+
+/* Fail unless child pid, which exec'd FAULTS_MODE, took no COW fault
+ * between fork and exec; who names it. */
+static void
+expect_no_faults(int pid, const char *who)
+{
+  int faults = expect_exec_status(pid);
+  if (faults != 0)
+    fail("%s took %d COW faults between fork and exec, want 0: fork copies the page at the stack "
+         "pointer",
+         who, faults);
+}
+
+/* Fork then exec takes no COW fault, in the child or in the parent.
+ * Method: the child execs this program in FAULTS_MODE, whose first act is
+ * memstat(getpid()) into its fresh, private stack; it exits FAULTS_BASE
+ * plus its COW copies and reuses. Per-process counters start at zero at
+ * fork and survive exec, so that number covers exactly the child's path
+ * from fork through exec; the exec'd program takes no fault before it
+ * reads them (its stack is new and writable, it writes no global). The
+ * parent only waits (into its stack) between two readings of its own
+ * counters. */
 static void
 test_forkexec(void)
 {
-  char *argv[] = {"cowtest", FAULTS_MODE, 0};
   char *p = must_grow(1, 0);
 
   fill(p, 1, 23);
   for (int i = 0; i < 3; i++) {
+    struct memstat m0 = mystat();
     int pid = must_fork();
-    if (pid == 0) {
-      exec(argv[0], argv);
-      exit(3);
-    }
+    if (pid == 0)
+      exec_faults_mode();
     expect_forked_cow(p);
-    expect_exit(pid, FAULTS_BASE, "fork+exec child (100 + its COW faults)");
+    expect_no_faults(pid, "fork+exec: the child");
+    long faults = shared_faults(mystat()) - shared_faults(m0);
+    if (faults != 0)
+      fail("fork+exec: the parent took %ld COW faults after fork, want 0: fork copies the page at "
+           "the stack pointer",
+           faults);
   }
 }
 
-/* FAULTS_MODE: exit with FAULTS_BASE plus this process's COW faults so far. */
+/* The shell's fork+exec takes no COW fault: sh -c runs this program in
+ * FAULTS_MODE in a child of its own and exits with its status. */
+static void
+test_shellexec(void)
+{
+  char *argv[] = {"sh", "-c", "cowtest " FAULTS_MODE, 0};
+  int pid = must_fork();
+  if (pid == 0) {
+    exec(argv[0], argv);
+    exit(3);
+  }
+  expect_no_faults(pid, "sh -c: the shell's child");
+}
+
+/* FAULTS_MODE: exit with FAULTS_BASE plus this process's COW faults on
+ * shared frames so far. */
 static void
 report_faults(void)
 {
   struct memstat m;
   if (memstat(getpid(), &m) < 0)
     exit(2);
-  exit(FAULTS_BASE + (m.cow_faults < 50 ? m.cow_faults : 50));
+  exit(FAULTS_BASE + (shared_faults(m) < 50 ? shared_faults(m) : 50));
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -1563,6 +1670,7 @@ static const struct utest tests[] = {
     {test_oom, "oom"},
     {test_race, "race"},
     {test_forkfork, "forkfork"},
+    {test_forkrace, "forkrace"},
     {test_shrink, "shrink"},
     {test_zeroread, "zeroread"},
     {test_zeronodata, "zeronodata"},
@@ -1574,6 +1682,7 @@ static const struct utest tests[] = {
     {test_vforkexec, "vforkexec"},
     {test_vforksbrk, "vforksbrk"},
     {test_forkexec, "forkexec"},
+    {test_shellexec, "shellexec"},
     {test_tablewrite, "tablewrite"},
     {test_tableexit, "tableexit"},
     {test_tableshrink, "tableshrink"},
