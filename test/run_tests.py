@@ -162,13 +162,21 @@ LAB_TARGETS = [
 ]
 
 # staff-only{ test/handout.py leaves MIT's graders out of the handout.
-# MIT's grader as a drop-in: (name, mirror, branch). Each is run unmodified
-# (grade-lab-cow and gradelib.py from that branch of the mirrored repository)
-# in a scratch copy of this tree, as an instructor would, and must give full
-# marks. Skipped, with a SKIP line, where the mirror is absent.
+# MIT's grader as a drop-in: (name, mirror, branch, files). Each is run
+# unmodified (grade-lab-BRANCH and gradelib.py from that branch of the
+# mirrored repository, and files, MIT's own test programs that calf has no
+# counterpart of, from the same branch) in a scratch copy of this tree, as an
+# instructor would, and must give full marks. Skipped, with a SKIP line,
+# where the mirror is absent. The mmap lab's rows run MIT's mmaptest.c
+# unmodified.
 MIT_MIRRORS = os.environ.get("CALF_MIT_MIRRORS", "/work/.mirror")
-MIT_GRADERS = [("2024", "cheng-zongkai+xv6-labs-2024-solutions", "cow"),
-               ("2025", "Muleizhang+xv6-labs-2025", "cow")]
+MIT_GRADERS = [("cow:2024", "cheng-zongkai+xv6-labs-2024-solutions", "cow", []),
+               ("cow:2025", "Muleizhang+xv6-labs-2025", "cow", []),
+               ("mmap:2020", "ArmeriaWang+xv6-labs-2020", "mmap", ["user/mmaptest.c"]),
+               ("mmap:2024", "cheng-zongkai+xv6-labs-2024-solutions", "mmap", ["user/mmaptest.c"])]
+# ... and on the lab's handout, the starter, where it must give less than full
+# marks: (name, mirror, branch, files), as above.
+MIT_ON_HANDOUT = [("cow:2025:handout", "Muleizhang+xv6-labs-2025", "cow", [])]
 MIT_TIMEOUT = 1500
 # }staff-only
 
@@ -368,12 +376,12 @@ def minimal_path_test():
 
 
 # staff-only{ MIT's graders, as above.
-def mit_grader_files(mirror, branch):
-    """{name: bytes} of grade-lab-cow and gradelib.py on branch of the mirrored
-    repository mirror; Skip if the mirror or a file is absent."""
+def mit_grader_files(mirror, branch, extra):
+    """{path: bytes} of grade-lab-BRANCH, gradelib.py and the paths extra on branch
+    of the mirrored repository mirror; Skip if the mirror or a file is absent."""
     gitdir = os.path.join(MIT_MIRRORS, mirror, "repo")
     files = {}
-    for name in ("grade-lab-cow", "gradelib.py"):
+    for name in ["grade-lab-" + branch, "gradelib.py"] + extra:
         show = subprocess.run(["git", "--git-dir", gitdir, "show", "%s:%s" % (branch, name)],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if show.returncode != 0:
@@ -382,25 +390,37 @@ def mit_grader_files(mirror, branch):
     return files
 
 
-def mit_grader_test(mirror, branch):
-    """MIT's grade-lab-cow, unmodified, in a scratch copy of this tree (the
-    repository itself is never touched) with a time.txt as a student writes
-    it: ./grade-lab-cow exits 0 with full marks."""
-    files = mit_grader_files(mirror, branch)
+def mit_grader_test(mirror, branch, extra, handout=False):
+    """MIT's grade-lab-BRANCH, unmodified, in a scratch copy of this tree (the
+    repository itself is never touched) with MIT's files extra added and a
+    time.txt as a student writes it: it exits 0 with full marks. handout: in
+    the lab's handout instead (make handout LAB=BRANCH), where it must score
+    less than full marks."""
+    files = mit_grader_files(mirror, branch, extra)
+    grader = "grade-lab-" + branch
     with tempfile.TemporaryDirectory(prefix="calf-mit-") as tmp:
         tree = os.path.join(tmp, "calf")
-        shutil.copytree(qemu.ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(".git", "xv6.out*"))
+        if handout:
+            status, out = run_group(["make", "-s", "--no-print-directory", "handout", "LAB=" + branch,
+                                     "OUT=" + tree], qemu.ROOT, 120)
+            if status != 0:
+                raise Fail("make handout LAB=%s failed" % branch, out)
+        else:
+            shutil.copytree(qemu.ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(".git", "xv6.out*"))
         for name, data in files.items():
             with open(os.path.join(tree, name), "wb") as f:
                 f.write(data)
-        os.chmod(os.path.join(tree, "grade-lab-cow"), 0o755)
+        os.chmod(os.path.join(tree, grader), 0o755)
         with open(os.path.join(tree, "time.txt"), "w") as f:
             f.write("1\n")
-        status, out = run_group(["./grade-lab-cow"], tree, MIT_TIMEOUT)
+        status, out = run_group(["./" + grader], tree, MIT_TIMEOUT)
     score = re.search(r"^Score: (\d+)/(\d+)$", out, re.M)
-    if not score or score[1] != score[2] or status != 0:
-        raise Fail("grade-lab-cow: %s (exit status %d)" % (score[0] if score else "no score", status),
-                   out)
+    if not score:
+        raise Fail("%s: no score (exit status %d)" % (grader, status), out)
+    if handout and (score[1] == score[2] or status == 0):
+        raise Fail("%s on the handout: %s, want less than full marks" % (grader, score[0]), out)
+    if not handout and (score[1] != score[2] or status != 0):
+        raise Fail("%s: %s (exit status %d)" % (grader, score[0], status), out)
 # }staff-only
 
 
@@ -559,8 +579,10 @@ def parts():
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t.replace(" LAB=", ":"), lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     # staff-only{ MIT's graders, as above.
-    lab += [("lab:mit-grade-lab-cow:" + name, lambda m=mirror, b=branch: mit_grader_test(m, b))
-            for name, mirror, branch in MIT_GRADERS]
+    lab += [("lab:mit-grade-lab-" + name, lambda m=mirror, b=branch, x=extra: mit_grader_test(m, b, x))
+            for name, mirror, branch, extra in MIT_GRADERS]
+    lab += [("lab:mit-grade-lab-" + name, lambda m=mirror, b=branch, x=extra: mit_grader_test(m, b, x, True))
+            for name, mirror, branch, extra in MIT_ON_HANDOUT]
     # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
