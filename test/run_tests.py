@@ -147,7 +147,7 @@ SCRIPTED = [
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
 ]
 
-# The copy-on-write lab (test/lab.mk), run last: `make -s TARGET` must exit 0
+# The labs (test/lab.mk: cow, and with LAB=mmap mmap), run last: `make -s TARGET` must exit 0
 # within the timeout, as for HOST_TARGETS. grade: full marks on this tree.
 LAB_TARGETS = [
     ("grade", 900),
@@ -586,7 +586,7 @@ def parts():
     # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
-            ("copy-on-write lab", lab)]
+            ("labs", lab)]
 
 
 # --- driver -------------------------------------------------------------------
