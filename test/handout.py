@@ -102,7 +102,7 @@ MACROS = {lab.macro: n for n, lab in enumerate(LABS)}   # macro: the lab's place
 
 # Files that never go into the handout (fnmatch patterns, relative to ROOT).
 STAFF_ONLY = ["test/handout.py", "test/handout-README", "test/handout-mmap-README", "test/student-README",
-              "test/bench.py", "test/bench.mk", "test/bench-results.txt",
+              "test/bench.py", "test/bench.mk", "test/bench-results.txt", "test/bench-fork.svg",
               "user/forkbench.c", "user/benchnop.c", "test/sloppy.py", "test/sloppy/*"]
 
 STAFF_BEGIN, STAFF_END = "staff-only{", "}staff-only"   # lines between go, markers too

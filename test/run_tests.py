@@ -425,7 +425,12 @@ def mit_grader_test(mirror, branch, extra, handout=False):
 
 
 def fscheck(img, what):
-    """test/build/fscheck finds the image at img clean; what names the moment."""
+    """test/build/fscheck (built first if need be, as for --only) finds the image at
+    img clean; what names the moment."""
+    built = subprocess.run(["make", "-s", "--no-print-directory", "test/build/fscheck"], cwd=qemu.ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if built.returncode != 0:
+        raise Fail("make test/build/fscheck failed", built.stdout.decode(errors="replace"))
     check = subprocess.run([os.path.join(qemu.ROOT, "test/build/fscheck"), img],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if check.returncode != 0:
