@@ -109,7 +109,7 @@ as_create(uint64 trapframe)
       mappages(pt, TRAPFRAME, PGSIZE, trapframe, PTE_R | PTE_W) != 0) {
     if (pt) {
       pt_clear(pt, TRAMPOLINE);
-      pt_destroy(pt);
+      pt_destroy(pt, 0);
     }
     release(&as->lock);
     return 0;
@@ -118,6 +118,7 @@ as_create(uint64 trapframe)
   as->pt = pt;
   as->nregions = 0;
   as->brk = 0;
+  as->top = 0;
   as->noload = 0;
   memset(&as->counts, 0, sizeof(as->counts));
   release(&as->lock);
@@ -138,7 +139,7 @@ as_destroy(struct aspace *as)
     region_let_go(&as->regions[i], &pl);
   pt_clear(as->pt, TRAMPOLINE);
   pt_clear(as->pt, TRAPFRAME);
-  pt_destroy(as->pt);
+  pt_destroy(as->pt, as->top);
   as->pt = 0;
   as->nregions = 0;
   as->brk = 0;
@@ -279,6 +280,8 @@ region_insert(struct aspace *as, struct region r)
     as->regions[j] = as->regions[j - 1];
   as->regions[i] = r;
   as->nregions++;
+  if (r.end > as->top)
+    as->top = r.end;
   return 0;
 }
 
@@ -454,6 +457,8 @@ as_grow(struct aspace *as, uint64 n, int lazy)
       goto out; /* the heap would run into a mapping */
     if (heap && heap->kind == REGION_HEAP) {
       heap->end = hi;
+      if (hi > as->top)
+        as->top = hi;
     } else if (region_insert(as, (struct region){lo, hi, PTE_R | PTE_W, REGION_HEAP}) != 0) {
       goto out;
     }
@@ -570,6 +575,7 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int sha
     region_hold(&child->regions[i]);
   }
   child->brk = parent->brk;
+  child->top = parent->top;
   uint64 end = parent->nregions ? parent->regions[parent->nregions - 1].end : 0;
   int r = fork_level(parent->pt, child->pt, 2, 0, end, &how);
   sfence_vma();

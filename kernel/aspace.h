@@ -56,6 +56,8 @@ struct aspace {
   struct region regions[NREGION];
   int nregions;
   uint64 brk;            /* program break: sbrk(0) */
+  uint64 top;            /* the highest end any region ever had: pt maps nothing at or
+                            above it but the trampoline and the trapframe */
   int noload;            /* >0: kernel copies may not read file pages (owner only: as_loads) */
   struct memstat counts; /* events in this address space (no frame fields) */
 };

@@ -345,21 +345,39 @@ leaf_put(pagetable_t pt)
 }
 #endif
 
-/* Let go of every leaf table below table pt (a table at `level` >= 1:
- * leaf_put), then free pt and the level-1 tables below it. */
+/* Let go of every leaf table below table pt (a table at `level` >= 1 whose
+ * first entry maps base: leaf_put), then free pt and the level-1 tables
+ * below it. No table maps a user page at or above top, so only the entries
+ * below top are looked at, and the one on the way to the trampoline; a leaf
+ * table wholly above top holds nothing (the caller cleared the trampoline
+ * and the trapframe) and is freed as it is. */
 static void
-freelevel(pagetable_t pt, int level)
+freelevel(pagetable_t pt, int level, uint64 base, uint64 top)
 {
-  for (int i = 0; i < 512; i++) {
-    if (i % 8 == 0 && !any_valid(&pt[i])) {
+  uint64 span = 1UL << PXSHIFT(level);
+  uint64 n = top <= base ? 0 : (top - base - 1) / span + 1; /* entries below top */
+  uint64 t = (TRAMPOLINE - base) / span;                    /* the trampoline's */
+  if (n > 512)
+    n = 512;
+  for (uint64 i = 0; i < 512; i++) {
+    if (i >= n && i != t) {
+      if (i > t)
+        break;
+      i = t - 1;
+      continue;
+    }
+    if (i % 8 == 0 && i + 8 <= n && !any_valid(&pt[i])) {
       i += 7;
       continue;
     }
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
+    uint64 va = base + i * span;
     if (level > 1)
-      freelevel((pagetable_t)PTE2PA(pte), level - 1);
+      freelevel((pagetable_t)PTE2PA(pte), level - 1, va, top);
+    else if (va >= top)
+      kfree((void *)PTE2PA(pte));
     else
       leaf_put((pagetable_t)PTE2PA(pte));
   }
@@ -506,10 +524,11 @@ pt_next_table(pagetable_t pt, uint64 va, uint64 hi)
   return hi;
 }
 
-/* Free a page table and drop the reference every leaf PTE in it holds. The
- * caller has cleared the PTEs that hold none (pt_clear). */
+/* Free a page table and drop the reference every leaf PTE in it holds. No
+ * table of it maps a user page at or above top; the caller has cleared the
+ * PTEs that hold no reference (pt_clear: the trampoline, the trapframe). */
 void
-pt_destroy(pagetable_t pt)
+pt_destroy(pagetable_t pt, uint64 top)
 {
-  freelevel(pt, 2);
+  freelevel(pt, 2, 0, top);
 }
