@@ -89,7 +89,7 @@ LABS = [
          "frame_release", "leaf_private", "leaf_table_own", "unshare", "unshare_edge", "pt_unshare",
          "pt_share_leaf", "zeroframe"], 50),
     Lab("mmap", "MMAP", "test/handout-mmap-README", "maptest",
-        "it has no mmap: a program cannot map a file into its memory.",
+        "mmap and munmap fail in it.",
         "Memory that sbrklazy gives, and a program's bss, comes in on first touch:\n"
         "a read maps a shared frame of zeros, a write a zeroed frame of its own.\n"
         "fork shares pages copy-on-write (COW in vmmap's flags). A program's text\n"
