@@ -106,7 +106,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     uint run;
     if (pi->nwrite == pi->nread + PIPESIZE) {
       wakeup(&pi->nwrite);
-      sleep(&pi->nread, &pi->lock);
+      sleep_killable(&pi->nread, &pi->lock);
       continue;
     }
     run = ring_run(pi->nwrite, pi->nread + PIPESIZE - pi->nwrite);
@@ -137,7 +137,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
       release(&pi->lock);
       return -1;
     }
-    sleep(&pi->nwrite, &pi->lock);
+    sleep_killable(&pi->nwrite, &pi->lock);
   }
   while (done < n && pi->nread != pi->nwrite) {
     uint run = ring_run(pi->nread, pi->nwrite - pi->nread);

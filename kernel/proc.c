@@ -366,7 +366,7 @@ wait(uint64 addr)
       release(&wait_lock);
       return -1;
     }
-    sleep(p, &wait_lock);
+    sleep_killable(p, &wait_lock);
   }
 }
 
@@ -474,6 +474,32 @@ sleep(void *chan, struct spinlock *lk)
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
+}
+
+/* sleep, for a caller that stops waiting once it is killed (it checks
+ * killed() in its loop): a killed process does not go to sleep, and -1
+ * comes back at once, lk still held; else 0 once woken. The check is made
+ * under p->lock, which kill holds while it marks p and wakes it if asleep,
+ * so a kill that lands between the caller's check and the sleep is not
+ * lost (the process would sleep on, killed, until its channel woke). */
+int
+sleep_killable(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+
+  acquire(&p->lock);
+  if (killed(p)) {
+    release(&p->lock);
+    return -1;
+  }
+  p->chan = chan;
+  p->state = SLEEPING;
+  release(lk);
+  sched();
+  p->chan = 0;
+  release(&p->lock);
+  acquire(lk);
+  return 0;
 }
 
 /* Wake every process sleeping on chan. Caller holds the lock the sleepers

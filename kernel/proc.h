@@ -135,6 +135,7 @@ void scheduler(void) __attribute__((noreturn));
 void sched(void);
 void yield(void);
 void sleep(void *chan, struct spinlock *lk);
+int sleep_killable(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 int fork(void);
 int vfork(void);

@@ -80,7 +80,7 @@ sys_pause(void)
       release(&tickslock);
       return -1;
     }
-    sleep(&ticks, &tickslock);
+    sleep_killable(&ticks, &tickslock);
   }
   release(&tickslock);
   return 0;

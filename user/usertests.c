@@ -22,6 +22,7 @@
 #include "kernel/stat.h"
 #include "kernel/elf.h"
 #include "kernel/memstat.h"
+#include "kernel/procinfo.h"
 #include "user/user.h"
 #include "user/utest.h"
 
@@ -480,6 +481,61 @@ preempt(void)
   }
   close(p[0]);
   close(p[1]);
+}
+
+/* Is process pid gone or a zombie? */
+static int
+dead(int pid)
+{
+  struct procinfo pi;
+  for (int i = 0; procinfo(i, &pi) == 0; i++)
+    if (pi.pid == pid)
+      return strcmp(pi.state, "zombie") == 0;
+  return 1;
+}
+
+/* A kill that lands while its target is on its way to sleep, past its last
+ * look at the killed flag, is not lost: the child, about to wait on an
+ * empty pipe, dies anyway. Many rounds, the child reaching read() a little
+ * later in each, so that some kills may land in that window (a race: the
+ * test catches a lost kill only when one lands there); a child still alive
+ * 30 ticks after its kill fails the test (and is woken through the pipe,
+ * so the test ends). */
+static void
+killrace(void)
+{
+  for (int round = 0; round < 300; round++) {
+    int p[2], ready[2], st = 0;
+    char c = 'x';
+    if (pipe(p) < 0 || pipe(ready) < 0)
+      fail("pipe failed");
+    int pid = fork();
+    if (pid < 0)
+      fail("fork failed");
+    if (pid == 0) {
+      write(ready[1], &c, 1);
+      for (volatile int i = 0; i < round % 60 * 25; i++) /* a different moment each round */
+        ;
+      read(p[0], &c, 1);
+      exit(0);
+    }
+    if (read(ready[0], &c, 1) != 1 || kill(pid) != 0)
+      fail("round %d: the child did not report, or kill failed", round);
+    int t = 0;
+    while (!dead(pid) && t++ < 30)
+      sleep(1);
+    if (!dead(pid)) {
+      write(p[1], &c, 1);
+      wait(0);
+      fail("round %d: the kill was lost: the child slept on in read()", round);
+    }
+    if (wait(&st) != pid || st != -1)
+      fail("round %d: the killed child exited %d, want -1", round, st);
+    close(p[0]);
+    close(p[1]);
+    close(ready[0]);
+    close(ready[1]);
+  }
 }
 
 /* Sleeping children (in a pipe read, in sleep, in wait) die when killed. */
@@ -2840,6 +2896,7 @@ static const struct utest tests[] = {
     {forkfull, "forkfull"},
     {preempt, "preempt"},
     {killsleep, "killsleep"},
+    {killrace, "killrace"},
     {killbad, "killbad"},
     {vforktest, "vfork"},
     {vforkmore, "vforkmore"},
