@@ -459,14 +459,12 @@ forkret(void)
   usertrapret();
 }
 
-/* Release lk, sleep on chan, and take lk again when woken. chan and state
- * are set before lk is released, so a waker, which holds lk, sees them. */
-void
-sleep(void *chan, struct spinlock *lk)
+/* Sleep on chan, p->lock held: release lk, and take lk again when woken
+ * (p->lock released). chan and state are set before lk is released, so a
+ * waker, which holds lk, sees them. */
+static void
+sleep_locked(struct proc *p, void *chan, struct spinlock *lk)
 {
-  struct proc *p = myproc();
-
-  acquire(&p->lock);
   p->chan = chan;
   p->state = SLEEPING;
   release(lk);
@@ -474,6 +472,16 @@ sleep(void *chan, struct spinlock *lk)
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
+}
+
+/* Release lk, sleep on chan, and take lk again when woken. */
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+
+  acquire(&p->lock);
+  sleep_locked(p, chan, lk);
 }
 
 /* sleep, for a caller that stops waiting once it is killed (it checks
@@ -492,13 +500,7 @@ sleep_killable(void *chan, struct spinlock *lk)
     release(&p->lock);
     return -1;
   }
-  p->chan = chan;
-  p->state = SLEEPING;
-  release(lk);
-  sched();
-  p->chan = 0;
-  release(&p->lock);
-  acquire(lk);
+  sleep_locked(p, chan, lk);
   return 0;
 }
 
