@@ -299,8 +299,8 @@ pt_clear(pagetable_t pt, uint64 va)
 }
 
 /* Is any of the eight PTEs from p valid? Tables freed at exit are mostly
- * empty (the upper levels, the trampoline's leaf table), so their loops
- * skip eight empty entries at a time. */
+ * empty (the upper levels below the highest region end, a sparse leaf
+ * table), so their loops skip eight empty entries at a time. */
 static inline int
 any_valid(pte_t *p)
 {
