@@ -308,20 +308,17 @@ any_valid(pte_t *p)
 }
 
 #if COW
-/* Drop one count on leaf table pt. The last holder drops the reference each
- * of its PTEs holds and frees the table. The PTE loop runs once per resident
- * page of every exit and exec, so it uses the count array directly: one
- * release fence for the table, then relaxed decrements (frame.h, rule 2).
- * The table's own decrement is acquire-release: every other sharer's last
- * use of the table and its frames comes before the last holder's. */
-static void
-leaf_put(pagetable_t pt)
+/* Drop the reference each PTE of leaf table pt holds and free the table,
+ * whose last count (old) the caller has just dropped. The PTE loop runs
+ * once per resident page of every exit and exec, so it uses the count
+ * array directly: one release fence for the table, then relaxed decrements
+ * (frame.h, rule 2). Out of line, so that leaf_put's usual case, one count
+ * of a shared table, saves no registers for this loop. */
+static __attribute__((noinline)) void
+leaf_free(pagetable_t pt, uint32 old)
 {
   uint32 *bypfn = frame_counts_by_pfn();
 
-  uint32 old = __atomic_fetch_sub(&bypfn[(uint64)pt >> PGSHIFT], 1, __ATOMIC_ACQ_REL);
-  if (old > 1)
-    return;
   __atomic_thread_fence(__ATOMIC_RELEASE);
   for (int i = 0; i < 512; i += 8) {
     if (!(pt[i] & PTE_V) && !any_valid(&pt[i])) /* a full table skips the test */
@@ -332,6 +329,18 @@ leaf_put(pagetable_t pt)
         frame_unref_pte(bypfn, pt[k]);
   }
   frame_release((uint64)pt, old);
+}
+
+/* Drop one count on leaf table pt; the last holder frees it (leaf_free).
+ * The decrement is acquire-release: every other sharer's last use of the
+ * table and its frames comes before the last holder's. */
+static void
+leaf_put(pagetable_t pt)
+{
+  uint32 old =
+      __atomic_fetch_sub(&frame_counts_by_pfn()[(uint64)pt >> PGSHIFT], 1, __ATOMIC_ACQ_REL);
+  if (old <= 1)
+    leaf_free(pt, old);
 }
 #else
 /* Let go of leaf table pt and of the frame each of its PTEs maps. */

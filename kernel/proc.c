@@ -74,13 +74,15 @@ procinit(void)
   }
 }
 
-/* The process running on this hart, or 0. */
+/* The process running on this hart, or 0. Interrupts are off while it
+ * reads, so this hart cannot change under it; nothing in between can take a
+ * lock, so push_off's nesting count is not needed. */
 struct proc *
 myproc(void)
 {
-  push_off();
+  int on = intr_save_off();
   struct proc *p = mycpu()->proc;
-  pop_off();
+  intr_restore(on);
   return p;
 }
 

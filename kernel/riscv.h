@@ -164,6 +164,22 @@ intr_get(void)
 {
   return (r_sstatus() & SSTATUS_SIE) != 0;
 }
+/* Turn interrupts off and say whether they were on, in one instruction.
+ * Like intr_restore, a compiler barrier: no memory access moves across. */
+static inline int
+intr_save_off(void)
+{
+  uint64 x;
+  asm volatile("csrrci %0, sstatus, %1" : "=r"(x) : "i"(SSTATUS_SIE) : "memory");
+  return (x & SSTATUS_SIE) != 0;
+}
+/* Turn interrupts back on if on says so (intr_save_off's answer). */
+static inline void
+intr_restore(int on)
+{
+  if (on)
+    asm volatile("csrsi sstatus, %0" : : "i"(SSTATUS_SIE) : "memory");
+}
 
 /* Flush this hart's whole TLB. */
 static inline void
