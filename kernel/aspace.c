@@ -214,6 +214,18 @@ region_writes_file(struct region *r)
   return r->ip && r->shared && (r->prot & PTE_W);
 }
 
+/* Does as map a file shared? Only then may a PTE of as be PTE_SHARED: a
+ * PTE lies in a region that allows what it allows, and page_file (cow.c)
+ * marks the pages of shared regions alone. Caller holds the lock. */
+static int
+maps_shared_file(struct aspace *as)
+{
+  for (int i = 0; i < as->nregions; i++)
+    if (as->regions[i].shared)
+      return 1;
+  return 0;
+}
+
 /* r is new in an address space (made, split off or copied by fork): take
  * its reference on its file, and count a program mapping (file.h,
  * text_maps). */
@@ -511,17 +523,20 @@ as_shrink(struct aspace *as, uint64 n)
 struct forkhow {
   uint64 shortcut_va; /* the page the child gets a private copy of, or -1 */
   int share_tables;   /* share whole leaf tables where it may */
+  int private_only;   /* LEAF_PRIVATE if no region maps a file shared, else 0 */
   struct memstat *mc; /* the parent's counters */
 };
 
-/* May fork share the leaf table that maps [va, va + LEAF_SPAN) as it is?
- * Not if it holds the trapframe (each space maps its own) or the shortcut
- * page (the child's copy must be in a table of the child's own). */
+/* What fork_leaf (cow.c) may do with the leaf table that maps [va, va +
+ * LEAF_SPAN), and assume of it. It may share the table as it is unless the
+ * table holds the trapframe (each space maps its own) or the shortcut page
+ * (the child's copy must be in a table of the child's own). */
 static int
-leaf_shareable(uint64 va, struct forkhow *how)
+leaf_flags(uint64 va, struct forkhow *how)
 {
-  return how->share_tables && va + LEAF_SPAN <= USER_TOP &&
-         (how->shortcut_va < va || how->shortcut_va >= va + LEAF_SPAN);
+  int share = how->share_tables && va + LEAF_SPAN <= USER_TOP &&
+              (how->shortcut_va < va || how->shortcut_va >= va + LEAF_SPAN);
+  return (share ? LEAF_SHARE : 0) | how->private_only;
 }
 
 /* Give child table new (a table at `level` >= 1 covering addresses from
@@ -539,8 +554,7 @@ fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end,
     if (!(old[i] & PTE_V))
       continue;
     if (level == 1) {
-      if (fork_leaf(&old[i], &new[i], va, end, how->shortcut_va, leaf_shareable(va, how),
-                    how->mc) != 0)
+      if (fork_leaf(&old[i], &new[i], va, end, how->shortcut_va, leaf_flags(va, how), how->mc) != 0)
         return -1;
       continue;
     }
@@ -566,8 +580,9 @@ fork_level(pagetable_t old, pagetable_t new, int level, uint64 base, uint64 end,
 int
 as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables)
 {
-  struct forkhow how = {shortcut_va, share_tables, &parent->counts};
+  struct forkhow how = {shortcut_va, share_tables, 0, &parent->counts};
   as_lock(parent);
+  how.private_only = maps_shared_file(parent) ? 0 : LEAF_PRIVATE;
   as_lock(child);
   child->nregions = parent->nregions;
   for (int i = 0; i < parent->nregions; i++) {
@@ -823,9 +838,7 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
 {
 #if MMAP /* LAB mmap: step 3: write back the shared pages a process stored to */
   as_lock(as);
-  int any = 0;
-  for (int i = 0; i < as->nregions; i++)
-    any |= as->regions[i].shared;
+  int any = maps_shared_file(as);
   as_unlock(as);
   for (int i = 0; any; i++) {
     as_lock(as);
@@ -1078,8 +1091,9 @@ as_add_counts(struct aspace *as, struct aspace *from)
 static uint16 tally[AUDIT_CHUNK]; /* audit_lock guards it */
 
 struct audit {
-  uint64 lo, hi;   /* frame indices [lo, hi) tallied in this pass */
-  uint64 zeromaps; /* PTEs mapping the zero frame */
+  uint64 lo, hi;     /* frame indices [lo, hi) tallied in this pass */
+  uint64 zeromaps;   /* PTEs mapping the zero frame */
+  struct aspace *as; /* the address space being walked */
   struct memcheck *mc;
 };
 
@@ -1140,10 +1154,21 @@ audit_unclean(struct audit *a, uint64 pa)
     a->mc->unclean = pa;
 }
 
+/* Note page va, marked PTE_SHARED, as lying outside every shared file
+ * mapping of the space walked, if it is the first. */
+static void
+audit_stray(struct audit *a, uint64 va)
+{
+  struct region *r = region_at(a->as, va);
+  if ((r == 0 || !r->shared) && a->mc->stray == 0)
+    a->mc->stray = va;
+}
+
 /* Tally the leaf table that level-1 PTE l1 points at (expected count: the
  * level-1 PTEs that point at it) and, the first time it is seen in this
  * pass, its PTEs, mapping from base. A table that is shared must be marked
- * PTE_CLEAN, and a table so marked may map no private page writable. */
+ * PTE_CLEAN, and a table so marked may map no private page writable. Only
+ * pages of shared file mappings may be PTE_SHARED (fork relies on it). */
 static void
 audit_leaf(struct audit *a, pte_t l1, uint64 base)
 {
@@ -1163,6 +1188,8 @@ audit_leaf(struct audit *a, pte_t l1, uint64 base)
       continue;
     if ((l1 & PTE_CLEAN) && (pte & (PTE_W | PTE_SHARED)) == PTE_W)
       audit_unclean(a, (uint64)t);
+    if (pte & PTE_SHARED)
+      audit_stray(a, base + i * PGSIZE);
     if (PTE2PA(pte) == zero_frame())
       a->zeromaps++;
     else
@@ -1214,6 +1241,7 @@ audit_once(struct audit *a)
     if (as->inuse) {
       if (a->lo == 0)
         a->mc->spaces++;
+      a->as = as;
       audit_table(a, (uint64)as->pt);
       audit_walk(a, as->pt, 2, 0);
     }
@@ -1260,10 +1288,11 @@ audit_pass(struct audit *a)
  * PTEs that map it, a shared leaf table's PTEs counted once (the zero frame:
  * plus its permanent hold); that every leaf table's count equals the
  * level-1 PTEs that point at it, and every other user page-table page's is
- * 1; and that shared leaf tables map no private page writable. Fills *mc.
- * Returns 0 if all is well, 1 if not (mc->bad_pa names the first wrong
- * count, mc->unclean the first wrong table), -1 if address spaces never
- * stood still long enough to look. */
+ * 1; that shared leaf tables map no private page writable; and that only
+ * pages of shared file mappings are PTE_SHARED. Fills *mc. Returns 0 if
+ * all is well, 1 if not (mc->bad_pa names the first wrong count,
+ * mc->unclean the first wrong table, mc->stray the first wrong page), -1
+ * if address spaces never stood still long enough to look. */
 int
 memcheck(struct memcheck *mc)
 {
@@ -1276,5 +1305,5 @@ memcheck(struct memcheck *mc)
   }
   if (r != 0)
     return -1;
-  return mc->bad_pa != 0 || mc->unclean != 0;
+  return mc->bad_pa != 0 || mc->unclean != 0 || mc->stray != 0;
 }

@@ -307,56 +307,92 @@ fork_private(pte_t *parent, pte_t *child)
   return 0;
 }
 
-/* Share pages [from, to) of parent leaf table old with child leaf table
- * new: a writable private page becomes copy-on-write in both, and every
- * frame gains a reference (the zero frame's too: its PTEs are read-only
- * already). This loop runs once per resident page of a fork that does not
- * share the table, so it does nothing else. Returns the pages shared. */
-static uint64
-share_pages(pagetable_t old, pagetable_t new, uint64 from, uint64 to)
+/* Share page i of parent leaf table old, whose PTE is pte, with child leaf
+ * table new, if it is mapped: a writable private page becomes
+ * copy-on-write in both, and the frame gains a reference (the zero frame's
+ * too: its PTEs are read-only already). writable_private says the caller
+ * knows pte to be valid, writable and private. Returns 1 if the page was
+ * mapped, else 0. */
+static inline int
+share_page(pagetable_t old, pagetable_t new, uint64 i, pte_t pte, int writable_private,
+           uint32 *bypfn)
 {
-  uint32 *bypfn = frame_counts_by_pfn();
-  uint64 shared = 0;
-  for (uint64 i = from; i < to; i++) {
-    pte_t pte = old[i];
-    if (!(pte & PTE_V))
-      continue;
-    if ((pte & (PTE_W | PTE_SHARED)) == PTE_W) { /* a shared file page stays writable */
-      pte ^= PTE_W | PTE_COW;
-      old[i] = pte;
-    }
-    frame_ref_pte(bypfn, pte);
-    new[i] = pte;
-    shared++;
+  if (!writable_private && !(pte & PTE_V))
+    return 0;
+  if (writable_private || (pte & (PTE_W | PTE_SHARED)) == PTE_W) { /* shared files stay writable */
+    pte ^= PTE_W | PTE_COW;
+    old[i] = pte;
   }
+  frame_ref_pte(bypfn, pte);
+  new[i] = pte;
+  return 1;
+}
+
+/* Share pages [from, to) of parent leaf table old with child leaf table new
+ * (share_page). This runs once per resident page of a fork that does not
+ * share the table, so it is written for speed, like write_protect: when no
+ * PTE can be PTE_SHARED (private_only) and one AND of eight PTEs shows them
+ * all writable, they are shared without a test each. Returns the pages
+ * shared. */
+static uint64
+share_pages(pagetable_t old, pagetable_t new, uint64 from, uint64 to, int private_only,
+            uint32 *bypfn)
+{
+  uint64 shared = 0, i = from;
+  for (; private_only && i + 8 <= to; i += 8) {
+    pte_t v[8], all = ~0UL;
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++)
+      all &= v[k] = old[i + k];
+    if (all & PTE_W) {
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++)
+        shared += share_page(old, new, i + k, v[k], 1, bypfn);
+    } else {
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++)
+        shared += share_page(old, new, i + k, v[k], 0, bypfn);
+    }
+  }
+  for (; i < to; i++)
+    shared += share_page(old, new, i, old[i], 0, bypfn);
   return shared;
 }
 #endif
 
-/* Give child leaf table new the pages of parent leaf table old that lie
- * below end, page by page; base is the address old's first entry maps,
- * shortcut_va the page the child gets a private copy of (the stack-page
- * shortcut), and mc the parent's counters. Returns 0, or -1 when memory
- * runs out. */
-static int
-fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 shortcut_va,
-           struct memstat *mc)
+/* How many PTEs of a leaf table whose first entry maps base map pages below
+ * end: the ones that may be valid when nothing is mapped from end up. */
+static uint64
+ptes_below(uint64 base, uint64 end)
 {
-  uint64 n = (end - base + PGSIZE - 1) / PGSIZE, shared = 0;
+  uint64 n = (end - base + PGSIZE - 1) / PGSIZE;
+  return n < 512 ? n : 512;
+}
+
+/* Give child leaf table new the pages of parent leaf table old among its
+ * first n PTEs, page by page; base is the address old's first entry maps,
+ * shortcut_va the page the child gets a private copy of (the stack-page
+ * shortcut), private_only says no PTE is PTE_SHARED, and mc holds the
+ * parent's counters. Returns 0, or -1 when memory runs out. */
+static int
+fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 n, uint64 shortcut_va,
+           int private_only, struct memstat *mc)
+{
+  uint64 shared = 0;
   uint64 shortcut = (shortcut_va - base) / PGSIZE; /* >= 512 when not in this table */
   int r = 0;
 
-  if (n > 512)
-    n = 512;
 #if COW /* LAB cow: step 2: share the pages instead (the shortcut page is still copied) */
+  uint32 *bypfn = frame_counts_by_pfn();
   uint64 cut = shortcut < n ? shortcut : n;
-  shared = share_pages(old, new, 0, cut);
+  shared = share_pages(old, new, 0, cut, private_only, bypfn);
   if (cut < n && (old[cut] & PTE_V))
     r = fork_private(&old[cut], &new[cut]);
   if (cut < n)
-    shared += share_pages(old, new, cut + 1, n);
+    shared += share_pages(old, new, cut + 1, n, private_only, bypfn);
 #else
   (void)shortcut;
+  (void)private_only;
   for (uint64 i = 0; i < n && r == 0; i++)
     if (old[i] & PTE_V)
       r = fork_copy(&old[i], &new[i]);
@@ -368,29 +404,44 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 end, uint64 sho
 
 #if COW
 /* Make every private writable page of leaf table t copy-on-write, in place:
- * one store per such PTE. This loop runs once per resident page of a fork
- * that shares a table for the first time, so it does nothing else, and it
- * is unrolled far enough that the loop's own two instructions per pass
- * cost little beside the five per PTE. */
+ * one store per such PTE; only its first n PTEs may be valid. This runs
+ * once per resident page of a fork that shares a table for the first time,
+ * so it is written for speed. When no PTE can be PTE_SHARED (private_only),
+ * it takes the PTEs sixteen at a time for as long as one AND of the sixteen
+ * shows them all writable (the usual case: a heap written since the last
+ * fork); each then costs a load, an AND, an XOR and a store, with no
+ * branch. From the first group that is not all writable on, each PTE is
+ * judged on its own. */
 static void
-write_protect(pagetable_t t)
+write_protect(pagetable_t t, uint64 n, int private_only)
 {
-#pragma GCC unroll 32
-  for (int i = 0; i < 512; i++) {
-    pte_t pte = t[i];
-    if ((pte & (PTE_W | PTE_SHARED)) == PTE_W)
-      t[i] = pte ^ (PTE_W | PTE_COW);
+  pte_t *p = t, *groups_end = t + (n & ~15UL);
+  for (; private_only && p < groups_end; p += 16) {
+    pte_t v[16], all = ~0UL;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+      all &= v[i] = p[i];
+    if (!(all & PTE_W))
+      break;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+      p[i] = v[i] ^ (PTE_W | PTE_COW);
   }
+#pragma GCC unroll 8
+  for (; p < t + n; p++)
+    if ((*p & (PTE_W | PTE_SHARED)) == PTE_W)
+      *p ^= PTE_W | PTE_COW;
 }
 
-/* Share the leaf table the parent's level-1 PTE *pl1 points at with the
- * child, whose level-1 PTE *cl1 is empty. A table not marked PTE_CLEAN is
+/* Share the leaf table the parent's level-1 PTE *pl1 points at (its first
+ * entry maps base; nothing is mapped from end up) with the child, whose
+ * level-1 PTE *cl1 is empty. A table not marked PTE_CLEAN is
  * write-protected first and marked; a clean one costs one count. */
 static void
-fork_share(pte_t *pl1, pte_t *cl1, struct memstat *mc)
+fork_share(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, int private_only, struct memstat *mc)
 {
   if (!(*pl1 & PTE_CLEAN)) {
-    write_protect((pagetable_t)PTE2PA(*pl1));
+    write_protect((pagetable_t)PTE2PA(*pl1), ptes_below(base, end), private_only);
     *pl1 |= PTE_CLEAN;
   }
   pt_share_leaf(pl1, cl1);
@@ -400,22 +451,22 @@ fork_share(pte_t *pl1, pte_t *cl1, struct memstat *mc)
 
 /* Give the child the user pages below end of the parent's leaf table, at
  * parent level-1 PTE *pl1 (mapping from base), at the child's level-1 PTE
- * *cl1: the table itself, shared, if share allows it (it holds no page the
- * child must not share: the shortcut page, the trapframe); else a table of
- * the child's own, filled page by page (fork_table). Returns 0, or -1 when
- * memory runs out (what was given stays in the child, for the caller to
- * destroy). */
+ * *cl1: the table itself, shared, if flags has LEAF_SHARE (the table holds
+ * no page the child must not share: the shortcut page, the trapframe);
+ * else a table of the child's own, filled page by page (fork_table).
+ * LEAF_PRIVATE says no PTE is PTE_SHARED. Returns 0, or -1 when memory runs
+ * out (what was given stays in the child, for the caller to destroy). */
 int
-fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int share,
+fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int flags,
           struct memstat *mc)
 {
 #if COW
-  if (share && !(*cl1 & PTE_V)) {
-    fork_share(pl1, cl1, mc);
+  if ((flags & LEAF_SHARE) && !(*cl1 & PTE_V)) {
+    fork_share(pl1, cl1, base, end, flags & LEAF_PRIVATE, mc);
     return 0;
   }
 #else
-  (void)share;
+  (void)flags;
 #endif
   if (!(*cl1 & PTE_V)) {
     pagetable_t t = pt_create();
@@ -423,8 +474,8 @@ fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, i
       return -1;
     *cl1 = PA2PTE(t) | PTE_V;
   }
-  return fork_table((pagetable_t)PTE2PA(*pl1), (pagetable_t)PTE2PA(*cl1), base, end, shortcut_va,
-                    mc);
+  return fork_table((pagetable_t)PTE2PA(*pl1), (pagetable_t)PTE2PA(*cl1), base,
+                    ptes_below(base, end), shortcut_va, flags & LEAF_PRIVATE, mc);
 }
 
 /* The PTE of page va in pt, about to change: in a leaf table of pt's own

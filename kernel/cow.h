@@ -18,7 +18,10 @@ int page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc);
 void page_share_write(pte_t *pte, uint64 va);
 void page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
                struct memstat *mc);
-int fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int share,
+/* What fork_leaf may assume and do (its flags). */
+#define LEAF_SHARE   1 /* give the child the leaf table itself */
+#define LEAF_PRIVATE 2 /* the space maps no shared file: no PTE is PTE_SHARED */
+int fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int flags,
               struct memstat *mc);
 pte_t *leaf_own(pagetable_t pt, uint64 va, struct memstat *mc);
 

@@ -74,6 +74,7 @@ struct memcheck {
   uint64 refs;    /* ... its reference count */
   uint64 maps;    /* ... the count the walk expected */
   uint64 unclean; /* 0, or the first shared leaf table that maps a private page writable */
+  uint64 stray;   /* 0, or the first page marked PTE_SHARED outside a shared file mapping */
 };
 
 #endif

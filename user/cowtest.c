@@ -56,8 +56,10 @@ audit(void)
   int r = memcheck(&mc);
   if (r == 1 && mc.bad_pa)
     fail("memcheck: frame 0x%lx has count %lu, want %lu", mc.bad_pa, mc.refs, mc.maps);
-  if (r == 1)
+  if (r == 1 && mc.unclean)
     fail("memcheck: shared leaf table 0x%lx maps a private page writable", mc.unclean);
+  if (r == 1)
+    fail("memcheck: page 0x%lx is marked shared outside a shared file mapping", mc.stray);
   if (r != 0)
     fail("memcheck: no verdict");
 }

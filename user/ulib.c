@@ -58,9 +58,12 @@ check_memory(const char *who)
   if (r == 1 && mc.bad_pa)
     printf("%s: memcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, mc.bad_pa, mc.refs,
            mc.maps);
-  else if (r == 1)
+  else if (r == 1 && mc.unclean)
     printf("%s: memcheck: FAIL leaf table 0x%lx is shared but maps a private page writable\n", who,
            mc.unclean);
+  else if (r == 1)
+    printf("%s: memcheck: FAIL page 0x%lx is marked shared outside a shared file mapping\n", who,
+           mc.stray);
   else
     printf("%s: memcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who);
   return 1;
