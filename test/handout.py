@@ -345,14 +345,20 @@ def lab_parts(text, lab):
 
 def answer_lines(lab):
     """The solution's distinctive lines: code lines of the kernel's `#if MACRO`
-    parts (lab's macro) that occur nowhere else in the kernel, squeezed."""
+    parts (lab's macro) that occur nowhere else in the sources (the user
+    programs and tools go to students whole), squeezed."""
     solution, rest = set(), set()
     for path in repo_files():
-        if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
-            with open(os.path.join(ROOT, path)) as f:
-                sol, other = lab_parts(f.read(), lab)
+        if not path.endswith((".c", ".h", ".S")):
+            continue
+        with open(os.path.join(ROOT, path)) as f:
+            text = f.read()
+        if path.startswith("kernel/"):
+            sol, other = lab_parts(text, lab)
             solution |= sol
             rest |= other
+        else:
+            rest |= set(squeeze(line) for line in text.split("\n"))
     return sorted(ln for ln in solution - rest if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
 
 

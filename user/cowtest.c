@@ -991,18 +991,26 @@ tables_on(void)
   return cowctl(COWCTL_TABLES, -1) == 1;
 }
 
-/* Grow the heap to the next 2 MiB boundary (lazily: no frames) and then by
- * ntables whole leaf tables' worth of pages, filled with tag; returns the
- * first of those pages. */
+/* Grow the heap to the next 2 MiB boundary and then by ntables whole leaf
+ * tables' worth of pages, lazily (no frames) if lazy; returns the first of
+ * those pages. */
 static char *
-grow_tables(int ntables, uint64 tag)
+grow_aligned(int ntables, int lazy)
 {
   uint64 span = TABLE_PAGES * PGSIZE, brk = (uint64)sbrk(0);
   if (brk % span)
     must_grow((span - brk % span) / PGSIZE, 1);
-  char *p = must_grow(ntables * TABLE_PAGES, 0);
+  char *p = must_grow(ntables * TABLE_PAGES, lazy);
   if ((uint64)p % span)
     fail("table-aligned heap is not aligned");
+  return p;
+}
+
+/* grow_aligned's pages, filled with tag. */
+static char *
+grow_tables(int ntables, uint64 tag)
+{
+  char *p = grow_aligned(ntables, 0);
   fill(p, ntables * TABLE_PAGES, tag);
   return p;
 }
@@ -1064,6 +1072,65 @@ test_tablewrite(void)
   waitsig(top[0]);
   expect_pages(p, 0, TABLE_PAGES, 30, "parent misread after the child's store");
   expect_exit(pid, 0, "child");
+  audit();
+}
+
+/* What tablemixed does to page i of its 2 MiB: store to it, read it (it
+ * maps the zero frame, read-only) or leave it alone (no PTE). Whole runs of
+ * stored pages and runs that mix all three cross the groups of 8 and 16
+ * PTEs that fork takes at a time. */
+enum { STORED, READ, UNTOUCHED };
+static int
+mixed_kind(long i)
+{
+  if (i < 128 || (i >= 256 && i < 320))
+    return STORED;
+  return (i * 7 + i / 16) % 3;
+}
+
+/* Fork over a 2 MiB area of stored, read-only and untouched pages: each
+ * stored page becomes copy-on-write in parent and child, a read-only one
+ * stays the zero frame, an untouched one stays unmapped; after the parent
+ * stores to every page, the child still reads what was there at fork. */
+static void
+test_tablemixed(void)
+{
+  char *p = grow_aligned(1, 1);
+  for (long i = 0; i < TABLE_PAGES; i++) {
+    if (mixed_kind(i) == STORED)
+      fill(p + i * PGSIZE, 1, 40 + i);
+    else if (mixed_kind(i) == READ)
+      expect_pattern(p + i * PGSIZE, 1, 0, "fresh page not zero");
+  }
+  long r = 0;
+  while (mixed_kind(r) != READ)
+    r++;
+  uint64 zero = query(0, p + r * PGSIZE).pa; /* the zero frame */
+  int toc[2], top[2];
+  int pid = fork_linked(toc, top);
+  if (pid == 0) {
+    waitsig(toc[0]);
+    for (long i = 0; i < TABLE_PAGES; i++)
+      expect_pattern(p + i * PGSIZE, 1, mixed_kind(i) == STORED ? 40 + i : 0,
+                     "child misread a page after the parent's stores");
+    audit();
+    sig(top[1]);
+    exit(0);
+  }
+  for (long i = 0; i < TABLE_PAGES; i++) {
+    struct vmquery q = query(0, p + i * PGSIZE);
+    if (mixed_kind(i) == STORED)
+      expect_cow(0, p + i * PGSIZE, 2);
+    else if (mixed_kind(i) == READ)
+      expect(q.pa, zero, "a read-only page's frame after fork (the zero frame)");
+    else
+      expect(q.pa, 0, "an untouched page's frame after fork");
+  }
+  fill(p, TABLE_PAGES, 41);
+  sig(toc[1]);
+  waitsig(top[0]);
+  expect_exit(pid, 0, "child");
+  expect_pattern(p, TABLE_PAGES, 41, "parent misread its own stores");
   audit();
 }
 
@@ -1686,6 +1753,7 @@ static const struct utest tests[] = {
     {test_forkexec, "forkexec"},
     {test_shellexec, "shellexec"},
     {test_tablewrite, "tablewrite"},
+    {test_tablemixed, "tablemixed"},
     {test_tableexit, "tableexit"},
     {test_tableshrink, "tableshrink"},
     {test_tablecopyout, "tablecopyout"},
