@@ -345,9 +345,9 @@ def lab_parts(text, lab):
 
 def answer_lines(lab):
     """The solution's distinctive lines: code lines of the kernel's `#if MACRO`
-    parts (lab's macro) that occur nowhere else in the sources (the user
-    programs and tools go to students whole), squeezed."""
-    solution, rest = set(), set()
+    parts (lab's macro) that occur nowhere else in the kernel and in no other
+    source file (the user programs and tools go to students whole), squeezed."""
+    solution, rest, others = set(), set(), []
     for path in repo_files():
         if not path.endswith((".c", ".h", ".S")):
             continue
@@ -358,7 +358,8 @@ def answer_lines(lab):
             solution |= sol
             rest |= other
         else:
-            rest |= set(squeeze(line) for line in text.split("\n"))
+            others.append(" ".join(text.split()))
+    rest |= set(ln for ln in solution if any(ln in flat for flat in others))
     return sorted(ln for ln in solution - rest if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
 
 
