@@ -1140,8 +1140,9 @@ test_tablemixed(void)
 static void
 test_tableexit(void)
 {
-  int top[2];
+  int top[2], done[2];
   mkpipe(top);
+  mkpipe(done); /* the second child, init's by then, reports through it */
   int mid = must_fork();
   if (mid == 0) {
     char *p = grow_tables(2, 32);
@@ -1164,15 +1165,20 @@ test_tableexit(void)
       expect(m1.table_unshares - m0.table_unshares, 0, "tables copied by the last sharer");
       expect_pattern(p, 2 * TABLE_PAGES, 33, "last sharer misread its own stores");
       audit();
+      sig(done[1]);
       exit(0);
     }
     expect_exit(c1, 0, "first child");
     exit(0); /* the second child becomes init's */
   }
+  close(done[1]);
   expect_exit(mid, 0, "middle process");
   long f0 = freeframes();
   sig(top[1]);
   close(top[1]);
+  char c;
+  if (read(done[0], &c, 1) != 1)
+    fail("the second child, the last sharer, failed (its message is above)");
   /* The orphan is init's to reap: wait for its frames to come back. */
   for (int i = 0; i < 500 && freeframes() < f0 + 2 * TABLE_PAGES; i++)
     pause(1);

@@ -45,15 +45,16 @@ makefile(const char *name, int bytes)
 static int
 file_byte(const char *name, int off)
 {
-  char c = 0;
   int fd = open(name, O_RDONLY);
   if (fd < 0)
     failv("open to read back", fd, 0);
-  for (int i = 0; i <= off; i++)
-    if (read(fd, &c, 1) != 1)
-      failv("file too short", i, off);
-  close(fd);
-  return c;
+  for (int pos = 0, n; (n = read(fd, buf, sizeof(buf))) > 0; pos += n) {
+    if (off < pos + n) {
+      close(fd);
+      return buf[off - pos];
+    }
+  }
+  failv("file too short", 0, off);
 }
 
 /* mmap name (opened with omode) for len bytes; fails the test on error. */
@@ -176,29 +177,41 @@ test_partial(void)
   unlink("mt.f");
 }
 
-/* fork: a shared mapping stays shared, a private one becomes copy-on-write
- * in both. */
+/* fork: a shared mapping stays shared and writable, also when the parent
+ * has stored to every page of it (32 pages: whole groups of the PTEs fork
+ * takes at a time); a private one becomes copy-on-write in both. */
 static void
 test_fork(void)
 {
-  makefile("mt.f", PGSIZE);
-  char *s = map("mt.f", O_RDWR, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+  int n = 32;
+  makefile("mt.f", n * PGSIZE);
+  char *s = map("mt.f", O_RDWR, n * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
   char *v = map("mt.f", O_RDWR, PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  for (int i = 0; i < n; i++)
+    s[i * PGSIZE + 2] = 'P';
   v[0] = 'p'; /* a private copy before the fork */
   int pid = fork();
   if (pid == 0) {
-    s[1] = 'C';
+    for (int i = 0; i < n; i++)
+      s[i * PGSIZE + 1] = 'C';
     v[1] = 'c';
     exit(v[0] == 'p' ? 0 : 2);
+  }
+  for (int i = 0; i < n; i++) {
+    struct vmquery q;
+    expect(vmquery(0, (uint64)s + i * PGSIZE, &q), 0, "vmquery");
+    expect(q.flags & (PTE_W | PTE_COW), PTE_W, "a shared page's W and COW bits after fork");
   }
   int st;
   expect(wait(&st), pid, "wait");
   expect(st, 0, "the child's view of the private page");
-  expect(s[1], 'C', "the child's shared store, seen by the parent");
+  for (int i = 0; i < n; i++)
+    expect(s[i * PGSIZE + 1], 'C', "the child's shared store, seen by the parent");
   expect(v[1], 'a', "the child's private store, not seen by the parent");
-  expect(munmap(s, PGSIZE), 0, "munmap");
+  expect(munmap(s, n * PGSIZE), 0, "munmap");
   expect(munmap(v, PGSIZE), 0, "munmap");
   expect(file_byte("mt.f", 1), 'C', "file");
+  expect(file_byte("mt.f", (n - 1) * PGSIZE + 1), 'C', "file, last page");
   unlink("mt.f");
 }
 
