@@ -225,7 +225,9 @@ typedef uint64 *pagetable_t; /* 512 PTEs */
 #define PTE_COW (1L << 8)
 #define PTE_RSW PTE_COW
 /* PTE_SHARED marks a page of a shared file mapping (MAP_SHARED): fork
- * shares it as it is, writable, never copy-on-write. */
+ * shares it as it is, writable, never copy-on-write. No other page carries
+ * it, so fork of a space with no shared mapping need not test for it
+ * (kernel/cow.c); memcheck checks this. */
 #define PTE_SHARED (1L << 9)
 #if COW
 /* PTE_CLEAN, on a non-leaf PTE that points at a leaf table, says that the
