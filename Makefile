@@ -54,7 +54,7 @@ HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 # objects of its own. DEBUG=1 (what qemu-gdb and gdb use) builds the same
 # kernel with -O0, so that gdb shows locals, into build/debug (-eager,
 # -nommap).
-KSRCS = $(wildcard $K/*.c) $(wildcard $K/*.S)
+KSRCS = $(wildcard $K/*.c $K/*/*.c $K/*/*.S)
 KVARIANT = $(if $(filter 0,$(COW)),eager,$(if $(filter 0,$(MMAP)),nommap))
 ifeq ($(DEBUG),1)
 KOUT = build/debug$(if $(KVARIANT),-$(KVARIANT))
@@ -77,11 +77,11 @@ $(KERNEL): $(KOBJS) kernel.ld
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(KOUT)/kernel.sym
 
 $(KOUT)/%.o: $K/%.c
-	@mkdir -p $(KOUT)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
 
 $(KOUT)/%.o: $K/%.S
-	@mkdir -p $(KOUT)
+	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
 # User library: named once here. Every other user/*.c that defines main is a program.
@@ -127,7 +127,7 @@ fs.img: mkfs/mkfs README $(FSPROGS)
 
 .PRECIOUS: $U/%.o $(KOUT)/%.o
 
--include $(KOUT)/*.d $U/*.d
+-include $(KOUT)/*.d $(KOUT)/*/*.d $U/*.d
 
 # --- running ------------------------------------------------------------------
 
@@ -185,13 +185,13 @@ gdb: deps-gdb
 
 # --- editor support, formatting, static checks ----------------------------------
 
-CSOURCES = $(wildcard $K/*.c $K/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
+CSOURCES = $(wildcard $K/*.c $K/*.h $K/*/*.c $K/*/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
 
 # bear records the compiler commands of a build, so every object must be
 # compiled again: the objects (not fs.img or the programs) are removed first.
 compile_commands.json: deps-bear
 	@echo "calf: removing kernel and user objects so that bear sees them compiled" >&2
-	rm -f $K/*.o $U/*.o
+	rm -f $K/*.o $K/*/*.o $U/*.o
 	bear -- $(MAKE) --no-print-directory all
 
 format: deps-format
@@ -214,7 +214,7 @@ test: deps-test
 	@python3 test/run_tests.py
 
 clean:
-	rm -f $K/*.o $K/*.d $K/kernel $K/kernel.asm $K/kernel.sym
+	rm -f $K/*.o $K/*.d $K/*/*.o $K/*/*.d $K/kernel $K/kernel.asm $K/kernel.sym
 	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
 	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build

@@ -283,7 +283,7 @@ def build_table(ic, wall, hz, worst, nfig, ut):
             "us = host wall microseconds per operation (same program, a run without -icount)\n"
             "eager = kernel built with COW=0; page COW = COW kernel after `cowctl tables off`"
             " (fork shares pages);\n"
-            "table COW = COW kernel as booted (fork shares whole leaf page tables: kernel/cow.c)\n"
+            "table COW = COW kernel as booted (fork shares whole leaf page tables: kernel/mem/cow.c)\n"
             % MEM)
     notes = (
         "Determinism: two -icount runs per configuration %s: largest difference %.4f%% over %d"

@@ -1,4 +1,4 @@
-# test/fdt.mk: host unit tests of the device-tree reader (kernel/fdt.c).
+# test/fdt.mk: host unit tests of the device-tree reader (kernel/platform/fdt.c).
 # Included by the root Makefile, which sets HOSTCC and HOSTCFLAGS.
 #
 #   make fdt-test    compile test/dts/*.dts to test/build/*.dtb with dtc,
@@ -14,9 +14,9 @@ test/build/%.dtb: test/dts/%.dts
 	@mkdir -p test/build
 	dtc -q -I dts -O dtb -o $@ $<
 
-test/build/fdt_test: test/fdt_test.c kernel/fdt.c kernel/fdt.h kernel/types.h
+test/build/fdt_test: test/fdt_test.c kernel/platform/fdt.c kernel/fdt.h kernel/types.h
 	@mkdir -p test/build
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ test/fdt_test.c kernel/fdt.c
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ test/fdt_test.c kernel/platform/fdt.c
 
 fdt-test: test/build/fdt_test $(FDT_DTBS)
 	test/build/fdt_test test/build

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 
 #include "kernel/types.h"
-#include "kernel/fdt.h"
+#include "kernel/platform/fdt.h"
 
 static const char *dtbdir = "test/build";
 static int failed; /* checks failed in this test (child process) */

@@ -1,7 +1,7 @@
 # Every kernel header compiles on its own: it includes what it needs, so a
 # file includes the headers of the subsystems it calls and nothing else.
 headers-check:
-	@for h in $(wildcard $K/*.h); do \
+	@for h in $(wildcard $K/*.h $K/*/*.h); do \
 	  echo "#include \"$$h\"" | $(CC) -Wall -Werror -ffreestanding -I. -DCOW=$(COW) -DMMAP=$(MMAP) -Wundef \
 	    -fsyntax-only -x c - || { echo "headers-check: $$h does not compile alone"; exit 1; }; \
 	done

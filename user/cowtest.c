@@ -165,7 +165,7 @@ query(int pid, void *va)
 
 /* How many processes at least map the frame behind q: those that share q's
  * leaf table, plus one for each other table that maps the frame (a
- * frame's count is the leaf tables that map it; kernel/cow.c). */
+ * frame's count is the leaf tables that map it; kernel/mem/cow.c). */
 static long
 sharers(struct vmquery q)
 {

@@ -3,7 +3,7 @@
  * zero frame one more), every leaf table as many as the page tables that
  * share it, every other user page-table page exactly one, that no shared
  * leaf table maps a private page writable, and that only pages of shared
- * file mappings are marked shared (kernel/cow.c).
+ * file mappings are marked shared (kernel/mem/cow.c).
  *
  *   memcheck     prints "memcheck: ok: ..." and exits 0, or one FAIL line
  *                naming the first wrong frame, table or page and exits 1

@@ -16,7 +16,7 @@
  * clear, and `time CMD` (CMD's wall time and the memory events of its run).
  *
  * Interactive use: when fd 0 is the console, sh claims it with the
- * setfg system call (kernel/console.c). While sh reads a line the
+ * setfg system call (kernel/dev/console.c). While sh reads a line the
  * console is raw and sh edits the line itself (edit_line: arrows, history,
  * ^A ^E ^U ^W, backspace anywhere, ^C drops the line). Each foreground job
  * runs in one child of sh, which sh names the console's foreground, so ^C

@@ -7,7 +7,7 @@
  * and about the trapframe and the trampoline. For each page it shows the
  * frame number (pa >> 12, hex), the frame's reference count (the leaf page
  * tables that map it), how many processes share the page's leaf table
- * (after fork, until one of them changes a PTE in it: kernel/cow.c), the
+ * (after fork, until one of them changes a PTE in it: kernel/mem/cow.c), the
  * permissions rwxu and COW for a copy-on-write page, and the region's name.
  * By default consecutive pages of one region with equal flags and table
  * sharers make one line ("one

@@ -1,0 +1,106 @@
+/* aspace.h: address spaces (aspace.c), the layer between processes and
+ * pages. An address space is a page table, a short sorted list of regions
+ * that say what each range of user addresses is, the program break, and its
+ * memory counters. A process points at one; a vfork child borrows its
+ * parent's. Every call takes the address space it works on; nothing here asks
+ * which process is running.
+ *
+ * Layers, calls going down only:
+ *   processes (proc.c, exec.c, sys*.c)
+ *     -> address spaces (aspace.c: regions, sbrk, fork, copyin/copyout, the
+ *        fault entry)
+ *     -> page decisions (cow.c: zero-fill, reuse, copy, fork's sharing)
+ *     -> page tables (pagetable.c) -> frames (kalloc.c)
+ */
+#ifndef CALF_ASPACE_H
+#define CALF_ASPACE_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/memstat.h"
+
+/* User memory lies below USER_TOP; the trapframe and trampoline above. */
+#define USER_TOP TRAPFRAME
+
+struct inode;
+
+/* A range of user addresses and what it holds. Regions of one address space
+ * are sorted by start and never overlap; an address in no region is bad. A
+ * page in a region has a PTE only once it has been touched or loaded. A
+ * file-backed region (ip set: mmap, exec's text and data) gets its pages
+ * from the page cache on first touch; of the others, bss and heap pages are
+ * zero-filled on first touch and the rest are populated when made. */
+struct region {
+  uint64 start;     /* page-aligned */
+  uint64 end;       /* page-aligned, > start */
+  int prot;         /* PTE_R | PTE_W | PTE_X of its pages; 0 for the guard */
+  int kind;         /* REGION_* (memstat.h) */
+  int shared;       /* file-backed: stores reach the file (MAP_SHARED) */
+  struct inode *ip; /* file-backed: the file, which the region holds a reference on */
+  uint64 off;       /* file-backed: the file offset of start, page-aligned */
+};
+
+#define NREGION 16
+
+/* lock guards every field below it and the page table's user PTEs: whoever
+ * changes a PTE, a region or brk holds it, and so does whoever reads another
+ * process's (vmquery, vmregions, memcheck). Taken after p->lock and pipe or
+ * console locks, before the frame allocator's; nothing that sleeps is done
+ * while holding it. */
+struct aspace {
+  struct spinlock lock;
+  int inuse;      /* slot of the aspace pool taken */
+  pagetable_t pt; /* root page table */
+  struct region regions[NREGION];
+  int nregions;
+  uint64 brk;            /* program break: sbrk(0) */
+  uint64 top;            /* the highest end any region ever had: pt maps nothing at or
+                            above it but the trampoline and the trapframe */
+  int noload;            /* >0: kernel copies may not read file pages (owner only: as_loads) */
+  struct memstat counts; /* events in this address space (no frame fields) */
+};
+
+/* vm_fault and cow.c results. */
+#define FAULT_READ  0
+#define FAULT_WRITE 1
+#define FAULT_EXEC  2
+#define FAULT_BAD   (-1) /* the access is not allowed */
+#define FAULT_NOMEM (-2) /* allowed, but no frame was left for it */
+#define FAULT_LOAD  1    /* (inside aspace.c) a file page must be read first */
+
+void aspace_init(void);
+struct aspace *as_create(uint64 trapframe);
+void as_destroy(struct aspace *as);
+void as_set_trapframe(struct aspace *as, uint64 trapframe);
+uint64 as_satp(struct aspace *as);
+
+int as_add_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind);
+int as_populate(struct aspace *as, uint64 start, uint64 end);
+int as_prot(struct aspace *as, uint64 va);
+uint64 as_frame(struct aspace *as, uint64 va);
+int as_start_break(struct aspace *as, uint64 brk);
+int as_grow(struct aspace *as, uint64 n, int lazy);
+int as_shrink(struct aspace *as, uint64 n);
+int as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables);
+int as_add_file_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind,
+                       struct inode *ip, uint64 off, int shared);
+uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct inode *ip,
+               uint64 off);
+int as_munmap(struct aspace *as, uint64 addr, uint64 len);
+int as_prefault(struct aspace *as, uint64 va, uint64 len);
+void as_loads(struct aspace *as, int allowed);
+
+int vm_fault(struct aspace *as, uint64 va, int access);
+int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);
+int copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len);
+int copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
+
+void as_query(struct aspace *as, uint64 va, struct vmquery *q);
+int as_regions(struct aspace *as, struct vmregion *out, int max);
+void as_counts(struct aspace *as, struct memstat *st);
+void as_add_counts(struct aspace *as, struct aspace *from);
+int memcheck(struct memcheck *mc);
+
+#endif

@@ -1,0 +1,352 @@
+/* kalloc.c: physical frames.
+ *
+ * The allocator owns every 4 KiB frame of RAM that the device tree lists and
+ * that is not the kernel image, the device tree, a reserved range, or the
+ * arrays the allocator keeps about frames. Free frames come from two places:
+ * a list of frames that have been freed (`recycled`), and the ranges never
+ * handed out since boot (`fresh`), taken in order; so boot touches no free
+ * frame at all.
+ *
+ * Locking: `lock` guards recycled, fresh and nfree.
+ */
+#if COW
+/* Reference counts. They are not under the lock: they change with atomic
+ * operations only, following the ordering rules in frame.h, so fork can
+ * share thousands of frames without taking a global lock per page. */
+#endif
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/platform/fdt.h"
+#include "kernel/mem/frame.h"
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+
+extern char kernel_start[], end[];
+
+struct run {
+  struct run *next;
+};
+
+#define MAXFRESH (FDT_MAX_MEM * (FDT_MAX_RESV + 2))
+
+static struct {
+  struct spinlock lock;
+  struct run *recycled;
+  struct fdt_range fresh[MAXFRESH]; /* untouched ranges, page-aligned */
+  int nfresh;
+  uint64 nfree;
+} fmem;
+
+#if COW /* LAB cow: step 1: an array of counts, one per frame */
+/* The counts (frame.h says what a count is and how it may change): kalloc
+ * sets one to 1, frame_ref adds one, frame_unref drops one and frees the frame
+ * when it reaches 0, kfree drops the only one. */
+uint32 *frame_refs;
+#endif
+uint64 frame_base;
+static uint64 ram_frames, total;
+
+/* One bit per frame for an auditor to mark the frames it has seen (frame.h:
+ * frame_mark); the auditor's own lock guards them. */
+static uint64 *frame_marks;
+
+/* Is pa a page-aligned address inside the RAM the allocator manages? */
+int
+frame_managed(uint64 pa)
+{
+  return pa % PGSIZE == 0 && pa >= frame_base && (pa - frame_base) / PGSIZE < ram_frames;
+}
+
+/* Index of managed frame pa; panics on an address the allocator does not own. */
+static uint64
+frame_index(uint64 pa)
+{
+  if (!frame_managed(pa))
+    panic("frame_index: address not a managed frame");
+  return (pa - frame_base) / PGSIZE;
+}
+
+/* Remove [base, base+size) from the fresh ranges, splitting one if needed. */
+static void
+carve(uint64 base, uint64 size)
+{
+  uint64 lo = PGROUNDDOWN(base), hi = PGROUNDUP(base + size);
+
+  for (int i = 0; i < fmem.nfresh; i++) {
+    struct fdt_range *r = &fmem.fresh[i];
+    uint64 rlo = r->base, rhi = r->base + r->size;
+    if (hi <= rlo || lo >= rhi)
+      continue;
+    if (lo > rlo && hi < rhi) {
+      if (fmem.nfresh == MAXFRESH)
+        panic("carve: too many free ranges");
+      fmem.fresh[fmem.nfresh].base = hi;
+      fmem.fresh[fmem.nfresh].size = rhi - hi;
+      fmem.nfresh++;
+      r->size = lo - rlo;
+    } else if (lo > rlo) {
+      r->size = lo - rlo;
+    } else if (hi < rhi) {
+      r->base = hi;
+      r->size = rhi - hi;
+    } else {
+      r->size = 0;
+    }
+  }
+}
+
+/* A zeroed array of size bytes in the first fresh range large enough for
+ * it, never to be handed out. Boot only. */
+static void *
+carve_array(uint64 size)
+{
+  uint64 need = PGROUNDUP(size);
+  int i;
+  for (i = 0; i < fmem.nfresh && fmem.fresh[i].size < need; i++)
+    ;
+  if (i == fmem.nfresh)
+    panic("frames_init: no room for the arrays about frames");
+  void *a = (void *)fmem.fresh[i].base;
+  carve(fmem.fresh[i].base, need);
+  memset(a, 0, need);
+  return a;
+}
+
+/* Build the free ranges and the arrays about frames from the device tree.
+ * Called once, on the boot hart, before paging is on. */
+void
+frames_init(void)
+{
+  uint64 lo = ~0UL, hi = 0;
+
+  initlock(&fmem.lock, "frames");
+  for (int i = 0; i < machine.nmem; i++) {
+    struct fdt_range *m = &machine.mem[i];
+    uint64 b = PGROUNDUP(m->base), e = PGROUNDDOWN(m->base + m->size);
+    if (e <= b)
+      continue;
+    fmem.fresh[fmem.nfresh].base = b;
+    fmem.fresh[fmem.nfresh].size = e - b;
+    fmem.nfresh++;
+    lo = b < lo ? b : lo;
+    hi = e > hi ? e : hi;
+  }
+  if (hi == 0)
+    panic("frames_init: no usable RAM in the device tree");
+  frame_base = lo;
+  ram_frames = (hi - lo) / PGSIZE;
+
+  carve((uint64)kernel_start, (uint64)end - (uint64)kernel_start);
+  for (int i = 0; i < machine.nresv; i++)
+    carve(machine.resv[i].base, machine.resv[i].size);
+
+#if COW /* LAB cow: step 1: room for the counts (carve_array) */
+  frame_refs = carve_array(ram_frames * sizeof(uint32));
+#endif
+  frame_marks = carve_array((ram_frames + 63) / 64 * sizeof(uint64));
+  for (int i = 0; i < fmem.nfresh; i++)
+    fmem.nfree += fmem.fresh[i].size / PGSIZE;
+  total = fmem.nfree;
+}
+
+static int (*reclaim_hook)(void);
+
+/* Register the function kalloc calls when no frame is free (frame.h). */
+void
+frames_set_reclaim(int (*reclaim)(void))
+{
+  reclaim_hook = reclaim;
+}
+
+/* Take a free frame off the lists, or return 0. */
+static uint64
+take_frame(void)
+{
+  uint64 pa = 0;
+
+  acquire(&fmem.lock);
+  if (fmem.recycled) {
+    pa = (uint64)fmem.recycled;
+    fmem.recycled = fmem.recycled->next;
+  } else {
+    for (int i = 0; i < fmem.nfresh; i++) {
+      if (fmem.fresh[i].size == 0)
+        continue;
+      pa = fmem.fresh[i].base;
+      fmem.fresh[i].base += PGSIZE;
+      fmem.fresh[i].size -= PGSIZE;
+      break;
+    }
+  }
+  if (pa)
+    fmem.nfree--;
+  release(&fmem.lock);
+  return pa;
+}
+
+/* Put frame pa on the free list. */
+static void
+give_frame(uint64 pa)
+{
+  struct run *r = (struct run *)pa;
+  acquire(&fmem.lock);
+  r->next = fmem.recycled;
+  fmem.recycled = r;
+  fmem.nfree++;
+  release(&fmem.lock);
+}
+
+/* Allocate one frame, its caller its one holder, contents undefined. When
+ * none is free, the page cache gives back what nobody maps first. Returns 0
+ * when memory is exhausted. */
+void *
+kalloc(void)
+{
+  uint64 pa = take_frame();
+  if (pa == 0 && reclaim_hook && reclaim_hook() > 0)
+    pa = take_frame();
+#if COW /* LAB cow: step 1: a new frame's count */
+  if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
+    panic("kalloc: a free frame had references");
+#endif
+  return (void *)pa;
+}
+
+#if COW /* LAB cow: step 1: frame_ref, frame_unref, frame_refcount, frame_is_last; kfree */
+
+/* Take one more reference on frame pa (which must be allocated). */
+void
+frame_ref(uint64 pa)
+{
+  if (__atomic_fetch_add(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) == 0)
+    panic("frame_ref: frame is free");
+}
+
+/* Drop one reference on frame pa; the last one returns it to the free list.
+ * Rules 2 and 3 of frame.h: a release decrement, an acquire before freeing. */
+void
+frame_unref(uint64 pa)
+{
+  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index(pa)], 1, __ATOMIC_ACQ_REL);
+  if (old <= 1)
+    frame_release(pa, old);
+}
+
+/* Free frame pa, of which the caller holds the only reference (a page-table
+ * page, a pipe buffer, a trapframe). A frame someone else still holds is a
+ * kernel bug. */
+void
+kfree(void *pa)
+{
+  uint32 old = __atomic_fetch_sub(&frame_refs[frame_index((uint64)pa)], 1, __ATOMIC_ACQ_REL);
+  if (old != 1)
+    panic(old == 0 ? "kfree: frame already free" : "kfree: frame still has other references");
+  frame_release((uint64)pa, old);
+}
+
+/* The count of frame pa has just dropped from oldcount: 1 means that was the
+ * last reference, so the frame goes back on the free list; 0 means it was
+ * already free, a kernel bug. */
+void
+frame_release(uint64 pa, uint32 oldcount)
+{
+  if (oldcount == 0)
+    panic("frame_release: frame already free");
+  give_frame(pa);
+}
+
+/* Current reference count of frame pa (a snapshot: others may change it). */
+int
+frame_refcount(uint64 pa)
+{
+  return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_RELAXED);
+}
+
+/* Does the caller, holding a reference to frame pa, hold the only one? A yes
+ * stays true (nobody can take a reference without holding one) and, by the
+ * acquire (rule 3 of frame.h), every former holder's last access to the frame
+ * happened before the caller's next one: the caller may write it in place. */
+int
+frame_is_last(uint64 pa)
+{
+  return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_ACQUIRE) == 1;
+}
+#else
+/* Free frame pa, of which the caller is the one holder. */
+void
+kfree(void *pa)
+{
+  if (!frame_managed((uint64)pa))
+    panic("kfree: not a managed frame");
+  give_frame((uint64)pa);
+}
+
+/* Let go of frame pa. Without counts every frame has one holder, so the
+ * frame is freed. */
+void
+frame_unref(uint64 pa)
+{
+  kfree((void *)pa);
+}
+
+/* The holders of frame pa: one, without counts. */
+int
+frame_refcount(uint64 pa)
+{
+  return 1;
+}
+#endif
+
+/* Free frames right now. */
+uint64
+frames_free(void)
+{
+  return __atomic_load_n(&fmem.nfree, __ATOMIC_RELAXED);
+}
+
+/* Frames the allocator manages in all. */
+uint64
+frames_total(void)
+{
+  return total;
+}
+
+/* Mark managed frame pa; returns 1 if it was not marked yet. */
+int
+frame_mark(uint64 pa)
+{
+  uint64 i = frame_index(pa), bit = 1UL << (i % 64);
+  int first = !(frame_marks[i / 64] & bit);
+  frame_marks[i / 64] |= bit;
+  return first;
+}
+
+/* Clear every frame's mark. */
+void
+frame_marks_clear(void)
+{
+  memset(frame_marks, 0, (ram_frames + 63) / 64 * sizeof(uint64));
+}
+
+/* Operations on the counts, begun and ended (frame.h). */
+struct frame_ops frame_ops;
+
+/* If no operation is under way, store a token for frame_ops_since and
+ * return 1; else return 0. */
+int
+frame_ops_quiet(uint64 *token)
+{
+  uint64 begun = __atomic_load_n(&frame_ops.begun, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&frame_ops.ended, __ATOMIC_SEQ_CST) != begun)
+    return 0;
+  *token = begun;
+  return 1;
+}
+
+/* Has an operation begun since frame_ops_quiet gave token? */
+int
+frame_ops_since(uint64 token)
+{
+  return __atomic_load_n(&frame_ops.begun, __ATOMIC_SEQ_CST) != token;
+}

@@ -1,0 +1,239 @@
+/* exec.c: replace a process's image with an ELF64 program from the file
+ * system. Every field of the file is checked before it is trusted; on any
+ * failure the old image is untouched and exec returns -1.
+ *
+ * Demand paging: exec reads only the ELF header and the program headers. The
+ * whole pages of each segment's file bytes become a file-backed private
+ * region over the page cache (pcache.c says what a fault gets from it). A
+ * page comes in at its first touch, a small region whole at its first fault
+ * (aspace.c, FAULT_AROUND). The last, partial page of a segment's file
+ * bytes is loaded now into a frame of its own, so that what follows the
+ * segment in the file reads as zeros; bss stays zero-filled on first touch.
+ * A segment whose file offset is not page-aligned is loaded whole now, as
+ * before demand paging. While a program runs from a file, the file cannot be
+ * opened for writing, and a file open for writing (or mapped shared and
+ * writable) cannot be exec'd: "text file busy" (file.h, text_maps and
+ * writers). */
+#if COW
+/* Text pages are the cache's frames, shared by every process running the
+ * program; data pages too, until a store copies one (copy-on-write). */
+#endif
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/fs/file.h"
+#include "kernel/proc/proc.h"
+#include "kernel/mem/aspace.h"
+#include "kernel/elf.h"
+#include "kernel/proc/exec.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/log.h"
+#include "kernel/memstat.h"
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+
+#define MAXPHNUM 64 /* program headers we are willing to read */
+
+/* Is the ELF header one this kernel can run? */
+static int
+elf_header_ok(struct elfhdr *eh, uint64 filesize)
+{
+  if (eh->magic != ELF_MAGIC || eh->elf[0] != ELFCLASS64 || eh->elf[1] != ELFDATA2LSB)
+    return 0;
+  if (eh->machine != EM_RISCV || eh->type != ET_EXEC)
+    return 0;
+  if (eh->phentsize != sizeof(struct proghdr) || eh->phnum == 0 || eh->phnum > MAXPHNUM)
+    return 0;
+  return eh->phoff <= filesize && eh->phnum * sizeof(struct proghdr) <= filesize - eh->phoff;
+}
+
+/* Is loadable segment ph sane, page-aligned, inside the file and above the
+ * previous segments (which end at end)? Where it may lie in the address
+ * space is the regions' business (as_add_region). */
+static int
+segment_ok(struct proghdr *ph, uint64 end, uint64 filesize)
+{
+  if (ph->memsz < ph->filesz || ph->vaddr % PGSIZE != 0 || ph->vaddr < end)
+    return 0;
+  if (ph->vaddr + ph->memsz < ph->vaddr || ph->vaddr + ph->memsz > USER_TOP)
+    return 0;
+  return ph->off <= filesize && ph->filesz <= filesize - ph->off;
+}
+
+/* Read n bytes at offset off of ip into the pages of as from page-aligned
+ * va, which have frames of their own (nobody else sees as yet, so the
+ * frames stay put while readi sleeps). Returns 0 or -1. */
+static int
+loadseg(struct aspace *as, uint64 va, struct inode *ip, uint off, uint n)
+{
+  for (uint i = 0; i < n; i += PGSIZE) {
+    uint64 pa = as_frame(as, va + i);
+    if (pa == 0)
+      panic("loadseg: page not mapped");
+    uint m = n - i < PGSIZE ? n - i : PGSIZE;
+    if (readi(ip, 0, pa, off + i, m) != m)
+      return -1;
+  }
+  return 0;
+}
+
+/* The protection of segment ph's pages. */
+static int
+segment_prot(struct proghdr *ph)
+{
+  int prot = PTE_R;
+  if (ph->flags & ELF_PROG_FLAG_EXEC)
+    prot |= PTE_X;
+  if (ph->flags & ELF_PROG_FLAG_WRITE)
+    prot |= PTE_W;
+  return prot;
+}
+
+/* Make [start, end) of a segment a region of kind with prot whose frames
+ * are its own, loaded now with the file's bytes [off, off+n) at start (the
+ * rest zero). Returns 0 or -1. */
+static int
+load_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind, struct inode *ip,
+            uint off, uint n)
+{
+  if (end <= start)
+    return 0;
+  if (as_add_region(as, start, end, prot, kind) != 0 || as_populate(as, start, end) != 0)
+    return -1;
+  return n ? loadseg(as, start, ip, off, n) : 0;
+}
+
+/* Make the regions of one segment. Pages wholly of file bytes are paged in
+ * on demand from the page cache when the file offset allows it; the rest of
+ * the file bytes are loaded now; a writable segment's bss is zero-filled on
+ * first touch, a read-only one's now. Returns 0 or -1. */
+static int
+map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
+{
+  int prot = segment_prot(ph);
+  int kind = (prot & PTE_W) ? REGION_DATA : REGION_TEXT;
+  uint64 start = ph->vaddr, fend = ph->vaddr + ph->filesz, end = PGROUNDUP(ph->vaddr + ph->memsz);
+  uint64 paged = ph->off % PGSIZE == 0 ? PGROUNDDOWN(fend) : start; /* demand-paged part */
+  uint64 loaded = (prot & PTE_W) ? PGROUNDUP(fend) : end;           /* loaded-now part ends */
+
+  if (paged > start && as_add_file_region(as, start, paged, prot, kind, ip, ph->off, 0) != 0)
+    return -1;
+  if (load_region(as, paged, loaded, prot, kind, ip, ph->off + (paged - start), fend - paged) != 0)
+    return -1;
+  if (end > loaded && as_add_region(as, loaded, end, prot, REGION_BSS) != 0)
+    return -1;
+  return 0;
+}
+
+/* Build the user stack above the program, which ends at end: a guard page,
+ * USERSTACK pages, argv strings and the argv array; the break starts above
+ * the stack. Returns the new sp, or 0 on failure. */
+static uint64
+build_stack(struct aspace *as, uint64 end, char **argv, int *argcp)
+{
+  uint64 guard = PGROUNDUP(end), base = guard + PGSIZE, top = base + USERSTACK * PGSIZE;
+  uint64 ustack[MAXARG + 1];
+
+  if (top < guard || top > USER_TOP)
+    return 0;
+  if (as_add_region(as, guard, base, 0, REGION_GUARD) != 0 ||
+      as_add_region(as, base, top, PTE_R | PTE_W, REGION_STACK) != 0 ||
+      as_populate(as, base, top) != 0 || as_start_break(as, top) != 0)
+    return 0;
+
+  uint64 sp = top;
+  int argc;
+  for (argc = 0; argv[argc]; argc++) {
+    if (argc >= MAXARG)
+      return 0;
+    sp -= strlen(argv[argc]) + 1;
+    sp -= sp % 16;
+    if (sp < base || copyout(as, sp, argv[argc], strlen(argv[argc]) + 1) < 0)
+      return 0;
+    ustack[argc] = sp;
+  }
+  ustack[argc] = 0;
+  sp -= (argc + 1) * sizeof(uint64);
+  sp -= sp % 16;
+  if (sp < base || copyout(as, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
+    return 0;
+  *argcp = argc;
+  return sp;
+}
+
+/* Run program path with arguments argv (a 0-terminated array of kernel
+ * strings). Returns argc (it lands in a0 for main) or -1. */
+int
+exec(char *path, char **argv)
+{
+  struct proc *p = myproc();
+  struct elfhdr eh;
+  struct proghdr ph;
+  struct inode *ip;
+  struct aspace *as = 0;
+  uint64 end = 0, sp;
+  int argc;
+
+  begin_op();
+  if ((ip = namei(path)) == 0) {
+    end_op();
+    return -1;
+  }
+  ilock(ip);
+  if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) != sizeof(eh) || !elf_header_ok(&eh, ip->size))
+    goto bad;
+  if (__atomic_load_n(&ip->writers, __ATOMIC_RELAXED) > 0)
+    goto bad; /* text file busy: it may change while it runs */
+  if ((as = as_create((uint64)p->trapframe)) == 0)
+    goto bad;
+  for (int i = 0; i < eh.phnum; i++) {
+    uint off = eh.phoff + i * sizeof(ph);
+    if (readi(ip, 0, (uint64)&ph, off, sizeof(ph)) != sizeof(ph))
+      goto bad;
+    if (ph.type != ELF_PROG_LOAD)
+      continue;
+    if (!segment_ok(&ph, end, ip->size))
+      goto bad;
+    if (ph.memsz == 0)
+      continue;
+    if (map_segment(as, &ph, ip) != 0)
+      goto bad;
+    end = ph.vaddr + ph.memsz;
+  }
+  iunlockput(ip);
+  end_op();
+  ip = 0;
+
+  if (end == 0 || !(as_prot(as, eh.entry) & PTE_X) || (sp = build_stack(as, end, argv, &argc)) == 0)
+    goto bad;
+
+  char *last = path, *s;
+  for (s = path; *s; s++)
+    if (*s == '/')
+      last = s + 1;
+  safestrcpy(p->name, last, sizeof(p->name));
+
+  vfork_release(p); /* a vfork child gives the parent's space back */
+  acquire(&p->lock);
+  struct aspace *old = p->as;
+  if (old)
+    as_add_counts(as, old); /* counters run from fork, across exec */
+  p->as = as;
+  release(&p->lock);
+  p->trapframe->epc = eh.entry;
+  p->trapframe->sp = sp;
+  p->trapframe->a1 = sp;
+  if (old)
+    as_destroy(old);
+  return argc;
+
+bad:
+  if (ip) {
+    iunlockput(ip);
+    end_op();
+  }
+  if (as)
+    as_destroy(as); /* outside the transaction: it may put the file */
+  return -1;
+}
