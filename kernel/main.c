@@ -3,8 +3,9 @@
  * The boot hart (whichever one OpenSBI entered) reads the device tree,
  * initialises every subsystem, starts the other harts the tree lists as
  * usable through SBI HSM, prints the banner, and lets all harts schedule.
- * machine is written once here, before any other hart runs, and read-only
- * afterwards.
+ * machine (machine.c) is written once here, before any other hart runs, and
+ * read-only afterwards. Every layer below is brought up from here, bottom
+ * first; nothing calls back into this file.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -27,13 +28,6 @@
 #include "kernel/platform/sbi.h"
 #include "kernel/sys/trap.h"
 #include "kernel/dev/virtio_disk.h"
-
-struct machine machine;
-volatile int panicked;
-
-/* Boot stacks, slot 0 for the boot hart; entry.S sets sp, pagetable.c unmaps each
- * slot's first page as its guard. */
-__attribute__((aligned(PGSIZE))) char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
 
 extern char _secondary_entry[];
 extern char kernel_start[], end[]; /* the kernel image, from kernel.ld */

@@ -1,6 +1,7 @@
 /* console.c: the console device (devsw[CONSOLE]) and its line discipline.
  *
- * Typed bytes arrive through consoleintr() and collect in an input ring that
+ * Typed bytes arrive through consoleintr(), which takes them from the UART
+ * when it interrupts, and collect in an input ring that
  * readers take from; readers sleep until something is committed. The ring
  * works in one of two modes, and the console's foreground decides which:
  *
@@ -9,7 +10,7 @@
  *           them. Editing keys: backspace or DEL erases a byte, ^U the line,
  *           ^D ends input (a read on an empty line returns 0). ^C throws the
  *           edit line away and kills the foreground: the process the shell
- *           named and all its descendants (proc.c kill_tree).
+ *           named and all its descendants (sched.c kill_tree).
  *   raw     (the shell reads its own command line) every byte is committed
  *           at once, unechoed, ^C and ^D and escape sequences included: the
  *           shell edits the line itself, so ^C never kills it.
@@ -22,11 +23,13 @@
  * both modes.
  *
  * cons.lock guards the input ring, the mode and the foreground; output
- * needs no lock of its own here (uart.c serialises it). */
+ * needs no lock of its own here (uart.c serialises it). The file layer
+ * reaches consoleread and consolewrite through devsw[CONSOLE] (file.c). */
 #include "kernel/types.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/fs/file.h"
-#include "kernel/proc/proc.h"
+#include "kernel/lib/printf.h"
+#include "kernel/sched/sched.h"
+#include "kernel/mem/uaccess.h"
 #include "kernel/dev/console.h"
 #include "kernel/dev/uart.h"
 
@@ -48,17 +51,17 @@ static struct {
   int fg;  /* pid whose process tree ^C kills, or 0 */
 } cons;
 
-/* Write c to the UART at once (for printf and echo); '\b' is sent as
+/* Write c to the console at once (for echo); '\b' is sent as
  * "\b \b" so that it erases the character on the terminal. */
-void
+static void
 consputc(int c)
 {
   if (c == '\b') {
-    uartputc_sync('\b');
-    uartputc_sync(' ');
-    uartputc_sync('\b');
+    putc_sync('\b');
+    putc_sync(' ');
+    putc_sync('\b');
   } else {
-    uartputc_sync(c);
+    putc_sync(c);
   }
 }
 
@@ -66,7 +69,7 @@ consputc(int c)
  * UART, sleeping when its buffer is full. A killed caller stops within one
  * chunk. Returns the bytes written, or -1 if none were (src is bad, or the
  * caller was killed first). */
-static int
+int
 consolewrite(int user_src, uint64 src, int n)
 {
   char chunk[64];
@@ -90,7 +93,7 @@ consolewrite(int user_src, uint64 src, int n)
  * mode it is a byte like any other. Returns the byte count (0 at end of
  * file), or -1 if the caller was killed while waiting or dst is bad before
  * anything was copied. */
-static int
+int
 consoleread(int user_dst, uint64 dst, int n)
 {
   int got = 0;
@@ -184,9 +187,9 @@ cons_interrupt(void)
   return cons.fg;
 }
 
-/* One byte typed at the console (called from uartintr with interrupts off). */
-void
-consoleintr(int c)
+/* One byte typed at the console. */
+static void
+cons_input(int c)
 {
   int dump = 0, victim = 0;
 
@@ -234,12 +237,22 @@ console_foreground(int pid)
   release(&cons.lock);
 }
 
-/* Set up the console: its lock, the UART, and devsw[CONSOLE]. */
+/* The UART interrupted (trap.c, interrupts off): take every byte it
+ * received, then let it refill its transmitter. */
+void
+consoleintr(void)
+{
+  int c;
+
+  while ((c = uartgetc()) >= 0)
+    cons_input(c);
+  uartintr();
+}
+
+/* Set up the console: its lock and the UART. */
 void
 consoleinit(void)
 {
   initlock(&cons.lock, "cons");
   uartinit();
-  devsw[CONSOLE].read = consoleread;
-  devsw[CONSOLE].write = consolewrite;
 }

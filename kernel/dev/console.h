@@ -2,8 +2,11 @@
 #ifndef CALF_CONSOLE_H
 #define CALF_CONSOLE_H
 
+#include "kernel/types.h"
+
 void consoleinit(void);
-void consoleintr(int c);
-void consputc(int c);
+void consoleintr(void);
+int consoleread(int user_dst, uint64 dst, int n);
+int consolewrite(int user_src, uint64 src, int n);
 void console_foreground(int pid);
 #endif

@@ -5,7 +5,7 @@
  * context's registers, so no lock is needed. */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 #include "kernel/platform/fdt.h"
 #include "kernel/dev/plic.h"
 #include "kernel/lib/printf.h"

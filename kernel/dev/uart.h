@@ -5,5 +5,5 @@
 void uartinit(void);
 void uartintr(void);
 int uartwrite(const char *buf, int n);
-void uartputc_sync(int c);
+int uartgetc(void);
 #endif

@@ -16,7 +16,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/fs.h"
 #include "kernel/fs/buf.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 #include "kernel/platform/fdt.h"
 #include "kernel/mem/frame.h"
 #include "kernel/lib/printf.h"

@@ -37,7 +37,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/sleeplock.h"
 #include "kernel/fs/buf.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 #include "kernel/lib/printf.h"
 #include "kernel/dev/virtio_disk.h"
 

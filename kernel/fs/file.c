@@ -10,7 +10,8 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/fs.h"
 #include "kernel/fs/file.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
+#include "kernel/dev/console.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
@@ -19,8 +20,9 @@
 #include "kernel/lib/printf.h"
 #include "kernel/stat.h"
 
-/* Read/write functions per major device number; drivers fill them in at boot. */
-struct devsw devsw[NDEV];
+/* Read/write functions per major device number: the console is the only
+ * device. */
+static const struct devsw devsw[NDEV] = {[CONSOLE] = {consoleread, consolewrite}};
 
 static struct {
   struct spinlock lock;
@@ -119,7 +121,7 @@ filestat(struct file *f, uint64 addr)
 }
 
 /* Returns the device switch entry for major, or 0 if there is none. */
-static struct devsw *
+static const struct devsw *
 device(short major)
 {
   if (major < 0 || major >= NDEV)
@@ -132,7 +134,7 @@ device(short major)
 static int
 read_locked(struct file *f, uint64 addr, int n)
 {
-  struct devsw *d;
+  const struct devsw *d;
   int r;
 
   switch (f->type) {
@@ -184,7 +186,7 @@ inode_write(struct file *f, uint64 addr, int n)
 static int
 write_locked(struct file *f, uint64 addr, int n)
 {
-  struct devsw *d;
+  const struct devsw *d;
 
   switch (f->type) {
   case FD_PIPE: return pipewrite(f->pipe, addr, n);

@@ -53,7 +53,6 @@ struct devsw {
   int (*write)(int user_addr, uint64 addr, int n);
 };
 
-extern struct devsw devsw[];
 
 #define CONSOLE 1
 

@@ -23,7 +23,7 @@
 #include "kernel/lib/spinlock.h"
 #include "kernel/fs.h"
 #include "kernel/fs/buf.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"

@@ -9,7 +9,7 @@
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/fs/file.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/frame.h"
 #include "kernel/fs/pipe.h"

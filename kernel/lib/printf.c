@@ -6,29 +6,31 @@
  * longer taken so the panic message always gets out.
  *
  * panicked is 0 while all is well, then 1 + cpuid() of the hart that
- * panicked first. Only that hart still writes to the console (uart.c parks
- * the others); later panics on other harts just stop their hart. */
+ * panicked first. Only that hart still writes to the console (putc_sync
+ * stops the others); later panics on other harts just stop their hart.
+ *
+ * With spinlock.c this is the kernel's core: every layer may print, take a
+ * lock or panic, and the core calls only the platform below it (the polled
+ * console out, the harts, power off). A lock can panic and panic takes a
+ * lock: the one call loop the kernel has (test/layers.py). */
 #include <stdarg.h>
 
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/proc/proc.h"
-#include "kernel/dev/console.h"
+#include "kernel/platform/conout.h"
 #include "kernel/platform/fdt.h"
+#include "kernel/platform/hart.h"
 #include "kernel/platform/power.h"
 #include "kernel/lib/printf.h"
 #include "kernel/platform/sbi.h"
 #include "kernel/lib/string.h"
 
 static struct spinlock pr;
+volatile int panicked;
 
-/* Where formatted characters go: the console when buf is 0, else buf,
- * which has room for cap bytes including the terminating NUL. len counts
- * every character produced, stored or not. */
+/* Where formatted characters go: the console. len counts them. */
 struct out {
-  char *buf;
-  int cap;
   int len;
 };
 
@@ -43,10 +45,7 @@ struct spec {
 static void
 out_char(struct out *o, char c)
 {
-  if (o->buf == 0)
-    consputc(c);
-  else if (o->len < o->cap - 1)
-    o->buf[o->len] = c;
+  putc_sync(c);
   o->len++;
 }
 
@@ -161,12 +160,33 @@ format(struct out *o, const char *fmt, va_list ap)
   }
 }
 
+/* Stop this hart for good, interrupts off. */
+void
+stop_hart(void)
+{
+  intr_off();
+  for (;;)
+    wfi();
+}
+
+/* Write c to the console now, never sleeping (printf, the console's echo).
+ * After a panic only the panicking hart gets through; others stop. */
+void
+putc_sync(int c)
+{
+  int on = intr_save_off();
+  if (panicked && panicked != cpuid() + 1)
+    stop_hart();
+  conout_putc(c);
+  intr_restore(on);
+}
+
 /* Print to the console; lines from different harts do not interleave.
  * Returns the number of characters printed. */
 int
 printf(const char *fmt, ...)
 {
-  struct out o = {0, 0, 0};
+  struct out o = {0};
   int locked = !panicked;
   va_list ap;
 
@@ -178,31 +198,6 @@ printf(const char *fmt, ...)
   if (locked)
     release(&pr);
   return o.len;
-}
-
-/* Format into buf, which holds n bytes; the result is always NUL-terminated
- * when n > 0. Returns the length the whole result would have (as C99 does),
- * so a return value >= n means it was cut short. */
-int
-snprintf(char *buf, int n, const char *fmt, ...)
-{
-  struct out o = {buf, n, 0};
-  va_list ap;
-
-  va_start(ap, fmt);
-  format(&o, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    buf[o.len < n ? o.len : n - 1] = 0;
-  return o.len;
-}
-
-/* Stop this hart for good, interrupts off. */
-static void __attribute__((noreturn)) halt_hart(void)
-{
-  intr_off();
-  for (;;)
-    wfi();
 }
 
 /* Send an IPI to every started hart except this one; their trap handler sees
@@ -217,13 +212,13 @@ stop_other_harts(int me)
       sbi_send_ipi(cpus[i].hartid);
 }
 
-/* The end of the panicking hart: in a scripted run (bootargs given) power
- * off so QEMU exits with status 3; otherwise halt so the console stays up. */
+/* The end of the panicking hart: power off, so that QEMU exits with status
+ * 3 and whatever waits on it (make test, a grader) hears of the panic at
+ * once. */
 static void __attribute__((noreturn)) panic_end(void)
 {
-  if (machine.bootargs[0] != 0)
-    poweroff(3);
-  halt_hart();
+  poweroff(3);
+  stop_hart();
 }
 
 /* A kernel invariant broke: report msg with where it was detected, stop
@@ -238,7 +233,7 @@ panic_at(const char *msg, const char *file, int line, uint64 caller)
   if (!__sync_bool_compare_and_swap(&panicked, 0, me + 1)) {
     if (panicked == me + 1)
       panic_end(); /* panicked again on the way out */
-    halt_hart();
+    stop_hart();
   }
   printf("panic: hart %lu: %s (%s:%d, called from %p)\n", cpus[me].hartid, msg, file, line,
          (void *)caller);

@@ -1,12 +1,14 @@
-/* printf.h: the kernel's console output and panic (printf.c). */
+/* printf.h: the kernel's console output and panic (printf.c): with
+ * spinlock.h, the core every layer may call. */
 #ifndef CALF_PRINTF_H
 #define CALF_PRINTF_H
 
 #include "kernel/types.h"
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int snprintf(char *buf, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void printfinit(void);
+void putc_sync(int c);
+void stop_hart(void) __attribute__((noreturn));
 
 /* panic: print msg and where, stop every hart. For kernel bugs only. */
 void panic_at(const char *msg, const char *file, int line, uint64 caller) __attribute__((noreturn));

@@ -8,7 +8,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/proc/proc.h"
+#include "kernel/platform/hart.h"
 #include "kernel/lib/printf.h"
 
 /* Make lk a free lock called name (the name appears in panics). */

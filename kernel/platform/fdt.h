@@ -90,6 +90,6 @@ uint64 fdt_totalsize(const void *fdt);
 /* The lowest FDT_E_* code; the host tests walk them all. */
 #define FDT_E_LAST FDT_E_KERNEL
 
-extern struct machine machine; /* what the device tree told (main.c) */
+extern struct machine machine; /* what the device tree told (machine.c) */
 
 #endif

@@ -1,14 +1,13 @@
-/* proc.c: processes, the per-hart scheduler, sleep and wakeup.
- *
- * A process's memory is an address space (aspace.h); this file only decides
- * which one a process runs in: a new one at exec, a copy-on-write copy at
- * fork, its parent's (borrowed) after vfork, none after exit.
+/* proc.c: a process's life: the first process, fork and vfork, growth of
+ * its memory, exit and wait, and each return to user mode (usertrapret).
+ * The table and the scheduler are sched.c's; a process's memory is an
+ * address space (aspace.h), and this file only decides which one a process
+ * runs in: a new one at exec, a copy-on-write copy at fork, its parent's
+ * (borrowed) after vfork, none after exit.
  *
  * Locks, in the order they may be taken: wait_lock, then a p->lock, then an
- * address space's lock, then any other lock. wait_lock guards every
- * p->parent and the vfork hand-back (p->vforked), so that exit's wakeup of a
- * parent cannot be lost. p->lock guards the fields struct proc lists under
- * it. pid_lock guards nextpid.
+ * address space's lock, then any other lock (sched.c). wait_lock also
+ * guards the vfork hand-back (p->vforked). pid_lock guards nextpid.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -27,17 +26,9 @@
 #include "kernel/lib/printf.h"
 #include "kernel/procinfo.h"
 #include "kernel/lib/string.h"
-#include "kernel/sys/trap.h"
-
-struct cpu cpus[NCPU];
-int ncpu;
-
-struct proc proc[NPROC];
-static struct proc *initproc;
 
 static int nextpid = 1;
 static struct spinlock pid_lock;
-static struct spinlock wait_lock;
 
 /* How fork shares memory; cowctl switches both (memstat.h).
  * The stack-page shortcut: fork gives the child a private copy of the page
@@ -60,10 +51,8 @@ void
 procinit(void)
 {
   initlock(&pid_lock, "nextpid");
-  initlock(&wait_lock, "wait_lock");
+  sched_init();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    initlock(&p->lock, "proc");
-    p->state = UNUSED;
     p->kstack = KSTACK((int)(p - proc));
     for (int i = 0; i < KSTACK_PAGES; i++) {
       char *pa = kalloc();
@@ -72,18 +61,6 @@ procinit(void)
       kvmmap(kernel_pagetable, p->kstack + i * PGSIZE, (uint64)pa, PGSIZE, PTE_R | PTE_W);
     }
   }
-}
-
-/* The process running on this hart, or 0. Interrupts are off while it
- * reads, so this hart cannot change under it; nothing in between can take a
- * lock, so push_off's nesting count is not needed. */
-struct proc *
-myproc(void)
-{
-  int on = intr_save_off();
-  struct proc *p = mycpu()->proc;
-  intr_restore(on);
-  return p;
 }
 
 static int
@@ -372,69 +349,6 @@ wait(uint64 addr)
   }
 }
 
-/* Each hart's scheduler: pick a runnable process, run it until it gives the
- * hart back, repeat. An idle hart waits in wfi, not in a spin. */
-void
-scheduler(void)
-{
-  struct cpu *c = mycpu();
-
-  c->proc = 0;
-  for (;;) {
-    intr_on();
-    int ran = 0;
-    for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
-        continue; /* a peek; the decision is made under the lock */
-      acquire(&p->lock);
-      if (p->state == RUNNABLE) {
-        p->state = RUNNING;
-        c->proc = p;
-        swtch(&c->context, &p->context);
-        c->proc = 0;
-        ran = 1;
-      }
-      release(&p->lock);
-    }
-    if (!ran) {
-      intr_on();
-      wfi();
-    }
-  }
-}
-
-/* Switch to this hart's scheduler. Caller holds only p->lock and has changed
- * p->state. Saves and restores intena, which belongs to this thread of
- * control rather than to the hart. */
-void
-sched(void)
-{
-  struct proc *p = myproc();
-
-  if (!holding(&p->lock))
-    panic("sched: p->lock not held");
-  if (mycpu()->noff != 1)
-    panic("sched: other locks held");
-  if (p->state == RUNNING)
-    panic("sched: process still running");
-  if (intr_get())
-    panic("sched: interrupts on");
-  int intena = mycpu()->intena;
-  swtch(&p->context, &mycpu()->context);
-  mycpu()->intena = intena;
-}
-
-/* Give up the hart for one scheduling round. */
-void
-yield(void)
-{
-  struct proc *p = myproc();
-  acquire(&p->lock);
-  p->state = RUNNABLE;
-  sched();
-  release(&p->lock);
-}
-
 /* Where a new process's first swtch lands. The first process mounts the
  * root file system (which needs a process context to sleep on the disk) and
  * execs /init. */
@@ -461,207 +375,11 @@ forkret(void)
   usertrapret();
 }
 
-/* Sleep on chan, p->lock held: release lk, and take lk again when woken
- * (p->lock released). chan and state are set before lk is released, so a
- * waker, which holds lk, sees them. */
-static void
-sleep_locked(struct proc *p, void *chan, struct spinlock *lk)
-{
-  p->chan = chan;
-  p->state = SLEEPING;
-  release(lk);
-  sched();
-  p->chan = 0;
-  release(&p->lock);
-  acquire(lk);
-}
-
-/* Release lk, sleep on chan, and take lk again when woken. */
-void
-sleep(void *chan, struct spinlock *lk)
-{
-  struct proc *p = myproc();
-
-  acquire(&p->lock);
-  sleep_locked(p, chan, lk);
-}
-
-/* sleep, for a caller that stops waiting once it is killed (it checks
- * killed() in its loop): a killed process does not go to sleep, and -1
- * comes back at once, lk still held; else 0 once woken. The check is made
- * under p->lock, which kill holds while it marks p and wakes it if asleep,
- * so a kill that lands between the caller's check and the sleep is not
- * lost (the process would sleep on, killed, until its channel woke). */
-int
-sleep_killable(void *chan, struct spinlock *lk)
-{
-  struct proc *p = myproc();
-
-  acquire(&p->lock);
-  if (killed(p)) {
-    release(&p->lock);
-    return -1;
-  }
-  sleep_locked(p, chan, lk);
-  return 0;
-}
-
-/* Wake every process sleeping on chan. Caller holds the lock the sleepers
- * passed to sleep() and no p->lock. A process not seen asleep on chan
- * without its lock cannot be: sleep() sets chan and state before releasing
- * the caller's lock. */
-void
-wakeup(void *chan)
-{
-  struct proc *me = myproc();
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == me || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
-        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
-      continue;
-    acquire(&p->lock);
-    if (p->state == SLEEPING && p->chan == chan)
-      p->state = RUNNABLE;
-    release(&p->lock);
-  }
-}
-
-/* Mark process pid killed; it exits at its next return to user mode.
- * Returns 0, or -1 if there is no such process or it is init, which must
- * never exit. */
-int
-kill(int pid)
-{
-  if (pid == initproc->pid)
-    return -1;
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    acquire(&p->lock);
-    if (p->pid == pid && p->state != UNUSED) {
-      setkilled(p);
-      if (p->state == SLEEPING)
-        p->state = RUNNABLE;
-      release(&p->lock);
-      return 0;
-    }
-    release(&p->lock);
-  }
-  return -1;
-}
-
-/* Mark p killed. The flag is an atomic word, not under p->lock: it only
- * ever goes from 0 to 1 while p lives, so a reader needs no lock. */
-void
-setkilled(struct proc *p)
-{
-  __atomic_store_n(&p->killed, 1, __ATOMIC_RELEASE);
-}
-
-/* Has p been killed? Checked on every trap, so it takes no lock. */
-int
-killed(struct proc *p)
-{
-  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
-}
-
-/* Copy to a user address (user_dst) or a kernel one. Returns 0 or -1. */
-int
-either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
-{
-  if (user_dst)
-    return copyout(myproc()->as, dst, src, len);
-  memmove((void *)dst, src, len);
-  return 0;
-}
-
-/* Copy from a user address (user_src) or a kernel one. Returns 0 or -1. */
-int
-either_copyin(void *dst, int user_src, uint64 src, uint64 len)
-{
-  if (user_src)
-    return copyin(myproc()->as, dst, src, len);
-  memmove(dst, (void *)src, len);
-  return 0;
-}
-
-/* The live process with this pid, or 0. The answer may be stale at once;
- * callers use it for reports only. */
-struct proc *
-proc_lookup(int pid)
-{
-  for (struct proc *p = proc; p < &proc[NPROC]; p++)
-    if (p->state != UNUSED && p->pid == pid)
-      return p;
-  return 0;
-}
-
-/* Print the process list (console ^P). Takes no locks, so that it works on
- * a wedged system. */
-void
-procdump(void)
-{
-  static char *states[] = {
-      [UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
-      [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
-  };
-  printf("\n");
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p->state == UNUSED)
-      continue;
-    printf("%d %s %s sz %lu", p->pid, states[p->state], p->name, p->as ? p->as->brk : 0);
-    if (p->state == SLEEPING)
-      printf(" chan %p", p->chan);
-    printf("\n");
-  }
-  for (int i = 0; i < ncpu; i++)
-    printf("hart %lu: %lu timer interrupts\n", cpus[i].hartid, cpus[i].timer_irqs);
-}
-
-/* Is p ancestor itself or one of its descendants? Caller holds wait_lock. */
-static int
-descends_from(struct proc *p, struct proc *ancestor)
-{
-  for (; p; p = p->parent)
-    if (p == ancestor)
-      return 1;
-  return 0;
-}
-
-/* Kill process pid and every live process descended from it: the console's
- * foreground (^C, console.c). Never kills init. Takes wait_lock, then each
- * p->lock; the caller holds neither (it may be an interrupt handler).
- * Returns how many processes it marked killed. */
-int
-kill_tree(int pid)
-{
-  struct proc *root;
-  int n = 0;
-
-  acquire(&wait_lock);
-  root = proc_lookup(pid);
-  for (struct proc *p = proc; root && root != initproc && p < &proc[NPROC]; p++) {
-    if (!descends_from(p, root))
-      continue;
-    acquire(&p->lock);
-    if (p->state != UNUSED && p->state != ZOMBIE) {
-      setkilled(p);
-      if (p->state == SLEEPING)
-        p->state = RUNNABLE;
-      n++;
-    }
-    release(&p->lock);
-  }
-  release(&wait_lock);
-  return n;
-}
-
 /* Describe the i'th live process of the table (0 first) in *pi, for ps.
  * Returns 0, or -1 if fewer than i+1 processes live. */
 int
 proc_info(int i, struct procinfo *pi)
 {
-  static const char *states[] = {
-      [UNUSED] = "unused",   [USED] = "used",   [SLEEPING] = "sleep",
-      [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
-  };
   int found = -1;
 
   acquire(&wait_lock);
@@ -670,7 +388,7 @@ proc_info(int i, struct procinfo *pi)
     if (p->state != UNUSED && i-- == 0) {
       pi->pid = p->pid;
       pi->ppid = p->parent ? p->parent->pid : 0;
-      safestrcpy(pi->state, states[p->state], sizeof(pi->state));
+      safestrcpy(pi->state, proc_state_name(p->state), sizeof(pi->state));
       safestrcpy(pi->name, p->name, sizeof(pi->name));
       found = 0;
     }
@@ -678,4 +396,31 @@ proc_info(int i, struct procinfo *pi)
   }
   release(&wait_lock);
   return found;
+}
+
+extern char trampoline[], uservec[], userret[];
+
+/* Return to user mode through userret in the trampoline: the end of every
+ * trap from user mode (trap.c) and of a new process's first run. */
+void
+usertrapret(void)
+{
+  struct proc *p = myproc();
+
+  intr_off();
+  w_stvec(TRAMPOLINE + ((uint64)uservec - (uint64)trampoline));
+  p->trapframe->kernel_satp = r_satp();
+  p->trapframe->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
+  p->trapframe->kernel_hartid = r_tp();
+
+  uint64 x = r_sstatus();
+  x &= ~SSTATUS_SPP;
+  x |= SSTATUS_SPIE;
+  w_sstatus(x);
+  w_sepc(p->trapframe->epc);
+
+  uint64 satp = as_satp(p->as);
+  uint64 fn = TRAMPOLINE + ((uint64)userret - (uint64)trampoline);
+  ((void (*)(uint64))fn)(satp);
+  panic("usertrapret: returned");
 }

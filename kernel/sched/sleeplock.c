@@ -4,7 +4,7 @@
 #include "kernel/types.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/sched/sleeplock.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
 
 /* Pid of the running process, or 0 on a hart with no process (boot, scheduler). */
 static int

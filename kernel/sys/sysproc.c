@@ -14,7 +14,7 @@
 #include "kernel/procinfo.h"
 #include "kernel/lib/string.h"
 #include "kernel/sys/sysarg.h"
-#include "kernel/sys/trap.h"
+#include "kernel/sched/clock.h"
 
 uint64
 sys_exit(void)

@@ -3,8 +3,8 @@
  *
  * Timer: each hart asks for an interrupt every 1/TICK_HZ second, through the
  * stimecmp CSR when the hart has Sstc and through SBI TIME otherwise; the
- * interval comes from the device tree's timebase-frequency. tickslock guards
- * ticks, which hart 0 (cpuid) advances.
+ * interval comes from the device tree's timebase-frequency. Hart 0's
+ * interrupt advances the tick count (clock.c).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -17,15 +17,12 @@
 #include "kernel/lib/printf.h"
 #include "kernel/platform/sbi.h"
 #include "kernel/sys/sysarg.h"
+#include "kernel/sched/clock.h"
 #include "kernel/sys/trap.h"
-#include "kernel/dev/uart.h"
+#include "kernel/dev/console.h"
 #include "kernel/dev/virtio_disk.h"
 
-#define TICK_HZ      100
 #define CSR_STIMECMP 0x14D
-
-struct spinlock tickslock;
-uint ticks;
 
 static uint64 tick_interval;
 /* Harts without Sstc: set during the probe in trapinithart. Sstc is a
@@ -33,13 +30,12 @@ static uint64 tick_interval;
 static volatile int no_sstc;
 static volatile int probing_sstc;
 
-extern char trampoline[], uservec[], userret[];
 extern void kernelvec(void);
 
 void
 trapinit(void)
 {
-  initlock(&tickslock, "time");
+  clock_init();
   tick_interval = machine.timebase / TICK_HZ;
   if (tick_interval == 0)
     tick_interval = 1;
@@ -73,17 +69,13 @@ trapinithart(void)
   timer_arm();
 }
 
-/* A timer interrupt: advance time on hart 0, re-arm. */
+/* A timer interrupt: a tick on hart 0; re-arm. */
 static void
 clockintr(void)
 {
   mycpu()->timer_irqs++;
-  if (cpuid() == 0) {
-    acquire(&tickslock);
-    ticks++;
-    wakeup(&ticks);
-    release(&tickslock);
-  }
+  if (cpuid() == 0)
+    clock_tick();
   timer_arm();
 }
 
@@ -98,7 +90,7 @@ devintr(uint64 scause)
   case IRQ_S_EXT: {
     int irq = plic_claim();
     if (irq == machine.uart.irq)
-      uartintr();
+      consoleintr();
     else if (irq > 0 && irq == virtio_disk_irq())
       virtio_disk_intr();
     else if (irq > 0)
@@ -188,31 +180,6 @@ usertrap(void)
   if (which == 2)
     yield();
   usertrapret();
-}
-
-/* Return to user mode through userret in the trampoline. */
-void
-usertrapret(void)
-{
-  struct proc *p = myproc();
-
-  intr_off();
-  w_stvec(TRAMPOLINE + ((uint64)uservec - (uint64)trampoline));
-  p->trapframe->kernel_satp = r_satp();
-  p->trapframe->kernel_sp = p->kstack + KSTACK_PAGES * PGSIZE;
-  p->trapframe->kernel_trap = (uint64)usertrap;
-  p->trapframe->kernel_hartid = r_tp();
-
-  uint64 x = r_sstatus();
-  x &= ~SSTATUS_SPP;
-  x |= SSTATUS_SPIE;
-  w_sstatus(x);
-  w_sepc(p->trapframe->epc);
-
-  uint64 satp = as_satp(p->as);
-  uint64 fn = TRAMPOLINE + ((uint64)userret - (uint64)trampoline);
-  ((void (*)(uint64))fn)(satp);
-  panic("usertrapret: returned");
 }
 
 /* Trap while in the kernel, through kernelvec. */
