@@ -14,6 +14,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/buf.h"
 #include "kernel/proc/proc.h"
+#include "kernel/proc/exec.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/dev/console.h"
 #include "kernel/mem/cow.h"

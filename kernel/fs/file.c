@@ -61,6 +61,34 @@ filealloc(void)
   return 0;
 }
 
+/* A new pipe and a file for each of its ends: *rf reads, *wf writes.
+ * Returns 0, or -1 (with nothing allocated) if memory or files run out. */
+int
+file_pipe(struct file **rf, struct file **wf)
+{
+  struct pipe *pi = 0;
+
+  *rf = filealloc();
+  *wf = filealloc();
+  if (*rf == 0 || *wf == 0 || (pi = pipe_create()) == 0) {
+    if (*rf)
+      fileclose(*rf);
+    if (*wf)
+      fileclose(*wf);
+    *rf = *wf = 0;
+    return -1;
+  }
+  (*rf)->type = FD_PIPE;
+  (*rf)->readable = 1;
+  (*rf)->writable = 0;
+  (*rf)->pipe = pi;
+  (*wf)->type = FD_PIPE;
+  (*wf)->readable = 0;
+  (*wf)->writable = 1;
+  (*wf)->pipe = pi;
+  return 0;
+}
+
 /* Takes one more reference to f; returns f. */
 struct file *
 filedup(struct file *f)

@@ -60,6 +60,7 @@ struct devsw {
 struct file *filealloc(void);
 void fileclose(struct file *f);
 struct file *filedup(struct file *f);
+int file_pipe(struct file **rf, struct file **wf);
 void fileinit(void);
 int fileread(struct file *f, uint64 addr, int n);
 int filestat(struct file *f, uint64 addr);

@@ -8,7 +8,6 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/fs/file.h"
 #include "kernel/sched/sched.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/frame.h"
@@ -27,37 +26,21 @@ struct pipe {
 
 _Static_assert(sizeof(struct pipe) <= PGSIZE, "struct pipe must fit in a page");
 
-/* Creates a pipe and two files for it: *f0 reads, *f1 writes.
- * Returns 0, or -1 (with nothing allocated) if memory or files run out. */
-int
-pipealloc(struct file **f0, struct file **f1)
+/* A new pipe, both ends open, or 0 if memory runs out. The file layer
+ * makes its two ends (file_pipe). */
+struct pipe *
+pipe_create(void)
 {
-  struct pipe *pi = 0;
+  struct pipe *pi = (struct pipe *)kalloc();
 
-  *f0 = filealloc();
-  *f1 = filealloc();
-  if (*f0 == 0 || *f1 == 0 || (pi = (struct pipe *)kalloc()) == 0) {
-    if (*f0)
-      fileclose(*f0);
-    if (*f1)
-      fileclose(*f1);
-    *f0 = *f1 = 0;
-    return -1;
-  }
+  if (pi == 0)
+    return 0;
   initlock(&pi->lock, "pipe");
   pi->nread = 0;
   pi->nwrite = 0;
   pi->readopen = 1;
   pi->writeopen = 1;
-  (*f0)->type = FD_PIPE;
-  (*f0)->readable = 1;
-  (*f0)->writable = 0;
-  (*f0)->pipe = pi;
-  (*f1)->type = FD_PIPE;
-  (*f1)->readable = 0;
-  (*f1)->writable = 1;
-  (*f1)->pipe = pi;
-  return 0;
+  return pi;
 }
 
 /* Closes one end of pi (the write end if writable), waking the other side;

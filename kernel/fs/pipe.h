@@ -4,10 +4,9 @@
 
 #include "kernel/types.h"
 
-struct file;
 struct pipe;
 
-int pipealloc(struct file **f0, struct file **f1);
+struct pipe *pipe_create(void);
 void pipeclose(struct pipe *pi, int writable);
 int piperead(struct pipe *pi, uint64 addr, int n);
 int pipewrite(struct pipe *pi, uint64 addr, int n);

@@ -13,7 +13,10 @@
  * before demand paging. While a program runs from a file, the file cannot be
  * opened for writing, and a file open for writing (or mapped shared and
  * writable) cannot be exec'd: "text file busy" (file.h, text_maps and
- * writers). */
+ * writers).
+ *
+ * The first process is made here too (userinit): its first run mounts the
+ * root file system and execs /init. */
 #if COW
 /* Text pages are the cache's frames, shared by every process running the
  * program; data pages too, until a store copies one (copy-on-write). */
@@ -31,6 +34,7 @@
 #include "kernel/fs/log.h"
 #include "kernel/memstat.h"
 #include "kernel/lib/printf.h"
+#include "kernel/platform/power.h"
 #include "kernel/lib/string.h"
 
 #define MAXPHNUM 64 /* program headers we are willing to read */
@@ -236,4 +240,39 @@ bad:
   if (as)
     as_destroy(as); /* outside the transaction: it may put the file */
   return -1;
+}
+
+/* The first process's first run (userinit): mount the root file system,
+ * which needs a process context to sleep on the disk, and exec /init. */
+static void
+init_start(void)
+{
+  struct proc *p = myproc();
+
+  release(&p->lock);
+  if (fsinit(ROOTDEV) != 0) {
+    printf("calf: cannot mount the root file system\n");
+    poweroff(1);
+  }
+  p->cwd = namei("/");
+  char *argv[] = {"init", 0};
+  if (p->cwd == 0 || exec("/init", argv) < 0) {
+    printf("calf: cannot run /init\n");
+    poweroff(1);
+  }
+  usertrapret();
+}
+
+/* Create the first process, init: its first run is init_start's. */
+void
+userinit(void)
+{
+  struct proc *p = allocproc();
+  if (p == 0)
+    panic("userinit: no process slot");
+  initproc = p;
+  p->context.ra = (uint64)init_start;
+  safestrcpy(p->name, "init", sizeof(p->name));
+  p->state = RUNNABLE;
+  release(&p->lock);
 }

@@ -17,12 +17,10 @@
 #include "kernel/fs/file.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mem/aspace.h"
-#include "kernel/proc/exec.h"
 #include "kernel/mem/frame.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/mem/pagetable.h"
-#include "kernel/platform/power.h"
 #include "kernel/lib/printf.h"
 #include "kernel/procinfo.h"
 #include "kernel/lib/string.h"
@@ -95,7 +93,7 @@ freeproc(struct proc *p)
 /* Find an unused slot and give it a pid, a trapframe and a context that
  * starts in forkret; no address space yet. Returns it locked, or 0 if the
  * table is full or memory runs out. */
-static struct proc *
+struct proc *
 allocproc(void)
 {
   struct proc *p;
@@ -121,20 +119,6 @@ allocproc(void)
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_PAGES * PGSIZE;
   return p;
-}
-
-/* Create the first process. Its first run (forkret) mounts the file system
- * and execs /init. */
-void
-userinit(void)
-{
-  struct proc *p = allocproc();
-  if (p == 0)
-    panic("userinit: no process slot");
-  initproc = p;
-  safestrcpy(p->name, "init", sizeof(p->name));
-  p->state = RUNNABLE;
-  release(&p->lock);
 }
 
 /* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
@@ -349,29 +333,13 @@ wait(uint64 addr)
   }
 }
 
-/* Where a new process's first swtch lands. The first process mounts the
- * root file system (which needs a process context to sleep on the disk) and
- * execs /init. */
+/* Where a new process's first swtch lands (allocproc): with p->lock, which
+ * the scheduler took, released, it returns to user mode as its parent left
+ * it. */
 static void
 forkret(void)
 {
-  static int first = 1;
-  struct proc *p = myproc();
-
-  release(&p->lock);
-  if (first) {
-    first = 0;
-    if (fsinit(ROOTDEV) != 0) {
-      printf("calf: cannot mount the root file system\n");
-      poweroff(1);
-    }
-    p->cwd = namei("/");
-    char *argv[] = {"init", 0};
-    if (p->cwd == 0 || exec("/init", argv) < 0) {
-      printf("calf: cannot run /init\n");
-      poweroff(1);
-    }
-  }
+  release(&myproc()->lock);
   usertrapret();
 }
 

@@ -1,4 +1,4 @@
-/* proc.h: a process's life: its birth (userinit, fork, vfork), its memory
+/* proc.h: a process's life: its birth (allocproc, fork, vfork), its memory
  * (growproc), its end (exit, wait) and its way back to user mode
  * (usertrapret). The table and the scheduler are sched.h's. */
 #ifndef CALF_PROC_H
@@ -14,7 +14,7 @@ extern int stack_shortcut; /* fork's stack-page shortcut */
 extern int table_sharing;  /* fork's sharing of leaf page tables */
 
 void procinit(void);
-void userinit(void);
+struct proc *allocproc(void);
 int fork(void);
 int vfork(void);
 void vfork_release(struct proc *p);

@@ -1,10 +1,9 @@
-/* sysarg.h: system call dispatch and argument fetching (syscall.c). */
+/* sysarg.h: a system call's arguments (sysarg.c). */
 #ifndef CALF_SYSARG_H
 #define CALF_SYSARG_H
 
 #include "kernel/types.h"
 
-void syscall(void);
 int argint(int n, int *ip);
 int arglong(int n, uint64 *lp);
 int argaddr(int n, uint64 *ap);

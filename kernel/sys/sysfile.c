@@ -491,7 +491,7 @@ sys_pipe(void)
   uint64 fdarray;
   int fd0, fd1 = -1;
 
-  if (argaddr(0, &fdarray) < 0 || pipealloc(&rf, &wf) < 0)
+  if (argaddr(0, &fdarray) < 0 || file_pipe(&rf, &wf) < 0)
     return -1;
   if ((fd0 = fdalloc(rf)) < 0 || (fd1 = fdalloc(wf)) < 0 ||
       copyout(p->as, fdarray, (char *)&fd0, sizeof(fd0)) < 0 ||

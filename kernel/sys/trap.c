@@ -16,7 +16,7 @@
 #include "kernel/dev/plic.h"
 #include "kernel/lib/printf.h"
 #include "kernel/platform/sbi.h"
-#include "kernel/sys/sysarg.h"
+#include "kernel/sys/syscall.h"
 #include "kernel/sched/clock.h"
 #include "kernel/sys/trap.h"
 #include "kernel/dev/console.h"
