@@ -7,3 +7,11 @@ headers-check:
 	done
 
 .PHONY: headers-check
+
+# Calls go down the layers kernel/'s folders draw (test/layers.py), and the
+# check itself refuses an upward call and a loop.
+layers-check: $(KERNEL)
+	@python3 test/layers.py --self-test
+	@python3 test/layers.py
+
+.PHONY: layers-check

@@ -25,7 +25,7 @@ import qemu  # noqa: E402
 # --- the tables ---------------------------------------------------------------
 
 # Host test targets: `make -s TARGET` must exit 0 (each target counts as one test).
-HOST_TARGETS = [("fdt-test", 300), ("headers-check", 120), ("mkfs-test", 300), ("test/build/fscheck", 120),
+HOST_TARGETS = [("fdt-test", 300), ("headers-check", 120), ("layers-check", 120), ("mkfs-test", 300), ("test/build/fscheck", 120),
                 ("format-check", 120), ("lint", 600)]
 
 # Boot matrix: (MEM, CPUS). Boots with RUN='echo ok'; the banner must report

@@ -43,6 +43,8 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/memstat.h"
+#include "kernel/mem/aspace.h"
+#include "kernel/mem/pager.h"
 #include "kernel/fs/pcache.h"
 #include "kernel/lib/string.h"
 
@@ -66,13 +68,6 @@ static struct {
 } pc;
 
 static int pcache_reclaim_hook(void);
-
-void
-pcache_init(void)
-{
-  initlock(&pc.lock, "pcache");
-  frames_set_reclaim(pcache_reclaim_hook);
-}
 
 static struct cpage **
 chain(uint dev, uint inum, uint idx)
@@ -130,7 +125,7 @@ free_entry(void)
 }
 
 /* Read page idx of ip into frame mem: the file's bytes, zeros past its
- * end. ip is referenced, not locked. Returns 0, or PCACHE_BEYOND if the
+ * end. ip is referenced, not locked. Returns 0, or PAGER_BEYOND if the
  * page lies wholly past the end of the file. */
 static int
 read_page(struct inode *ip, uint idx, char *mem)
@@ -139,12 +134,12 @@ read_page(struct inode *ip, uint idx, char *mem)
   uint off = idx * PGSIZE;
   if (ilock(ip) != 0 || off >= ip->size || (uint64)idx * PGSIZE >= (1UL << 32)) {
     iunlock(ip);
-    return PCACHE_BEYOND;
+    return PAGER_BEYOND;
   }
   uint n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
   int r = readi(ip, 0, (uint64)mem, off, n);
   iunlock(ip);
-  return r == n ? 0 : PCACHE_BEYOND;
+  return r == n ? 0 : PAGER_BEYOND;
 }
 
 /* Enter frame pa as page idx of ip, if an entry is free or can be freed.
@@ -167,8 +162,8 @@ enter(struct inode *ip, uint idx, uint64 pa)
 #if COW
 /* A new reference on the frame holding page idx of file ip, read from the
  * file on a miss, in *pa. ip is referenced, not locked; the caller holds no
- * spinlock (a miss reads the file). Returns 0, PCACHE_BEYOND if the page
- * lies wholly past the end of the file, or PCACHE_NOMEM. */
+ * spinlock (a miss reads the file). Returns 0, PAGER_BEYOND if the page
+ * lies wholly past the end of the file, or PAGER_NOMEM. */
 int
 pcache_get(struct inode *ip, uint idx, uint64 *pa)
 {
@@ -186,10 +181,10 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
 
   char *mem = kalloc();
   if (mem == 0)
-    return PCACHE_NOMEM;
+    return PAGER_NOMEM;
   if (read_page(ip, idx, mem) != 0) {
     kfree(mem);
-    return PCACHE_BEYOND;
+    return PAGER_BEYOND;
   }
   acquire(&pc.lock);
   if ((c = lookup(ip->dev, ip->inum, idx)) != 0) { /* loaded meanwhile */
@@ -208,14 +203,14 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
 #else
 /* A frame of the caller's own holding a copy of page idx of file ip, read
  * from the file on a miss, in *pa. ip is referenced, not locked; the caller
- * holds no spinlock (a miss reads the file). Returns 0, PCACHE_BEYOND if
- * the page lies wholly past the end of the file, or PCACHE_NOMEM. */
+ * holds no spinlock (a miss reads the file). Returns 0, PAGER_BEYOND if
+ * the page lies wholly past the end of the file, or PAGER_NOMEM. */
 int
 pcache_get(struct inode *ip, uint idx, uint64 *pa)
 {
   char *mem = kalloc();
   if (mem == 0)
-    return PCACHE_NOMEM;
+    return PAGER_NOMEM;
   acquire(&pc.lock);
   struct cpage *c = lookup(ip->dev, ip->inum, idx);
   if (c) {
@@ -230,7 +225,7 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
 
   if (read_page(ip, idx, mem) != 0) {
     kfree(mem);
-    return PCACHE_BEYOND;
+    return PAGER_BEYOND;
   }
   char *copy = kalloc(); /* the cache's own, if it has room */
   acquire(&pc.lock);
@@ -381,4 +376,68 @@ pcache_counts(struct memstat *st)
     n += c->pa != 0;
   st->pcache_pages = n;
   release(&pc.lock);
+}
+
+/* --- the pager: what address spaces get of a file (mem/pager.h) ---------- */
+
+static void
+pager_hold(struct inode *ip, int program, int writes)
+{
+  idup(ip);
+  if (program)
+    __atomic_fetch_add(&ip->text_maps, 1, __ATOMIC_RELAXED);
+  if (writes)
+    __atomic_fetch_add(&ip->writers, 1, __ATOMIC_RELAXED);
+}
+
+static void
+pager_unhold(struct inode *ip, int program, int writes)
+{
+  if (program)
+    __atomic_fetch_sub(&ip->text_maps, 1, __ATOMIC_RELAXED);
+  if (writes)
+    __atomic_fetch_sub(&ip->writers, 1, __ATOMIC_RELAXED);
+}
+
+/* Drop the references, in a transaction only if one may be its file's last
+ * (freeing a deleted file writes the disk). */
+static void
+pager_put(struct inode **ips, int n)
+{
+  int last = 0;
+  for (int i = 0; i < n; i++)
+    if (!iput_if_shared(ips[i]))
+      ips[last++] = ips[i];
+  if (last > 0) {
+    begin_op();
+    for (int i = 0; i < last; i++)
+      iput(ips[i]);
+    end_op();
+  }
+}
+
+static uint
+pager_inum(struct inode *ip)
+{
+  return ip->inum;
+}
+
+static const struct pager pcache_pager = {
+    .hold = pager_hold,
+    .unhold = pager_unhold,
+    .put = pager_put,
+    .get = pcache_get,
+    .writeback = pcache_writeback,
+    .inum = pager_inum,
+    .audit = pcache_audit,
+};
+
+/* Set up the cache; install it as the address spaces' pager and as the
+ * frame allocator's last resort. Boot hart, once. */
+void
+pcache_init(void)
+{
+  initlock(&pc.lock, "pcache");
+  frames_set_reclaim(pcache_reclaim_hook);
+  as_set_pager(&pcache_pager);
 }

@@ -1,16 +1,15 @@
 /* pcache.h: the page cache (pcache.c): file pages in frames, read once for
- * every mapping of them. Above the file system (it reads and writes files), below
- * address spaces (their faults on file-backed regions come here). */
+ * every mapping of them. Part of the file layer; address spaces reach it
+ * through the pager it installs (mem/pager.h), and their faults on
+ * file-backed regions come here that way. get's errors are the pager's. */
 #ifndef CALF_PCACHE_H
 #define CALF_PCACHE_H
 
 #include "kernel/types.h"
+#include "kernel/mem/pager.h"
 
 struct inode;
 struct memstat;
-
-#define PCACHE_BEYOND (-1) /* the page lies past the end of the file */
-#define PCACHE_NOMEM  (-2) /* no frame for it */
 
 void pcache_init(void);
 int pcache_get(struct inode *ip, uint idx, uint64 *pa);

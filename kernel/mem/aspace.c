@@ -33,15 +33,12 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/fs/file.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/cow.h"
 #include "kernel/mem/frame.h"
-#include "kernel/fs/inode.h"
-#include "kernel/fs/log.h"
 #include "kernel/memstat.h"
 #include "kernel/mem/pagetable.h"
-#include "kernel/fs/pcache.h"
+#include "kernel/mem/pager.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 
@@ -52,6 +49,16 @@ static struct aspace pool[NASPACE];
 extern char trampoline[];
 
 static struct spinlock audit_lock;
+
+/* The file layer's side of file-backed regions; set once at boot, before
+ * the first file region is made. */
+static const struct pager *pager;
+
+void
+as_set_pager(const struct pager *pg)
+{
+  pager = pg;
+}
 
 void
 aspace_init(void)
@@ -232,13 +239,8 @@ maps_shared_file(struct aspace *as)
 static void
 region_hold(struct region *r)
 {
-  if (r->ip == 0)
-    return;
-  idup(r->ip);
-  if (region_is_program(r))
-    __atomic_fetch_add(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
-  if (region_writes_file(r))
-    __atomic_fetch_add(&r->ip->writers, 1, __ATOMIC_RELAXED);
+  if (r->ip)
+    pager->hold(r->ip, region_is_program(r), region_writes_file(r));
 }
 
 /* r is going away: its file reference goes on pl. */
@@ -247,29 +249,17 @@ region_let_go(struct region *r, struct putlist *pl)
 {
   if (r->ip == 0)
     return;
-  if (region_is_program(r))
-    __atomic_fetch_sub(&r->ip->text_maps, 1, __ATOMIC_RELAXED);
-  if (region_writes_file(r))
-    __atomic_fetch_sub(&r->ip->writers, 1, __ATOMIC_RELAXED);
+  pager->unhold(r->ip, region_is_program(r), region_writes_file(r));
   pl->ip[pl->n++] = r->ip;
 }
 
-/* Put the references pl collected, in a transaction only if one may be the
- * file's last (freeing a deleted file writes the disk). The caller holds no
- * spinlock. */
+/* Put the references pl collected (the pager may sleep). The caller holds
+ * no spinlock. */
 static void
 put_all(struct putlist *pl)
 {
-  int last = 0;
-  for (int i = 0; i < pl->n; i++)
-    if (!iput_if_shared(pl->ip[i]))
-      pl->ip[last++] = pl->ip[i];
-  if (last > 0) {
-    begin_op();
-    for (int i = 0; i < last; i++)
-      iput(pl->ip[i]);
-    end_op();
-  }
+  if (pl->n > 0)
+    pager->put(pl->ip, pl->n);
   pl->n = 0;
 }
 
@@ -709,10 +699,10 @@ load_page(struct aspace *as, uint64 va, int access, struct load *ld)
 {
   release(&as->lock); /* the operation stays open: see the top of the file */
   uint64 pa = 0;
-  int err = intr_get() && as->noload == 0 ? pcache_get(ld->ip, ld->idx, &pa) : PCACHE_BEYOND;
+  int err = intr_get() && as->noload == 0 ? pager->get(ld->ip, ld->idx, &pa) : PAGER_BEYOND;
   acquire(&as->lock);
   if (err != 0)
-    return err == PCACHE_NOMEM ? FAULT_NOMEM : FAULT_BAD;
+    return err == PAGER_NOMEM ? FAULT_NOMEM : FAULT_BAD;
   return map_loaded(as, va, access, pa);
 }
 
@@ -858,7 +848,7 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
       uint64 pa = pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W) ? PTE2PA(*pte) : 0;
       as_unlock(as);
       if (pa)
-        pcache_writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);
+        pager->writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);
     }
   }
 #endif
@@ -1048,7 +1038,7 @@ as_regions(struct aspace *as, struct vmregion *out, int max)
     out[i].prot = as->regions[i].prot;
     out[i].kind = as->regions[i].kind;
     out[i].shared = as->regions[i].shared;
-    out[i].inum = as->regions[i].ip ? as->regions[i].ip->inum : 0;
+    out[i].inum = as->regions[i].ip ? pager->inum(as->regions[i].ip) : 0;
     out[i].off = as->regions[i].off;
   }
   as_unlock(as);
@@ -1247,7 +1237,7 @@ audit_once(struct audit *a)
     }
     release(&as->lock);
   }
-  pcache_audit(audit_cached, a);
+  pager->audit(audit_cached, a);
   for (uint64 i = 0; i < a->hi - a->lo; i++) {
     if (tally[i] == 0)
       continue;
