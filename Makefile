@@ -10,11 +10,6 @@ U = user
 
 MEM ?= 128M
 CPUS ?= 3
-COW ?= 1
-MMAP ?= $(COW)
-ifeq ($(COW)$(MMAP),01)
-$(error MMAP=1 needs COW=1: file mappings share the page cache's frames, which takes reference counts)
-endif
 
 # The toolchain and OpenSBI are found, not assumed: the first prefix whose gcc
 # is on PATH, the first fw_dynamic.bin that exists (Debian's, Fedora's, the
@@ -39,31 +34,34 @@ CFLAGS = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -march=rv64gc -mabi=lp64d -mcmodel=medany -mno-relax
 CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin-printf -fno-builtin-memset
 CFLAGS += -fno-stack-protector -fno-pie -no-pie -MD -MP
-CFLAGS += -I.
-CFLAGS += -DCOW=$(COW) -DMMAP=$(MMAP) -Wundef
+CFLAGS += -I. -Wundef
 ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
 HOSTCC = gcc
 HOSTCFLAGS = -Wall -Werror -O2 -g -I.
 
-# Every kernel/*.c and kernel/*.S is part of the kernel. COW=1 (the default)
-# builds kernel/kernel; COW=0 builds the eager-copy kernel, the copy-on-write
-# lab's starter, into build/eager/kernel, and MMAP=0 the kernel without file
-# mappings, the mmap lab's starter, into build/nommap/kernel, each with
-# objects of its own. DEBUG=1 (what qemu-gdb and gdb use) builds the same
-# kernel with -O0, so that gdb shows locals, into build/debug (-eager,
-# -nommap).
+# Every .c and .S file in kernel/ and its folders is part of the kernel.
+# KSRC is the tree it is compiled from (kernel/) and KOUT where its objects
+# and kernel go: kernel/ itself, or build/debug with DEBUG=1 (what qemu-gdb
+# and gdb use: the same kernel at -O0, so that gdb shows locals). A kernel
+# compiles against the headers of its own tree: KTOP/kernel/NAME.h.
 KSRCS = $(wildcard $K/*.c $K/*/*.c $K/*/*.S)
-KVARIANT = $(if $(filter 0,$(COW)),eager,$(if $(filter 0,$(MMAP)),nommap))
+KHDRS = $(wildcard $K/*.h $K/*/*.h)
+KTOP = .
+KSRC = $K
 ifeq ($(DEBUG),1)
-KOUT = build/debug$(if $(KVARIANT),-$(KVARIANT))
+KOUT = build/debug
 KOPT = -O0
-else ifneq ($(KVARIANT),)
-KOUT = build/$(KVARIANT)
 else
 KOUT = $K
 endif
+# staff-only{
+# The labs' starters (make COW=0, MMAP=0) are kernels of their own, made
+# from kernel/ by the labs' patches: test/labs/starters.mk sets KTOP, KSRC
+# and KOUT.
+-include test/labs/starters.mk
+# }staff-only
 KOBJS = $(patsubst $K/%,$(KOUT)/%,$(patsubst %.S,%.o,$(patsubst %.c,%.o,$(KSRCS))))
 KERNEL = $(KOUT)/kernel
 
@@ -76,13 +74,13 @@ $(KERNEL): $(KOBJS) kernel.ld
 	$(OBJDUMP) -S $@ > $(KOUT)/kernel.asm
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > $(KOUT)/kernel.sym
 
-$(KOUT)/%.o: $K/%.c
+$(KOUT)/%.o: $(KSRC)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
+	$(CC) -I$(KTOP) $(CFLAGS) $(KOPT) -c -o $@ $<
 
-$(KOUT)/%.o: $K/%.S
+$(KOUT)/%.o: $(KSRC)/%.S
 	@mkdir -p $(@D)
-	$(CC) $(ASFLAGS) -c -o $@ $<
+	$(CC) -I$(KTOP) $(ASFLAGS) -c -o $@ $<
 
 # User library: named once here. Every other user/*.c that defines main is a program.
 ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/utest.o
@@ -162,7 +160,7 @@ print-gdbport:
 GDBKERNEL = build/debug$(if $(KVARIANT),-$(KVARIANT))/kernel
 
 # qemu-gdb boots the -O0 kernel (DEBUG=1) halted and writes .gdbinit for it,
-# so that gdb attaches to the kernel that runs, COW=0 or not.
+# so that gdb attaches to the kernel that runs.
 qemu-gdb: QKERNEL = $(GDBKERNEL)
 qemu-gdb: deps-gdb
 	@$(MAKE) --no-print-directory DEBUG=1 all
@@ -204,7 +202,7 @@ format-check: deps-format
 # suppressed inline with a comment saying why.
 lint: deps-lint
 	cppcheck --quiet --enable=warning,portability --std=c11 --inline-suppr \
-	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -DCOW=1 -DMMAP=1 \
+	  --error-exitcode=1 --suppress=missingIncludeSystem -I. -U__ASSEMBLER__ \
 	  $K mkfs $U test/*.c
 
 # --- tests --------------------------------------------------------------------

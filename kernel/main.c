@@ -127,11 +127,7 @@ banner(uint64 boot_hartid)
   for (int i = 0; i < machine.nharts; i++)
     usable += machine.harts[i].usable;
 
-#if COW
   printf("\ncalf: a copy-on-write kernel for RISC-V\n");
-#else
-  printf("\ncalf: an eager-copy kernel for RISC-V (fork copies every page)\n");
-#endif
   printf("calf: ram 0x%016lx-0x%016lx (%lu MiB), %lu free frames\n", lo, hi, total >> 20,
          frames_free());
   printf("calf: harts started: %d of %d (boot hart %lu)\n", ncpu, usable, boot_hartid);

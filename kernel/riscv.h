@@ -229,15 +229,10 @@ typedef uint64 *pagetable_t; /* 512 PTEs */
  * it, so fork of a space with no shared mapping need not test for it
  * (kernel/cow.c); memcheck checks this. */
 #define PTE_SHARED (1L << 9)
-#if COW
 /* PTE_CLEAN, on a non-leaf PTE that points at a leaf table, says that the
  * table maps no page writable except shared-file pages, so that fork may
  * share the table itself (kernel/cow.c); any change to the table clears it
  * (walk, kernel/pagetable.c). */
-#else
-/* PTE_CLEAN marks a non-leaf PTE whose leaf table fork may share; fork
- * shares no page tables here, so none is marked (memcheck checks). */
-#endif
 #define PTE_CLEAN (1L << 8)
 
 #define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)

@@ -13,31 +13,24 @@
                                        STARTER_MAX_PERCENT of the grader's
                                        total, and make handin packs a change
                                        (and refuses a tree that does not
-                                       build); with every fence filled in from
-                                       calf's code it scores full marks, and so
-                                       does this tree on the lab's tests
+                                       build); with kernel/ as calf has it (every
+                                       fence filled in) it scores full marks, and
+                                       so does this tree on the lab's tests
 
 The labs (LABS), in the order a course gives them: cow (copy-on-write fork, the
-default) and mmap (file mappings). Each has a C macro whose `#if` blocks in
-kernel/* hold its solution: COW and MMAP (the Makefile's variables of the same
-names build calf without them). The handout is the repository's files (git
-ls-files, tracked and untracked but not ignored: nothing built) with the lab's
-pieces taken out:
+default) and mmap (file mappings). kernel/ holds calf whole, every lab solved;
+each lab's patch, test/labs/NAME.patch, takes its solution out again (and that
+of any later lab) and leaves a LAB fence with a hint wherever students write
+code. The handout is the repository's files (git ls-files, tracked and
+untracked but not ignored: nothing built) with the lab's pieces taken out:
 
-  - In kernel/*, every `#if MACRO` ... [`#else` ...] `#endif` block of the lab's
-    own macro keeps only its #else part (or nothing). A block whose #if line
-    ends in a hint, `#if COW /* LAB cow: HINT */`, is a place where students
-    write code: its #else part is fenced by LAB comments that carry the hint.
-    A block without a hint is the solution's machinery beyond the lab (shared
-    page tables, file pages mapped from the page cache) or its commentary: it
-    goes without a trace. A block of an earlier lab's macro keeps its #if part
-    (that lab is done), one of a later lab's its #else part; either without a
-    trace. So the handout is calf built with its lab's macro, and the later
-    labs', set to 0.
-  - Staff-only files go: this script, the benchmark and its results.
+  - kernel/ gets the lab's patch (git apply): the starter. make COW=0 and
+    make MMAP=0 build the same starters for staff (test/labs/starters.mk).
+  - Staff-only files go: this script, the labs' patches, the benchmark and
+    its results, the sloppy solutions.
   - In every text file, lines from one containing `staff-only{` through one
-    containing `}staff-only` go (test/lab.mk's handout targets, run_tests.py's
-    handout-check row).
+    containing `}staff-only` go (the Makefile's include of the starters'
+    rules, test/lab.mk's handout targets, run_tests.py's handout-check row).
   - The lab's text (Lab.text) becomes LAB, the students' instructions, and
     test/student-README becomes README (this tree's README is the staff's),
     its @NAME@ words filled in for the lab (readme_for). test/lab.mk's LAB
@@ -63,23 +56,24 @@ TEST = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TEST)
 
 class Lab:
-    """A lab: its name (make LAB=NAME), the macro whose #if blocks hold its solution,
-    the file that becomes the handout's LAB, its test program (test/grade.py's
+    """A lab: its name (make LAB=NAME; its patch is test/labs/NAME.patch), the file
+    that becomes the handout's LAB, its test program (test/grade.py's
     suite), what the starter lacks in a line and how its memory comes in (the
     README says both), the names of the
     solution's own functions and data (none may occur in the handout: the interface
     students write to may), and how many distinctive solution lines it has at
-    least (fewer: the solution is not fenced)."""
+    least (fewer: the patch does not take the solution out)."""
 
-    def __init__(self, name, macro, text, suite, lacks, memory, answer_names, min_lines):
-        self.name, self.macro, self.text, self.suite, self.lacks = name, macro, text, suite, lacks
+    def __init__(self, name, text, suite, lacks, memory, answer_names, min_lines):
+        self.name, self.text, self.suite, self.lacks = name, text, suite, lacks
+        self.patch = os.path.join(TEST, "labs", name + ".patch")
         self.memory = memory
         self.answer_names = re.compile(r"\b(%s)\b" % "|".join(answer_names))
         self.min_lines = min_lines
 
 
 LABS = [
-    Lab("cow", "COW", "test/handout-README", "cowtest", "its fork copies every page of the parent.",
+    Lab("cow", "test/handout-README", "cowtest", "its fork copies every page of the parent.",
         "Memory that sbrklazy gives, and a program's bss, comes in on first touch:\n"
         "a zeroed frame of its own (LAB, step 4, lets reads share one frame of\n"
         "zeros instead). A program's text and data come in on first touch too, as\n"
@@ -88,7 +82,7 @@ LABS = [
          "fork_share", "frame_refs", "frame_counts_by_pfn", "frame_ref_pte", "frame_unref_pte",
          "frame_release", "leaf_private", "leaf_table_own", "unshare", "unshare_edge", "pt_unshare",
          "pt_share_leaf", "zeroframe"], 50),
-    Lab("mmap", "MMAP", "test/handout-mmap-README", "maptest",
+    Lab("mmap", "test/handout-mmap-README", "maptest",
         "mmap and munmap fail in it.",
         "Memory that sbrklazy gives, and a program's bss, comes in on first touch:\n"
         "a read maps a shared frame of zeros, a write a zeroed frame of its own.\n"
@@ -98,12 +92,11 @@ LABS = [
         ["free_range", "prot_bits"], 15),
 ]
 LAB_BY_NAME = {lab.name: lab for lab in LABS}
-MACROS = {lab.macro: n for n, lab in enumerate(LABS)}   # macro: the lab's place in LABS
 
 # Files that never go into the handout (fnmatch patterns, relative to ROOT).
 STAFF_ONLY = ["test/handout.py", "test/handout-README", "test/handout-mmap-README", "test/student-README",
               "test/bench.py", "test/bench.mk", "test/bench-results.txt", "test/bench-fork.svg",
-              "user/forkbench.c", "user/benchnop.c", "test/sloppy.py", "test/sloppy/*"]
+              "user/forkbench.c", "user/benchnop.c", "test/sloppy.py", "test/sloppy/*", "test/labs/*"]
 
 STAFF_BEGIN, STAFF_END = "staff-only{", "}staff-only"   # lines between go, markers too
 
@@ -116,17 +109,7 @@ STARTER = "starter"
 STARTER_MAX_PERCENT = 40   # of the grader's total: what the untouched starter may score
 GIT_IDENTITY = ["-c", "user.name=calf handout", "-c", "user.email=calf-handout@localhost"]
 
-FENCE_OPEN = "/* ===== LAB %s: %s ===== */"
-FENCE_CLOSE = "/* ===== end of LAB %s ===== */"
-
-IF_LAB = re.compile(r"^\s*#\s*if\s+(?P<macro>%s)\s*(/\*\s*(?P<hint>.*?)\s*\*/\s*)?$" % "|".join(MACROS))
-LAB_HINT = re.compile(r"^LAB (?P<lab>\w+):\s*(?P<text>.+)$")
-IF_ANY = re.compile(r"^\s*#\s*if(n?def)?\b")
-ELSE = re.compile(r"^\s*#\s*else\b")
-ELIF = re.compile(r"^\s*#\s*elif\b")
-ENDIF = re.compile(r"^\s*#\s*endif\b")
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-MACRO_WORD = re.compile(r"\b(%s)\b" % "|".join(MACROS))
 
 
 class HandoutError(Exception):
@@ -146,82 +129,6 @@ def repo_files():
 def staff_only(path):
     """True if path must not go into the handout."""
     return any(fnmatch.fnmatchcase(path, pat) for pat in STAFF_ONLY)
-
-
-def lab_block(lines, i, name):
-    """The `#if MACRO` block of a lab's macro opening at lines[i]: (macro, hint text or
-    None, its #if part, its #else part, the index after its #endif). HandoutError if it
-    cannot be read (#elif, no #endif) or its comment is not a hint of its lab."""
-    opening = IF_LAB.match(lines[i])
-    macro, comment = opening["macro"], opening["hint"] or ""
-    hint = LAB_HINT.match(comment)
-    owner = LABS[MACROS[macro]].name
-    if comment and (not hint or hint["lab"] != owner):
-        raise HandoutError("%s:%d: the comment on #if %s is not a hint (LAB %s: ...)"
-                           % (name, i + 1, macro, owner))
-    start, depth, solution, keep, else_seen = i, 0, [], [], False
-    i += 1
-    while True:
-        if i == len(lines):
-            raise HandoutError("%s:%d: #if %s without #endif" % (name, start + 1, macro))
-        line = lines[i]
-        if IF_ANY.match(line):
-            depth += 1
-        elif ENDIF.match(line):
-            if depth == 0:
-                return macro, hint and hint["text"], solution, keep, i + 1
-            depth -= 1
-        elif depth == 0 and ELIF.match(line):
-            raise HandoutError("%s:%d: #elif in an #if %s block" % (name, i + 1, macro))
-        elif depth == 0 and ELSE.match(line):
-            else_seen = True
-            i += 1
-            continue
-        (keep if else_seen else solution).append(line)
-        i += 1
-
-
-def resolve_blocks(lines, name, lab, solved):
-    """lines with every lab macro's block resolved for lab (see the top of the file),
-    nested blocks too; solved: lab's hinted blocks keep their #if part, unfenced."""
-    out, i = [], 0
-    while i < len(lines):
-        if not IF_LAB.match(lines[i]):
-            out.append(lines[i])
-            i += 1
-            continue
-        macro, hint, solution, keep, i = lab_block(lines, i, name)
-        place = MACROS[macro] - LABS.index(lab)
-        if place < 0 or (place == 0 and hint and solved):
-            out.extend(resolve_blocks(solution, name, lab, solved))
-            continue
-        keep = resolve_blocks(keep, name, lab, solved)
-        if place > 0 or not hint:
-            out.extend(keep)
-            if not keep and out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
-                i += 1  # no second blank line where the block was
-            continue
-        sample = next((ln for ln in (keep or solution) if ln.strip()), "")
-        indent = re.match(r"\s*", sample)[0]
-        out.append(indent + FENCE_OPEN % (lab.name, hint))
-        out.extend(keep)
-        out.append(indent + FENCE_CLOSE % lab.name)
-    return out
-
-
-def strip_labs(text, name, lab, solved=False):
-    """text with each lab macro's block resolved for lab (resolve_blocks).
-
-    Raises HandoutError on a block it cannot read or when code outside comments
-    would still name a lab's macro (#ifdef COW, #if !MMAP, if (COW))."""
-    text = "\n".join(resolve_blocks(text.split("\n"), name, lab, solved))
-    code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
-    left = MACRO_WORD.search(code)
-    if left:
-        line = code.count("\n", 0, left.start()) + 1
-        raise HandoutError("%s:%d: %s in code the handout cannot strip: %s"
-                           % (name, line, left[0], code.split("\n")[line - 1].strip()))
-    return text
 
 
 def strip_staff(text, name):
@@ -246,13 +153,11 @@ def strip_staff(text, name):
 LAB_LINE = re.compile(r"^LAB \?= \w+$", re.M)   # test/lab.mk's choice of lab
 
 
-def transform(path, text, lab, solved=False):
+def transform(path, text, lab):
     """The handout of lab's version of repository file path with contents text
-    (solved: as a student who finished the lab would have it)."""
+    (kernel/ gets the lab's patch afterwards, whole: write_handout)."""
     if STAFF_BEGIN in text or STAFF_END in text:
         text = strip_staff(text, path)
-    if path.startswith("kernel/") and path.endswith((".c", ".h", ".S")):
-        text = strip_labs(text, path, lab, solved)
     if path == "test/lab.mk":
         if len(LAB_LINE.findall(text)) != 1:
             raise HandoutError("test/lab.mk has no one line LAB ?= NAME")
@@ -274,7 +179,7 @@ def readme_for(lab):
 
 def write_handout(out, lab, solved=False):
     """Write the handout tree of lab to directory out (created; must not hold
-    files); solved: with the code of every LAB fence filled in from calf's."""
+    files); solved: with kernel/ as calf has it, every LAB fence filled in."""
     if os.path.isdir(out) and os.listdir(out):
         raise HandoutError("%s exists and is not empty" % out)
     for path in repo_files():
@@ -289,7 +194,7 @@ def write_handout(out, lab, solved=False):
         except UnicodeDecodeError:
             text = None
         if text is not None:
-            new = transform(path, text, lab, solved)
+            new = transform(path, text, lab)
             if new != text:
                 data = new.encode()
         with open(dst, "wb") as f:
@@ -298,14 +203,21 @@ def write_handout(out, lab, solved=False):
     shutil.copyfile(os.path.join(ROOT, lab.text), os.path.join(out, "LAB"))
     with open(os.path.join(out, "README"), "w") as f:
         f.write(readme_for(lab))
-    make_repository(out)
+    make_repository(out, None if solved else lab.patch)
 
 
-def make_repository(out):
+def make_repository(out, patch):
     """Make the tree at out a git repository whose one commit, STARTER, holds it all,
-    tagged STARTER."""
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 GIT_IDENTITY + ["commit", "-q", "-m", STARTER], ["tag", STARTER]):
+    tagged STARTER; patch (if not None) is applied to it first. HandoutError if the
+    patch does not apply (it follows kernel/: remake it when kernel/ changes)."""
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=out, check=True, stdout=subprocess.DEVNULL)
+    if patch:
+        proc = subprocess.run(["git", "apply", patch], cwd=out, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        if proc.returncode != 0:
+            raise HandoutError("%s does not apply to kernel/:\n%s"
+                               % (os.path.relpath(patch, ROOT), proc.stdout.decode(errors="replace")))
+    for args in (["add", "-A"], GIT_IDENTITY + ["commit", "-q", "-m", STARTER], ["tag", STARTER]):
         subprocess.run(["git"] + args, cwd=out, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -321,32 +233,15 @@ def squeeze(line):
     return " ".join(COMMENT.sub(" ", line).split())
 
 
-def lab_parts(text, lab):
-    """(solution, rest): the squeezed lines of text's `#if MACRO` parts for lab's
-    macro, and of everything else (#else parts included)."""
-    solution, rest, stack = set(), set(), []   # stack: for each open #if, "sol", "else" or None
-    code = COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text)
-    for line in code.split("\n"):
-        opening = IF_LAB.match(line)
-        if opening and opening["macro"] == lab.macro:
-            stack.append("sol")
-            continue
-        if IF_ANY.match(line):
-            stack.append(None)
-        elif ELSE.match(line) and stack and stack[-1] == "sol":
-            stack[-1] = "else"
-            continue
-        elif ENDIF.match(line) and stack:
-            if stack.pop() is not None:
-                continue
-        (solution if "sol" in stack else rest).add(squeeze(line))
-    return solution, rest
+def code_lines(text):
+    """The squeezed lines of text with its comments gone."""
+    return set(squeeze(ln) for ln in COMMENT.sub(lambda c: "\n" * c[0].count("\n"), text).split("\n"))
 
 
-def answer_lines(lab):
-    """The solution's distinctive lines: code lines of the kernel's `#if MACRO`
-    parts (lab's macro) that occur nowhere else in the kernel and in no other
-    source file (the user programs and tools go to students whole), squeezed."""
+def answer_lines(lab, starter):
+    """The solution's distinctive lines: code lines of calf's kernel that the lab's
+    starter (the handout at starter) does not have, that occur in no other source
+    file (the user programs and tools go to students whole), squeezed."""
     solution, rest, others = set(), set(), []
     for path in repo_files():
         if not path.endswith((".c", ".h", ".S")):
@@ -354,22 +249,25 @@ def answer_lines(lab):
         with open(os.path.join(ROOT, path)) as f:
             text = f.read()
         if path.startswith("kernel/"):
-            sol, other = lab_parts(text, lab)
-            solution |= sol
-            rest |= other
+            solution |= code_lines(text)
+            given = os.path.join(starter, path)
+            if os.path.exists(given):
+                with open(given) as f:
+                    rest |= code_lines(f.read())
         else:
             others.append(" ".join(text.split()))
-    rest |= set(ln for ln in solution if any(ln in flat for flat in others))
-    return sorted(ln for ln in solution - rest if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
+    solution -= rest
+    solution -= set(ln for ln in solution if any(ln in flat for flat in others))
+    return sorted(ln for ln in solution if len(ln) >= ANSWER_MIN and not HEADER.match(ln))
 
 
 def check_no_answer(out, lab):
     """Problems if any text file of the handout of lab at out holds one of the
     solution's distinctive lines (answer_lines) or names (Lab.answer_names)."""
-    lines, problems = answer_lines(lab), []
+    lines, problems = answer_lines(lab, out), []
     if len(lines) < lab.min_lines:
-        problems.append("only %d distinctive lines found in the #if %s parts: is the "
-                        "solution fenced?" % (len(lines), lab.macro))
+        problems.append("only %d distinctive lines of the solution are missing from the starter: "
+                        "does %s take the solution out?" % (len(lines), os.path.relpath(lab.patch, ROOT)))
     for path in sorted(p for p in git_out(out, "ls-files").split("\n") if p):
         try:
             with open(os.path.join(out, path)) as f:
@@ -463,7 +361,7 @@ def check_handin(out, lab, tmp):
     the starter and gives the changed tree; without time.txt, or with a tree that
     does not build, it refuses. Leaves the handout as it found it."""
     problems, patch_name = [], lab.name + ".patch"
-    cow = os.path.join(out, "kernel", "cow.c")
+    cow = os.path.join(out, "kernel", "mem", "cow.c")
     with open(cow) as f:
         original = f.read()
     try:
@@ -491,7 +389,7 @@ def check_handin(out, lab, tmp):
             applied = subprocess.run(["git", "apply", patch], cwd=clone, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
             if applied.returncode != 0 or not os.path.exists(os.path.join(clone, "NOTES")) or \
-                    open(os.path.join(clone, "kernel", "cow.c")).read() != open(cow).read():
+                    open(os.path.join(clone, "kernel", "mem", "cow.c")).read() != open(cow).read():
                 problems.append("make handin's patch does not give the student's tree on the starter: %s"
                                 % applied.stdout.decode(errors="replace"))
         with open(cow, "a") as f:
@@ -509,9 +407,9 @@ def check_handin(out, lab, tmp):
 
 
 def check_solved(out, lab):
-    """Problems with the handout of lab written to out with every LAB fence filled
-    in from calf's own code: it must build and score full marks (the fences are
-    enough to finish the lab, and none is missing)."""
+    """Problems with the handout of lab written to out with kernel/ as calf has it,
+    every LAB fence filled in: it must build and score full marks (the rest of the
+    handout, grader and all, serves a finished lab)."""
     write_handout(out, lab, solved=True)
     proc = subprocess.run(["make", "-s", "-j%d" % (os.cpu_count() or 2), "all"], cwd=out,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -2,7 +2,7 @@
 # file includes the headers of the subsystems it calls and nothing else.
 headers-check:
 	@for h in $(wildcard $K/*.h $K/*/*.h); do \
-	  echo "#include \"$$h\"" | $(CC) -Wall -Werror -ffreestanding -I. -DCOW=$(COW) -DMMAP=$(MMAP) -Wundef \
+	  echo "#include \"$$h\"" | $(CC) -Wall -Werror -ffreestanding -I. -Wundef \
 	    -fsyntax-only -x c - || { echo "headers-check: $$h does not compile alone"; exit 1; }; \
 	done
 

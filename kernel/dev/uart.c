@@ -25,7 +25,7 @@
 #include "kernel/platform/sbi.h"
 #include "kernel/dev/uart.h"
 
-#define BAUD    115200
+#define BAUD 115200
 
 /* Transmit ring. r and w count bytes ever taken and ever queued, so
  * r <= w <= r + TXBUF; byte i lives in buf[i % TXBUF]. All guarded by lock.

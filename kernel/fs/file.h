@@ -53,7 +53,6 @@ struct devsw {
   int (*write)(int user_addr, uint64 addr, int n);
 };
 
-
 #define CONSOLE 1
 
 /* The file table (file.c). */

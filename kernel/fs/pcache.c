@@ -12,7 +12,6 @@
  * calling kalloc; loading a page reads the file with pc.lock released and
  * inserts afterwards, keeping whichever copy got in first.
  */
-#if COW
 /* Sharing the cache's frames. Every process that maps a page of a file maps
  * the same frame: the cache holds one reference on it (a kernel hold,
  * frame.h), and every PTE that maps it one more, so a page nobody maps has
@@ -28,13 +27,6 @@
  * (only those bytes, so stores through a shared mapping not yet written
  * back stay).
  */
-#else
-/* Nobody maps the cache's frames (sharing them needs reference counts; it
- * comes with mmap, in a later lab): pcache_get gives each fault a private
- * copy, so every cached page can go at any time, and a write() to a file
- * just drops the cached pages it touched.
- */
-#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
@@ -159,7 +151,6 @@ enter(struct inode *ip, uint idx, uint64 pa)
   return c;
 }
 
-#if COW
 /* A new reference on the frame holding page idx of file ip, read from the
  * file on a miss, in *pa. ip is referenced, not locked; the caller holds no
  * spinlock (a miss reads the file). Returns 0, PAGER_BEYOND if the page
@@ -200,46 +191,6 @@ pcache_get(struct inode *ip, uint idx, uint64 *pa)
   release(&pc.lock);
   return 0;
 }
-#else
-/* A frame of the caller's own holding a copy of page idx of file ip, read
- * from the file on a miss, in *pa. ip is referenced, not locked; the caller
- * holds no spinlock (a miss reads the file). Returns 0, PAGER_BEYOND if
- * the page lies wholly past the end of the file, or PAGER_NOMEM. */
-int
-pcache_get(struct inode *ip, uint idx, uint64 *pa)
-{
-  char *mem = kalloc();
-  if (mem == 0)
-    return PAGER_NOMEM;
-  acquire(&pc.lock);
-  struct cpage *c = lookup(ip->dev, ip->inum, idx);
-  if (c) {
-    memmove(mem, (char *)c->pa, PGSIZE);
-    pc.hits++;
-    release(&pc.lock);
-    *pa = (uint64)mem;
-    return 0;
-  }
-  pc.misses++;
-  release(&pc.lock);
-
-  if (read_page(ip, idx, mem) != 0) {
-    kfree(mem);
-    return PAGER_BEYOND;
-  }
-  char *copy = kalloc(); /* the cache's own, if it has room */
-  acquire(&pc.lock);
-  if (copy && lookup(ip->dev, ip->inum, idx) == 0 && enter(ip, idx, (uint64)copy)) {
-    memmove(copy, mem, PGSIZE);
-    copy = 0;
-  }
-  release(&pc.lock);
-  if (copy)
-    kfree(copy);
-  *pa = (uint64)mem;
-  return 0;
-}
-#endif
 
 /* Write page idx of ip, whose frame is pa, back to the file: the part
  * below the file's size (a mapping never makes a file longer), in one
@@ -262,7 +213,6 @@ pcache_writeback(struct inode *ip, uint idx, uint64 pa)
 void
 pcache_written(struct inode *ip, uint off, uint n)
 {
-#if COW
   frame_op_begin(); /* it holds a reference on each page while it reads */
   for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
     acquire(&pc.lock);
@@ -285,17 +235,6 @@ pcache_written(struct inode *ip, uint off, uint n)
     frame_unref(pa);
   }
   frame_op_end();
-#else
-  frame_op_begin();
-  acquire(&pc.lock);
-  for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
-    struct cpage *c = lookup(ip->dev, ip->inum, idx);
-    if (c)
-      drop(c);
-  }
-  release(&pc.lock);
-  frame_op_end();
-#endif
 }
 
 /* ip, locked by the caller, was truncated to its current size: pages wholly

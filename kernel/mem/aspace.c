@@ -636,7 +636,6 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       (access == FAULT_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
   if (access == FAULT_WRITE && !(*pte & PTE_W)) {
-#if MMAP /* LAB mmap: step 2: a store to a shared page, read-only so far: page_share_write */
     if (*pte & PTE_SHARED) {
       struct region *r = region_at(as, va);
       if (r == 0 || !(r->prot & PTE_W))
@@ -647,8 +646,6 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
       *ptep = pte;
       return 0;
     }
-#endif
-#if COW /* LAB cow: step 3: a store to a read-only page (user mode, copyout): page_write */
     if (!(*pte & PTE_COW))
       return FAULT_BAD; /* read-only for good: no table copy for a doomed store */
     if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
@@ -656,9 +653,6 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
     int err = page_write(pte, va, &as->counts);
     if (err != 0)
       return err;
-#else
-    return FAULT_BAD;
-#endif
   }
   *ptep = pte;
   return 0;
@@ -826,7 +820,6 @@ copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 static void
 writeback(struct aspace *as, uint64 lo, uint64 hi)
 {
-#if MMAP /* LAB mmap: step 3: write back the shared pages a process stored to */
   as_lock(as);
   int any = maps_shared_file(as);
   as_unlock(as);
@@ -851,7 +844,6 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
         pager->writeback(r.ip, (r.off + (va - r.start)) / PGSIZE, pa);
     }
   }
-#endif
 }
 
 /* Add a file-backed region [start, end) of kind with prot, mapping ip from
@@ -870,7 +862,6 @@ as_add_file_region(struct aspace *as, uint64 start, uint64 end, int prot, int ki
   return ret;
 }
 
-#if MMAP /* LAB mmap: step 1: where a mapping goes, and its region */
 /* The lowest address of a free range of len bytes (page-aligned) at or
  * above the heap's room, searching down from USER_TOP so that the heap keeps
  * room to grow, or 0. Caller holds the lock. */
@@ -908,17 +899,7 @@ as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct
   as_unlock(as);
   return ok ? addr : -1;
 }
-#else
-/* mmap: no file mappings in this kernel. */
-uint64
-as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared, struct inode *ip,
-        uint64 off)
-{
-  return -1;
-}
-#endif
 
-#if MMAP /* LAB mmap: step 3: munmap: write back, then cut the regions and the PTEs */
 /* munmap: remove [addr, addr+len) (page-aligned addr), which may cover parts
  * of mapped files and gaps but nothing else; stores to shared pages reach
  * their files first. Returns 0, or -1 (nothing changed) if the range is bad
@@ -950,14 +931,6 @@ as_munmap(struct aspace *as, uint64 addr, uint64 len)
   put_all(&pl);
   return ret;
 }
-#else
-/* munmap: no file mappings in this kernel. */
-int
-as_munmap(struct aspace *as, uint64 addr, uint64 len)
-{
-  return -1;
-}
-#endif
 
 /* Forbid (allowed 0) or allow again (1) reading file pages for kernel
  * copies into as: a copy made while holding an inode's lock (read() and

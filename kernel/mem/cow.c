@@ -5,7 +5,6 @@
  * access, hold the address space's lock and then call in here. Nothing here
  * looks at a process or at regions.
  */
-#if COW
 /* After fork, parent and child map the same frames. A page that was writable
  * loses PTE_W and gains PTE_COW in both page tables; a page that was never
  * writable (text, rodata) is shared as it is, and a store to it stays fatal.
@@ -86,12 +85,6 @@
  * changes a level-1 PTE, which a fence for one address does not cover (it
  * orders leaf PTEs only), so unsharing flushes this hart's whole TLB.
  */
-#else
-/* Without copy-on-write, fork gives the child a private copy of every page
- * (fork_table), and a fresh page gets a zeroed frame of its own at its
- * first touch (page_fresh). A store to a read-only page is a bad access.
- */
-#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/mem/aspace.h"
@@ -112,7 +105,6 @@ struct memstat memstat_global;
     (mc)->field++;                                                                                 \
   } while (0)
 
-#if COW /* LAB cow: step 4: one frame of zeros for reads of fresh memory to share */
 static uint64 zeroframe;
 
 /* Allocate the zero frame. Boot hart, once, after frames_init. */
@@ -172,21 +164,6 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
   COUNT(mc, cow_copies);
   return 0;
 }
-#else
-/* Set up what copy-on-write needs at boot. Boot hart, once, after
- * frames_init. */
-void
-cowinit(void)
-{
-}
-
-/* The frame of zeros that reads of fresh memory share, or 0 if none. */
-uint64
-zero_frame(void)
-{
-  return 0;
-}
-#endif
 
 /* A store hit page va, whose PTE *pte is valid, user, readable and not
  * writable. Resolve copy-on-write (zero-fill, reuse or copy) and count the
@@ -195,7 +172,6 @@ zero_frame(void)
 int
 page_write(pte_t *pte, uint64 va, struct memstat *mc)
 {
-#if COW /* LAB cow: step 3: resolve a store to a copy-on-write page, and count it */
   if (!(*pte & PTE_COW))
     return FAULT_BAD;
   uint64 pa = PTE2PA(*pte);
@@ -205,9 +181,6 @@ page_write(pte_t *pte, uint64 va, struct memstat *mc)
   if (frame_is_last(pa))
     return cow_reuse(pte, va, mc);
   return cow_copy(pte, va, mc);
-#else
-  return FAULT_BAD;
-#endif
 }
 
 /* A store hit page va of a shared file mapping, mapped read-only so far:
@@ -219,32 +192,20 @@ page_share_write(pte_t *pte, uint64 va)
   sfence_vma_va(va);
 }
 
-#if COW
 /* Map frame pa, a page of a file that the caller holds a reference on, at
  * the empty PTE *pte of page va: for a shared mapping (shared) with
  * PTE_SHARED, writable if write; for a private one read-only, and
  * copy-on-write if cow. The caller's reference becomes the PTE's. Counts a
  * file map in mc. */
-#else
-/* Map frame pa, a page of a file (pcache_get's private copy), at the empty
- * PTE *pte of page va, with the region's protection prot: writable if cow
- * (the region is writable). Counts a file map in mc. */
-#endif
 void
 page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
           struct memstat *mc)
 {
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
   if (shared) {
-#if MMAP /* LAB mmap: step 2: a shared page: the cache's frame itself, marked PTE_SHARED */
     perm |= PTE_SHARED | (write ? PTE_W : 0);
-#endif
   } else if (cow) {
-#if COW
     perm |= PTE_COW;
-#else
-    perm |= PTE_W; /* pcache_get gave a private copy */
-#endif
   }
   *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
@@ -257,14 +218,12 @@ page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int
 int
 page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc)
 {
-#if COW /* LAB cow: step 4: a read maps the frame of zeros */
   if (access != FAULT_WRITE) {
     frame_ref(zeroframe);
     *pte = PA2PTE(zeroframe) | PTE_R | PTE_U | PTE_COW | PTE_V;
     sfence_vma_va(va);
     return 0;
   }
-#endif
   void *mem = kalloc();
   if (mem == 0)
     return FAULT_NOMEM;
@@ -291,7 +250,6 @@ fork_copy(pte_t *parent, pte_t *child)
   return 0;
 }
 
-#if COW /* LAB cow: step 2: helpers for fork's sharing */
 /* Give the child's PTE *child a private copy of the parent's page *parent
  * at fork (the stack page of the shortcut), except for what is shared as it
  * is: the zero frame, a shared file page and a read-only page. Returns 0,
@@ -358,7 +316,6 @@ share_pages(pagetable_t old, pagetable_t new, uint64 from, uint64 to, int privat
     shared += share_page(old, new, i, old[i], 0, bypfn);
   return shared;
 }
-#endif
 
 /* How many PTEs of a leaf table whose first entry maps base map pages below
  * end: the ones that may be valid when nothing is mapped from end up. */
@@ -382,7 +339,6 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 n, uint64 short
   uint64 shortcut = (shortcut_va - base) / PGSIZE; /* >= 512 when not in this table */
   int r = 0;
 
-#if COW /* LAB cow: step 2: share the pages instead (the shortcut page is still copied) */
   uint32 *bypfn = frame_counts_by_pfn();
   uint64 cut = shortcut < n ? shortcut : n;
   shared = share_pages(old, new, 0, cut, private_only, bypfn);
@@ -390,19 +346,11 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 n, uint64 short
     r = fork_private(&old[cut], &new[cut]);
   if (cut < n)
     shared += share_pages(old, new, cut + 1, n, private_only, bypfn);
-#else
-  (void)shortcut;
-  (void)private_only;
-  for (uint64 i = 0; i < n && r == 0; i++)
-    if (old[i] & PTE_V)
-      r = fork_copy(&old[i], &new[i]);
-#endif
   __atomic_fetch_add(&memstat_global.shared, shared, __ATOMIC_RELAXED);
   mc->shared += shared;
   return r;
 }
 
-#if COW
 /* Make every private writable page of leaf table t copy-on-write, in place:
  * one store per such PTE; only its first n PTEs may be valid. This runs
  * once per resident page of a fork that shares a table for the first time,
@@ -447,7 +395,6 @@ fork_share(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, int private_only, st
   pt_share_leaf(pl1, cl1);
   COUNT(mc, tables_shared);
 }
-#endif
 
 /* Give the child the user pages below end of the parent's leaf table, at
  * parent level-1 PTE *pl1 (mapping from base), at the child's level-1 PTE
@@ -460,14 +407,10 @@ int
 fork_leaf(pte_t *pl1, pte_t *cl1, uint64 base, uint64 end, uint64 shortcut_va, int flags,
           struct memstat *mc)
 {
-#if COW
   if ((flags & LEAF_SHARE) && !(*cl1 & PTE_V)) {
     fork_share(pl1, cl1, base, end, flags & LEAF_PRIVATE, mc);
     return 0;
   }
-#else
-  (void)flags;
-#endif
   if (!(*cl1 & PTE_V)) {
     pagetable_t t = pt_create();
     if (t == 0)

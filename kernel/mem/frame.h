@@ -2,7 +2,6 @@
  * Everything above (page tables, page decisions, address spaces) calls down
  * into it; it calls nothing above.
  */
-#if COW
 /* Reference counts. The count of a frame is the number of PTEs, across all
  * page tables, that map it, plus the holds the kernel keeps on it (a kernel stack, a
  * trapframe, a pipe buffer, a root or level-1 page table, the zero frame:
@@ -27,7 +26,6 @@
  * (an acquire fence once the count reached 0) and the reuse test
  * (frame_is_last, an acquire load).
  */
-#endif
 #ifndef CALF_FRAME_H
 #define CALF_FRAME_H
 
@@ -40,10 +38,8 @@ void kfree(void *pa);
 /* Let go of a frame (its last holder frees it); how many hold it now. */
 void frame_unref(uint64 pa);
 int frame_refcount(uint64 pa);
-#if COW /* LAB cow: step 1: declare the other count functions you write */
 void frame_ref(uint64 pa);
 int frame_is_last(uint64 pa);
-#endif
 int frame_managed(uint64 pa);
 extern uint64 frame_base; /* frame pa is number (pa - frame_base) / PGSIZE */
 uint64 frames_free(void);
@@ -85,7 +81,6 @@ int frame_ops_since(uint64 token);
 int frame_mark(uint64 pa);
 void frame_marks_clear(void);
 
-#if COW /* LAB cow: step 1, if you like: inline helpers for loops over a whole table */
 /* The count array itself, for the loops that cannot afford a call per page:
  * fork sharing a leaf table's frames (cow.c), a leaf table copied or
  * dropping them, and the test whether a leaf table is shared (pagetable.c).
@@ -127,5 +122,4 @@ frame_unref_pte(uint32 *bypfn, pte_t pte)
   }
 }
 
-#endif
 #endif

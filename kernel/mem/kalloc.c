@@ -9,11 +9,9 @@
  *
  * Locking: `lock` guards recycled, fresh and nfree.
  */
-#if COW
 /* Reference counts. They are not under the lock: they change with atomic
  * operations only, following the ordering rules in frame.h, so fork can
  * share thousands of frames without taking a global lock per page. */
-#endif
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/lib/spinlock.h"
@@ -38,12 +36,10 @@ static struct {
   uint64 nfree;
 } fmem;
 
-#if COW /* LAB cow: step 1: an array of counts, one per frame */
 /* The counts (frame.h says what a count is and how it may change): kalloc
  * sets one to 1, frame_ref adds one, frame_unref drops one and frees the frame
  * when it reaches 0, kfree drops the only one. */
 uint32 *frame_refs;
-#endif
 uint64 frame_base;
 static uint64 ram_frames, total;
 
@@ -141,9 +137,7 @@ frames_init(void)
   for (int i = 0; i < machine.nresv; i++)
     carve(machine.resv[i].base, machine.resv[i].size);
 
-#if COW /* LAB cow: step 1: room for the counts (carve_array) */
   frame_refs = carve_array(ram_frames * sizeof(uint32));
-#endif
   frame_marks = carve_array((ram_frames + 63) / 64 * sizeof(uint64));
   for (int i = 0; i < fmem.nfresh; i++)
     fmem.nfree += fmem.fresh[i].size / PGSIZE;
@@ -206,14 +200,10 @@ kalloc(void)
   uint64 pa = take_frame();
   if (pa == 0 && reclaim_hook && reclaim_hook() > 0)
     pa = take_frame();
-#if COW /* LAB cow: step 1: a new frame's count */
   if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
     panic("kalloc: a free frame had references");
-#endif
   return (void *)pa;
 }
-
-#if COW /* LAB cow: step 1: frame_ref, frame_unref, frame_refcount, frame_is_last; kfree */
 
 /* Take one more reference on frame pa (which must be allocated). */
 void
@@ -272,31 +262,6 @@ frame_is_last(uint64 pa)
 {
   return __atomic_load_n(&frame_refs[frame_index(pa)], __ATOMIC_ACQUIRE) == 1;
 }
-#else
-/* Free frame pa, of which the caller is the one holder. */
-void
-kfree(void *pa)
-{
-  if (!frame_managed((uint64)pa))
-    panic("kfree: not a managed frame");
-  give_frame((uint64)pa);
-}
-
-/* Let go of frame pa. Without counts every frame has one holder, so the
- * frame is freed. */
-void
-frame_unref(uint64 pa)
-{
-  kfree((void *)pa);
-}
-
-/* The holders of frame pa: one, without counts. */
-int
-frame_refcount(uint64 pa)
-{
-  return 1;
-}
-#endif
 
 /* Free frames right now. */
 uint64

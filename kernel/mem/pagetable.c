@@ -15,7 +15,6 @@
  * trapframe's, which hold none: the address space clears them with pt_clear
  * before it destroys the table.
  */
-#if COW
 /* Shared leaf tables. A user table's root and level-1 tables are its own
  * (count 1). A leaf table (512 PTEs, 2 MiB of addresses) may be shared by
  * several address spaces after fork (cow.c): its count is the number of
@@ -29,7 +28,6 @@
  * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
  * on it; the last holder drops the counts of the frames it maps.
  */
-#endif
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
@@ -93,7 +91,6 @@ table_below(pte_t *pte)
   return (pagetable_t)PTE2PA(*pte);
 }
 
-#if COW
 /* Does pt alone hold the leaf table that level-1 PTE l1 points at? A yes
  * stays true (only a holder can share it further) and, as an acquire
  * (frame.h rule 3), comes after every former sharer's last use of it. */
@@ -123,7 +120,6 @@ leaf_table_own(pte_t *l1, int *copied)
   *l1 &= ~PTE_CLEAN;
   return 0;
 }
-#endif
 
 /* The PTE for va in pt, for the caller to change: missing tables are
  * allocated, and *copied (if not 0) is set to 1 if a leaf table had to be
@@ -138,10 +134,8 @@ pt_own(pagetable_t pt, uint64 va, int *copied)
   if (l1t == 0)
     return 0;
   pte_t *l1 = &l1t[PX(1, va)];
-#if COW
   if (leaf_table_own(l1, copied) != 0)
     return 0;
-#endif
   pagetable_t leaf = table_below(l1);
   if (leaf == 0)
     return 0;
@@ -307,7 +301,6 @@ any_valid(pte_t *p)
   return ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_V) != 0;
 }
 
-#if COW
 /* Drop the reference each PTE of leaf table pt holds and free the table,
  * whose last count (old) the caller has just dropped. The PTE loop runs
  * once per resident page of every exit and exec, so it uses the count
@@ -342,17 +335,6 @@ leaf_put(pagetable_t pt)
   if (old <= 1)
     leaf_free(pt, old);
 }
-#else
-/* Let go of leaf table pt and of the frame each of its PTEs maps. */
-static void
-leaf_put(pagetable_t pt)
-{
-  for (int i = 0; i < 512; i++)
-    if (pt[i] & PTE_V)
-      frame_unref(PTE2PA(pt[i]));
-  kfree(pt);
-}
-#endif
 
 /* Let go of every leaf table below table pt (a table at `level` >= 1 whose
  * first entry maps base: leaf_put), then free pt and the level-1 tables
@@ -411,7 +393,6 @@ covers(uint64 lo, uint64 hi, uint64 base, int level)
   return lo <= base && base + (1UL << PXSHIFT(level + 1)) <= hi;
 }
 
-#if COW
 /* Point level-1 PTE l1, whose leaf table other page tables share, at a
  * copy of its own (one more reference on every frame the table maps) and
  * drop one count on the shared one. Flushes this hart's TLB, which may
@@ -463,7 +444,6 @@ unshare_edge(pagetable_t pt, uint64 lo, uint64 hi, uint64 va)
 {
   return covers(lo, hi, va & ~(LEAF_SPAN - 1), 0) ? 0 : pt_unshare(pt, va);
 }
-#endif
 
 /* Remove every mapping of user pages in [lo, hi) (page-aligned), dropping
  * the reference each held, and free the table pages left empty. A leaf
@@ -479,10 +459,8 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
     panic("pt_unmap: bad range");
   if (lo == hi)
     return 0;
-#if COW
   if (unshare_edge(pt, lo, hi, lo) < 0 || unshare_edge(pt, lo, hi, hi - 1) < 0)
     return -1;
-#endif
   for (uint64 a = pt_next_table(pt, lo, hi); a < hi; a = pt_next_table(pt, a, hi)) {
     uint64 base = a & ~(LEAF_SPAN - 1), next = base + LEAF_SPAN;
     pte_t *l1 = leaf_entry(pt, a);
@@ -491,10 +469,8 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
       *l1 = 0;
     } else {
       pagetable_t leaf = (pagetable_t)PTE2PA(*l1);
-#if COW
       if (!leaf_private(*l1))
         panic("pt_unmap: a leaf table partly unmapped is shared");
-#endif
       for (; a < hi && a < next; a += PGSIZE) {
         pte_t *pte = &leaf[PX(0, a)];
         if (*pte & PTE_V) {

@@ -23,9 +23,7 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void pt_clear(pagetable_t pt, uint64 va);
 int pt_unmap(pagetable_t pt, uint64 lo, uint64 hi);
 pte_t *pt_own(pagetable_t pt, uint64 va, int *copied);
-#if COW
 void pt_share_leaf(pte_t *l1, pte_t *to);
-#endif
 void pt_destroy(pagetable_t pt, uint64 top);
 uint64 pt_next_table(pagetable_t pt, uint64 va, uint64 hi);
 

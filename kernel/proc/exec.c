@@ -17,10 +17,8 @@
  *
  * The first process is made here too (userinit): its first run mounts the
  * root file system and execs /init. */
-#if COW
 /* Text pages are the cache's frames, shared by every process running the
  * program; data pages too, until a store copies one (copy-on-write). */
-#endif
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"

@@ -35,11 +35,7 @@ static struct spinlock pid_lock;
  * Table sharing: fork shares whole leaf page tables (2 MiB each) rather than
  * their pages, so its cost grows with the tables, not the pages (cow.c). */
 int stack_shortcut = 1;
-#if COW
 int table_sharing = 1;
-#else
-int table_sharing = 0; /* the starter shares no tables */
-#endif
 
 static void forkret(void);
 

@@ -502,7 +502,6 @@ sys_pipe(void)
   return 0;
 }
 
-#if MMAP /* LAB mmap: step 1: mmap's arguments, then the mapping itself (as_mmap) */
 /* The PTE bits of mmap's prot (W and X imply R: RISC-V has no write-only
  * pages). */
 static int
@@ -547,16 +546,7 @@ sys_mmap(void)
     return -1;
   return as_mmap(myproc()->as, addr, len, prot_bits(prot), flags == MAP_SHARED, f->ip, off);
 }
-#else
-/* mmap(addr, len, prot, flags, fd, off): no file mappings in this kernel. */
-uint64
-sys_mmap(void)
-{
-  return -1;
-}
-#endif
 
-#if MMAP /* LAB mmap: step 3: munmap (as_munmap) */
 /* munmap(addr, len): unmap the pages of [addr, addr+len) (addr
  * page-aligned), which may hold only mapped files (and gaps); stores to
  * shared pages reach the file first. Returns 0 or -1. */
@@ -568,11 +558,3 @@ sys_munmap(void)
   arglong(1, &len);
   return as_munmap(myproc()->as, addr, len);
 }
-#else
-/* munmap(addr, len): no file mappings in this kernel. */
-uint64
-sys_munmap(void)
-{
-  return -1;
-}
-#endif
