@@ -37,11 +37,11 @@ struct vmquery {
   uint64 tablerefs; /* its count: the page tables (processes) that share it */
 };
 
-/* cowctl's knobs: how fork shares memory (kernel/proc.c). */
+/* cowctl's knobs: how fork shares memory (kernel/proc/proc.c). */
 #define COWCTL_SHORTCUT 0 /* the stack-page shortcut: the child's own copy of the stack page */
 #define COWCTL_TABLES   1 /* share whole leaf page tables, not just their pages */
 
-/* Kinds of region (struct vmregion.kind); see kernel/aspace.h. */
+/* Kinds of region (struct vmregion.kind); see kernel/mem/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */
 #define REGION_DATA  2 /* writable program data, from the ELF */
 #define REGION_BSS   3 /* zero-filled program data, on first touch */
@@ -65,7 +65,7 @@ struct vmregion {
  * must equal the number of leaf tables that map it (plus the zero frame's
  * permanent hold), a leaf table's the number of page tables that share it,
  * any other user page-table page's 1; and a shared leaf table may map no
- * private page writable (kernel/cow.c). */
+ * private page writable (kernel/mem/cow.c). */
 struct memcheck {
   uint64 spaces;  /* address spaces walked */
   uint64 tables;  /* page-table pages checked */

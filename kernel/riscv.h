@@ -221,18 +221,17 @@ typedef uint64 *pagetable_t; /* 512 PTEs */
 #define PTE_A (1L << 6)
 #define PTE_D (1L << 7)
 /* Software bits (RSW, 8-9). PTE_COW marks a page that is writable in spirit
- * but mapped read-only because its frame is shared; see kernel/cow.c. */
+ * but mapped read-only because its frame is shared; see kernel/mem/cow.c. */
 #define PTE_COW (1L << 8)
-#define PTE_RSW PTE_COW
 /* PTE_SHARED marks a page of a shared file mapping (MAP_SHARED): fork
  * shares it as it is, writable, never copy-on-write. No other page carries
  * it, so fork of a space with no shared mapping need not test for it
- * (kernel/cow.c); memcheck checks this. */
+ * (kernel/mem/cow.c); memcheck checks this. */
 #define PTE_SHARED (1L << 9)
 /* PTE_CLEAN, on a non-leaf PTE that points at a leaf table, says that the
  * table maps no page writable except shared-file pages, so that fork may
- * share the table itself (kernel/cow.c); any change to the table clears it
- * (walk, kernel/pagetable.c). */
+ * share the table itself (kernel/mem/cow.c); any change to the table clears it
+ * (walk, kernel/mem/pagetable.c). */
 #define PTE_CLEAN (1L << 8)
 
 #define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)

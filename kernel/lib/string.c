@@ -148,18 +148,6 @@ memcpy(void *dst, const void *src, uint64 n)
   return memmove(dst, src, n);
 }
 
-/* Compare n bytes as unsigned chars: <0, 0 or >0 at the first difference. */
-int
-memcmp(const void *a, const void *b, uint64 n)
-{
-  const uchar *p = a, *q = b;
-
-  for (; n > 0; n--, p++, q++)
-    if (*p != *q)
-      return *p - *q;
-  return 0;
-}
-
 /* Compare at most n bytes of two strings as unsigned chars: <0, 0 or >0. */
 int
 strncmp(const char *p, const char *q, uint n)

@@ -7,7 +7,6 @@
 void *memset(void *dst, int c, uint64 n);
 void *memmove(void *dst, const void *src, uint64 n);
 void *memcpy(void *dst, const void *src, uint64 n);
-int memcmp(const void *a, const void *b, uint64 n);
 int strncmp(const char *p, const char *q, uint n);
 char *strncpy(char *s, const char *t, int n);
 char *safestrcpy(char *s, const char *t, int n);

@@ -43,7 +43,6 @@ pagetable_t kernel_pagetable;
 extern char kernel_start[], etext[], erodata[], end[], trampoline[];
 extern char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
 
-#define MEGAPAGE (1UL << PXSHIFT(1))
 
 /* A zeroed frame for a page-table page, or 0. */
 static pagetable_t
@@ -170,7 +169,7 @@ kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm)
 {
   uint64 stop = va + sz;
   while (va < stop) {
-    if (va % MEGAPAGE == 0 && pa % MEGAPAGE == 0 && stop - va >= MEGAPAGE) {
+    if (va % LEAF_SPAN == 0 && pa % LEAF_SPAN == 0 && stop - va >= LEAF_SPAN) {
       pte_t *l1 = &kpt[PX(2, va)];
       if (!(*l1 & PTE_V)) {
         pagetable_t t = ptalloc();
@@ -182,8 +181,8 @@ kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm)
       if (*pte & PTE_V)
         panic("kvmmap: remap");
       *pte = PA2PTE(pa) | perm | PTE_V;
-      va += MEGAPAGE;
-      pa += MEGAPAGE;
+      va += LEAF_SPAN;
+      pa += LEAF_SPAN;
     } else {
       if (mappages(kpt, va, PGSIZE, pa, perm) != 0)
         panic("kvmmap: out of memory");

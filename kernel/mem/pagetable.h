@@ -9,7 +9,8 @@
 
 extern pagetable_t kernel_pagetable;
 
-/* The addresses one leaf table maps: 512 pages, 2 MiB. */
+/* The addresses one leaf table maps: 512 pages, 2 MiB; also the size of a
+ * megapage, a level-1 leaf (the kernel map uses them). */
 #define LEAF_SPAN (1UL << PXSHIFT(1))
 
 void kvminit(void);
