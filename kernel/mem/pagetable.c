@@ -43,7 +43,6 @@ pagetable_t kernel_pagetable;
 extern char kernel_start[], etext[], erodata[], end[], trampoline[];
 extern char hart_stacks[NCPU][HART_STACK_PAGES + 1][PGSIZE];
 
-
 /* A zeroed frame for a page-table page, or 0. */
 static pagetable_t
 ptalloc(void)

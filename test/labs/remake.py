@@ -39,8 +39,8 @@ def run(args, cwd, check=True):
 
 def applies(patch, tree):
     """Does patch apply to the kernel/ in tree?"""
-    return run(["git", "apply", "--check", "--directory=" + os.path.relpath(tree, ROOT), patch],
-               ROOT, check=False).returncode == 0
+    where = [] if os.path.samefile(tree, ROOT) else ["--directory=" + os.path.relpath(tree, ROOT)]
+    return run(["git", "apply", "--check"] + where + [patch], ROOT, check=False).returncode == 0
 
 
 def touched(patch):
