@@ -158,6 +158,7 @@ boot_main(uint64 hartid, void *dtb)
   kvminithart();
   cowinit();
   aspace_init();
+  memcheck_init();
   pcache_init();
   procinit();
   trapinit();

@@ -1,5 +1,5 @@
-/* aspace.h: address spaces (aspace.c), the layer between processes and
- * pages. An address space is a page table, a short sorted list of regions
+/* aspace.h: address spaces (aspace.c, fault.c, uaccess.c, memcheck.c), the
+ * layer between processes and pages. An address space is a page table, a short sorted list of regions
  * that say what each range of user addresses is, the program break, and its
  * memory counters. A process points at one; a vfork child borrows its
  * parent's. Every call takes the address space it works on; nothing here asks
@@ -7,8 +7,8 @@
  *
  * Layers, calls going down only:
  *   processes (proc.c, exec.c, sys*.c)
- *     -> address spaces (aspace.c: regions, sbrk, fork, copyin/copyout, the
- *        fault entry)
+ *     -> address spaces (aspace.c: regions, sbrk, fork, mmap; fault.c: the
+ *        fault path; uaccess.c: copyin/copyout; memcheck.c: the auditor)
  *     -> page decisions (cow.c: zero-fill, reuse, copy, fork's sharing)
  *     -> page tables (pagetable.c) -> frames (kalloc.c)
  */
@@ -102,5 +102,6 @@ int as_regions(struct aspace *as, struct vmregion *out, int max);
 void as_counts(struct aspace *as, struct memstat *st);
 void as_add_counts(struct aspace *as, struct aspace *from);
 int memcheck(struct memcheck *mc);
+void memcheck_init(void);
 
 #endif

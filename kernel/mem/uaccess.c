@@ -1,12 +1,124 @@
-/* uaccess.c: a copy to or from a user address of the running process, or a
- * kernel address, for the console and the file system, which serve both.
- * The one place memory code asks which process runs: the rest of mem/ is
- * handed the address space it works on. */
+/* uaccess.c: the kernel's copies to and from user memory: copyin, copyout
+ * and copyinstr, each page resolved exactly as a user access would be
+ * (fault.c), so that a store honours copy-on-write; as_prefault and
+ * as_loads, for copies made under locks that a file read may not wait
+ * under; and either_copyin and
+ * either_copyout, for the console and the file system, which serve user and
+ * kernel buffers alike. These two are the one place memory code asks which
+ * process runs: the rest of mem/ is handed the address space it works on. */
 #include "kernel/types.h"
-#include "kernel/sched/sched.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/mem/aspace.h"
+#include "kernel/mem/aspace_impl.h"
+#include "kernel/sched/sched.h"
 #include "kernel/lib/string.h"
+#include "kernel/mem/pagetable.h"
 #include "kernel/mem/uaccess.h"
+
+/* Move bytes between kernel buffer k and user address uva, a page at a
+ * time, each page resolved exactly as a user access would be: len bytes to
+ * the user (FAULT_WRITE) or from the user (FAULT_READ); with string set, a
+ * read stops after the first NUL. Returns 0 (for a string: a NUL was
+ * copied), or -1 on a bad address, when no frame is left for a copy, or for
+ * a string with no NUL in its first len bytes. */
+static int
+copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access, int string)
+{
+  while (len > 0) {
+    uint64 va0 = PGROUNDDOWN(uva), n = PGSIZE - (uva - va0);
+    pte_t *pte;
+    int done = 0;
+    if (n > len)
+      n = len;
+    as_op_begin(as);
+    if (fault_locked(as, va0, access, &pte) != 0) {
+      as_op_end(as);
+      return -1;
+    }
+    char *u = (char *)(PTE2PA(*pte) + (uva - va0));
+    if (access == FAULT_WRITE)
+      memmove(u, k, n);
+    else if (!string)
+      memmove(k, u, n);
+    else
+      for (uint64 i = 0; i < n && !done; i++)
+        done = (k[i] = u[i]) == 0;
+    as_op_end(as);
+    if (done)
+      return 0;
+    len -= n;
+    k += n;
+    uva = va0 + PGSIZE;
+  }
+  return string ? -1 : 0;
+}
+
+/* Copy len bytes from kernel src to user dstva. Returns 0 or -1. */
+int
+copyout(struct aspace *as, uint64 dstva, char *src, uint64 len)
+{
+  return copy_user(as, src, dstva, len, FAULT_WRITE, 0);
+}
+
+/* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
+int
+copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
+{
+  return copy_user(as, dst, srcva, len, FAULT_READ, 0);
+}
+
+/* Copy a NUL-terminated string of at most max bytes (NUL included) from user
+ * srcva to dst. Returns 0, or -1 on a bad address or a string too long. */
+int
+copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
+{
+  return copy_user(as, dst, srcva, max, FAULT_READ, 1);
+}
+
+/* Forbid (allowed 0) or allow again (1) reading file pages for kernel
+ * copies into as: a copy made while holding an inode's lock (read() and
+ * write() of a file) must not wait for another file's lock, or for the
+ * same one. Such a caller prefaults its buffer first; a page still missing
+ * makes the copy fail. Called by as's owner only. */
+void
+as_loads(struct aspace *as, int allowed)
+{
+  as->noload += allowed ? -1 : 1;
+}
+
+/* Read in and map now the file pages of [va, va+len) that are not mapped
+ * yet, so that a kernel copy into or out of them later needs no I/O (and
+ * can run while holding locks: a pipe's, an inode's). Pages of other kinds
+ * are left to the copy. The caller holds no spinlock. Returns 0, or -1 at
+ * a page that cannot be read (the copy will fail there too). */
+int
+as_prefault(struct aspace *as, uint64 va, uint64 len)
+{
+  uint64 end = va + len;
+  if (len == 0 || end < va)
+    return 0;
+  for (uint64 a = PGROUNDDOWN(va); a < end && a < USER_TOP; a += PGSIZE) {
+    as_op_begin(as);
+    struct region *r = region_at(as, a);
+    pte_t *pte = r && r->ip ? walk(as->pt, a, 0) : 0;
+    int need = r && r->ip && (pte == 0 || !(*pte & PTE_V));
+    int err = need ? fault_locked(as, a, FAULT_READ, &pte) : 0;
+    if (r == 0 && a + PGSIZE < end) { /* skip to the next region */
+      uint64 next = end;
+      for (int i = 0; i < as->nregions; i++)
+        if (as->regions[i].start > a && as->regions[i].start < next)
+          next = as->regions[i].start;
+      a = PGROUNDDOWN(next) - PGSIZE;
+    }
+    as_op_end(as);
+    if (err != 0)
+      return -1;
+  }
+  return 0;
+}
 
 /* Copy to a user address (user_dst) or a kernel one. Returns 0 or -1. */
 int

@@ -1,0 +1,177 @@
+/* fault.c: the fault path of an address space: what a user page fault or a
+ * kernel access to user memory (uaccess.c) makes of a page. The region
+ * says whether the access is allowed; the page decision is cow.c's; a page
+ * of a file comes from the pager (pager.h), read with the address space's
+ * lock released. Every function here takes the address space it works on.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/mem/aspace.h"
+#include "kernel/mem/aspace_impl.h"
+#include "kernel/mem/cow.h"
+#include "kernel/mem/frame.h"
+#include "kernel/mem/pagetable.h"
+#include "kernel/mem/pager.h"
+
+/* A page of a file-backed region to be read before a fault can finish. */
+struct load {
+  struct inode *ip;
+  uint idx; /* page index in the file */
+};
+
+/* Make user page va usable for access, resolving zero-fill and
+ * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD,
+ * FAULT_NOMEM, or FAULT_LOAD with *ld naming the file page to read first
+ * (which needs the lock released). Caller holds the lock.
+ *
+ * Every user PTE lies in a region whose protection allows what the PTE
+ * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
+ * are cut together. So a page that has a PTE is judged by the PTE alone,
+ * and the region list is searched only for a page that has none (and for a
+ * store to a shared file page, which its region must allow). */
+static int
+resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
+{
+  va = PGROUNDDOWN(va);
+  if (va >= USER_TOP)
+    return FAULT_BAD;
+  pte_t *pte = walk(as->pt, va, 0);
+  if (pte == 0 || !(*pte & PTE_V)) {
+    struct region *r = region_at(as, va);
+    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)) ||
+        (access == FAULT_EXEC && !(r->prot & PTE_X)))
+      return FAULT_BAD;
+    if (r->ip) {
+      ld->ip = r->ip;
+      ld->idx = (r->off + (va - r->start)) / PGSIZE;
+      return FAULT_LOAD;
+    }
+    if (!region_zero_fills(r->kind))
+      return FAULT_BAD;
+    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0)
+      return FAULT_NOMEM;
+    int err = page_fresh(pte, va, access, &as->counts);
+    if (err != 0)
+      return err;
+  }
+  if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R) ||
+      (access == FAULT_EXEC && !(*pte & PTE_X)))
+    return FAULT_BAD;
+  if (access == FAULT_WRITE && !(*pte & PTE_W)) {
+    if (*pte & PTE_SHARED) {
+      struct region *r = region_at(as, va);
+      if (r == 0 || !(r->prot & PTE_W))
+        return FAULT_BAD;
+      if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
+        return FAULT_NOMEM;
+      page_share_write(pte, va);
+      *ptep = pte;
+      return 0;
+    }
+    if (!(*pte & PTE_COW))
+      return FAULT_BAD; /* read-only for good: no table copy for a doomed store */
+    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
+      return FAULT_NOMEM;
+    int err = page_write(pte, va, &as->counts);
+    if (err != 0)
+      return err;
+  }
+  *ptep = pte;
+  return 0;
+}
+
+/* Map frame pa, page ld of a file, at va for access, unless the fault was
+ * resolved meanwhile. The reference on pa is the caller's; it becomes the
+ * PTE's or is dropped. Caller holds the lock. */
+static int
+map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
+{
+  pte_t *pte = walk(as->pt, va, 0);
+  struct region *r = region_at(as, va);
+  if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0) {
+    frame_unref(pa);
+    return 0;
+  }
+  if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) {
+    frame_unref(pa);
+    return FAULT_NOMEM;
+  }
+  page_file(pte, va, pa, r->prot, r->shared, access == FAULT_WRITE, (r->prot & PTE_W) != 0,
+            &as->counts);
+  return 0;
+}
+
+/* A program region (exec's text or data) at most this long comes in whole
+ * at its first fault ("fault-around"): a small program then holds the same
+ * frames all its life, as it did before demand paging (programs that count
+ * free memory at start and at end, like xv6's usertests, see no change),
+ * while a large program still pays only for the pages it touches. */
+#define FAULT_AROUND (32 * PGSIZE)
+
+/* Read page ld of a file with the lock released and map it at va. Returns
+ * 0 or a fault error. Caller holds the lock; it is held again on return. */
+static int
+load_page(struct aspace *as, uint64 va, int access, struct load *ld)
+{
+  release(&as->lock); /* the operation stays open: see the top of the file */
+  uint64 pa = 0;
+  int err = intr_get() && as->noload == 0 ? as_pager->get(ld->ip, ld->idx, &pa) : PAGER_BEYOND;
+  acquire(&as->lock);
+  if (err != 0)
+    return err == PAGER_NOMEM ? FAULT_NOMEM : FAULT_BAD;
+  return map_loaded(as, va, access, pa);
+}
+
+/* Map every page of the small program region holding va that has no PTE
+ * yet (FAULT_AROUND). Failures are left for the pages' own faults. Caller
+ * holds the lock. */
+static void
+fault_around(struct aspace *as, uint64 va)
+{
+  struct region *r = region_at(as, va);
+  if (r == 0 || !region_is_program(r) || r->end - r->start > FAULT_AROUND)
+    return;
+  uint64 start = r->start, end = r->end;
+  for (uint64 a = start; a < end; a += PGSIZE) {
+    pte_t *pte = walk(as->pt, a, 0);
+    r = region_at(as, a);
+    if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0)
+      continue;
+    struct load ld = {r->ip, (r->off + (a - r->start)) / PGSIZE};
+    if (load_page(as, a, FAULT_READ, &ld) != 0)
+      return;
+  }
+}
+
+/* resolve, reading file pages as needed: the lock is released while the
+ * page cache reads the file, which only a caller holding no other spinlock
+ * may wait for (interrupts on). Returns as resolve does, never FAULT_LOAD;
+ * the lock is held again on return. */
+int
+fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
+{
+  for (;;) {
+    struct load ld = {0, 0};
+    int r = resolve(as, va, access, ptep, &ld);
+    if (r != FAULT_LOAD)
+      return r;
+    if ((r = load_page(as, PGROUNDDOWN(va), access, &ld)) != 0)
+      return r;
+    fault_around(as, va);
+  }
+}
+
+/* A user-mode page fault at va (FAULT_READ or FAULT_WRITE). Returns 0 if
+ * the access may now go ahead, FAULT_BAD or FAULT_NOMEM. */
+int
+vm_fault(struct aspace *as, uint64 va, int access)
+{
+  pte_t *pte;
+  as_op_begin(as);
+  int r = fault_locked(as, va, access, &pte);
+  as_op_end(as);
+  return r;
+}
