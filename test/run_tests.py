@@ -63,6 +63,9 @@ SHELL_CHECKS = [
     ("fs", [("mkdir dir", []), ("echo data > dir/file", []), ("ln dir/file dir/link", []),
             ("rm dir/file", []), ("cat dir/link", [r"^data$"]), ("ls dir", [r"^link\s+2 \d+ 5$"]),
             ("rm dir/link", []), ("rm dir", []), ("ls dir", [r"cannot open dir"])]),
+    # out of memory in a fault: the message says what ran out
+    ("oom-message", [("cowtest oom", [r"killed: store page fault at va 0x[0-9a-f]+ \(pc 0x[0-9a-f]+\): "
+                                      r"out of memory for a copy-on-write copy$", r"^test oom: OK$"])]),
     ("badmem", [("fault write 0x0", [r"^pid \d+ fault: killed: store page fault at va 0x0\b"]),
                 ("fault read 0x80200000", [r"^pid \d+ fault: killed: load page fault at va 0x80200000\b"]),
                 ("fault text", [r"^pid \d+ fault: killed: store page fault"]),

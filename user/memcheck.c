@@ -18,5 +18,5 @@ main(int argc, char **argv)
     fprintf(2, "usage: memcheck\n");
     exit(2);
   }
-  exit(check_memory("memcheck"));
+  exit(check_memory(0));
 }

@@ -43,29 +43,33 @@ sbrklazy(int n)
 }
 
 /* Audit every user frame's reference count (the memcheck system call) and
- * print one line, prefixed by who: "memcheck: ok ..." or a FAIL line naming
- * the first wrong frame. Returns 0 if the counts agree, 1 if not. */
+ * print one line: "memcheck: ok ..." or a FAIL line naming the first wrong
+ * frame, prefixed by "who: " unless who is 0 (the memcheck program).
+ * Returns 0 if the counts agree, 1 if not. */
 int
 check_memory(const char *who)
 {
   struct memcheck mc;
   int r = memcheck(&mc);
+  const char *sep = who ? ": " : "";
+  if (who == 0)
+    who = "";
   if (r == 0) {
-    printf("%s: memcheck: ok: %lu address spaces, %lu page-table pages, %lu frames\n", who,
+    printf("%s%smemcheck: ok: %lu address spaces, %lu page-table pages, %lu frames\n", who, sep,
            mc.spaces, mc.tables, mc.frames);
     return 0;
   }
   if (r == 1 && mc.bad_pa)
-    printf("%s: memcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, mc.bad_pa, mc.refs,
+    printf("%s%smemcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, sep, mc.bad_pa, mc.refs,
            mc.maps);
   else if (r == 1 && mc.unclean)
-    printf("%s: memcheck: FAIL leaf table 0x%lx is shared but maps a private page writable\n", who,
-           mc.unclean);
+    printf("%s%smemcheck: FAIL leaf table 0x%lx is shared but maps a private page writable\n", who,
+           sep, mc.unclean);
   else if (r == 1)
-    printf("%s: memcheck: FAIL page 0x%lx is marked shared outside a shared file mapping\n", who,
-           mc.stray);
+    printf("%s%smemcheck: FAIL page 0x%lx is marked shared outside a shared file mapping\n", who,
+           sep, mc.stray);
   else
-    printf("%s: memcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who);
+    printf("%s%smemcheck: FAIL no verdict (memory kept changing, or a bad pointer)\n", who, sep);
   return 1;
 }
 

@@ -9,7 +9,7 @@
  * its region does not allow, is bad: the process is killed or the system call
  * fails. Inside a region the page decides (cow.c): fresh pages of a
  * zero-filled kind (bss, heap) are filled on first touch (page_fresh), a
- * store to a read-only page goes to page_write.
+ * store to a read-only page goes to cow_fault (fault.c calls them).
  *
  *   USER_TOP (TRAPFRAME)  trapframe, trampoline (not regions: kernel-only)
  *   ...                   heap, grown by sbrk up to USER_TOP
@@ -146,7 +146,7 @@ void
 as_set_trapframe(struct aspace *as, uint64 trapframe)
 {
   as_op_begin(as);
-  pte_t *pte = walk(as->pt, TRAPFRAME, 0);
+  pte_t *pte = walk(as->pt, TRAPFRAME);
   if (pte == 0)
     panic("as_set_trapframe: no trapframe mapping");
   *pte = PA2PTE(trapframe) | PTE_R | PTE_W | PTE_V;
@@ -599,7 +599,7 @@ writeback(struct aspace *as, uint64 lo, uint64 hi)
     for (uint64 va = r.start > lo ? r.start : lo; va < end; va += PGSIZE) {
       as_op_begin(as);
       va = pt_next_table(as->pt, va, end); /* lazily touched mappings are sparse */
-      pte_t *pte = va < end ? walk(as->pt, va, 0) : 0;
+      pte_t *pte = va < end ? walk(as->pt, va) : 0;
       uint64 pa = pte && (*pte & (PTE_V | PTE_W)) == (PTE_V | PTE_W) ? PTE2PA(*pte) : 0;
       as_op_end(as);
       if (pa)
@@ -705,7 +705,7 @@ as_query(struct aspace *as, uint64 va, struct vmquery *q)
   if (q->va >= MAXVA)
     return;
   as_op_begin(as);
-  pte_t *pte = walk(as->pt, q->va, 0);
+  pte_t *pte = walk(as->pt, q->va);
   if (pte && (*pte & PTE_V)) {
     q->pa = PTE2PA(*pte);
     q->flags = PTE_FLAGS(*pte);

@@ -62,13 +62,18 @@ struct aspace {
   struct memstat counts; /* events in this address space (no frame fields) */
 };
 
-/* vm_fault and cow.c results. */
-#define FAULT_READ  0
-#define FAULT_WRITE 1
-#define FAULT_EXEC  2
-#define FAULT_BAD   (-1) /* the access is not allowed */
-#define FAULT_NOMEM (-2) /* allowed, but no frame was left for it */
-#define FAULT_LOAD  1    /* (inside aspace.c) a file page must be read first */
+/* What an access to user memory tries to do (vm_fault, the kernel's
+ * copies). */
+enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
+
+/* What a fault comes to (vm_fault, fault.c and cow.c): FAULT_OK, the access
+ * not allowed, or allowed but out of memory, saying for what (fault_why). */
+#define FAULT_OK          0
+#define FAULT_BAD         (-1) /* the access is not allowed */
+#define FAULT_NOMEM_ZERO  (-2) /* no frame for a page of zeros */
+#define FAULT_NOMEM_COPY  (-3) /* no frame for a copy-on-write copy */
+#define FAULT_NOMEM_TABLE (-4) /* no frame for a page table */
+#define FAULT_NOMEM_FILE  (-5) /* no frame for a page of a file */
 
 void aspace_init(void);
 struct aspace *as_create(uint64 trapframe);
@@ -92,7 +97,8 @@ int as_munmap(struct aspace *as, uint64 addr, uint64 len);
 int as_prefault(struct aspace *as, uint64 va, uint64 len);
 void as_loads(struct aspace *as, int allowed);
 
-int vm_fault(struct aspace *as, uint64 va, int access);
+int vm_fault(struct aspace *as, uint64 va, enum access access);
+const char *fault_why(int r);
 int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);
 int copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len);
 int copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);

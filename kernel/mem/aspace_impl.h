@@ -44,6 +44,6 @@ int region_zero_fills(int kind);
 int region_is_program(struct region *r);
 
 /* The fault path (fault.c), for the kernel's copies. */
-int fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep);
+int fault_locked(struct aspace *as, uint64 va, enum access access, pte_t **ptep);
 
 #endif

@@ -12,9 +12,9 @@
  * touched (page_fresh): a read maps the zero frame, read-only with PTE_COW,
  * so reading costs no frame; a write gets a zeroed frame.
  *
- * A store to a PTE_COW page faults, from user mode (usertrap) or from the
- * kernel (copyout): both enter vm_fault in aspace.c once, which calls
- * page_write, and page_write decides:
+ * A store to a PTE_COW page faults, from user mode (usertrap, through
+ * vm_fault) or from the kernel (copyout, through copy_user): both reach
+ * resolve in fault.c, which calls cow_fault once, and cow_fault decides:
  *
  *     frame is the zero frame      -> zero_fill: a new zeroed frame
  *     this PTE holds the last ref  -> cow_reuse: set W, clear COW, no copy
@@ -28,7 +28,7 @@
  * Invariant (frame.h): a frame's count equals the number of leaf PTEs that
  * map it, a shared leaf table's PTEs counted once (see below), plus the
  * holds the kernel keeps. The zero frame carries one permanent kernel hold,
- * so it is never reused, only replaced. memcheck (aspace.c) checks this on a
+ * so it is never reused, only replaced. memcheck (memcheck.c) checks this on a
  * live system. The reuse test is an acquire (frame_is_last, frame.h rule
  * 3): the other sharers' last reads of the frame come before this process
  * writes it in place.
@@ -56,13 +56,14 @@
  * the parent's level-1 PTE PTE_CLEAN; a table still marked is shared again
  * for the cost of one count. Pages of shared file mappings (PTE_SHARED)
  * stay writable: every sharer may write them. Any change to a PTE goes
- * through walk with alloc set, which demands a private table and clears
- * the mark (pagetable.c); memcheck checks the rule.
+ * through pt_own, which demands a private table and clears the mark
+ * (pagetable.c); memcheck checks the rule.
  *
  * A table is never changed while shared: whoever changes a PTE in it (a
  * store fault from user mode or from copyout, a zero-fill, a file page
  * mapped, sbrk, munmap) first unshares it (leaf_own, pagetable.c's
- * pt_own): a new table, a copy of the 512 PTEs, one more count on each
+ * pt_own; each function here that changes a fault's PTE calls it first): a
+ * new table, a copy of the 512 PTEs, one more count on each
  * frame they map, the old table's count down by one, this space's level-1
  * PTE switched and its TLB flushed. Then the page decision runs as above,
  * on a table that is this process's own. Out of memory there kills the
@@ -130,7 +131,7 @@ zero_fill(pte_t *pte, uint64 va, struct memstat *mc)
 {
   void *mem = kalloc();
   if (mem == 0)
-    return FAULT_NOMEM;
+    return FAULT_NOMEM_ZERO;
   memset(mem, 0, PGSIZE);
   *pte = PA2PTE(mem) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
   sfence_vma_va(va);
@@ -156,7 +157,7 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
   uint64 old = PTE2PA(*pte);
   void *mem = kalloc();
   if (mem == 0)
-    return FAULT_NOMEM;
+    return FAULT_NOMEM_COPY;
   memmove(mem, (void *)old, PGSIZE);
   *pte = PA2PTE(mem) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
   sfence_vma_va(va);
@@ -165,15 +166,20 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
   return 0;
 }
 
-/* A store hit page va, whose PTE *pte is valid, user, readable and not
- * writable. Resolve copy-on-write (zero-fill, reuse or copy) and count the
- * event in mc. Returns 0, FAULT_BAD if the page is not copy-on-write, or
- * FAULT_NOMEM. */
+/* The copy-on-write fault: a store hit page va of pt, whose PTE is valid,
+ * user, readable and not writable. Decide: zero-fill, reuse or copy; count
+ * the event in mc; the PTE, writable now, goes to *ptep. Returns FAULT_OK,
+ * FAULT_BAD if the page is not copy-on-write (read-only for good: no table
+ * is copied for a doomed store), or a FAULT_NOMEM_ result. */
 int
-page_write(pte_t *pte, uint64 va, struct memstat *mc)
+cow_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc)
 {
-  if (!(*pte & PTE_COW))
+  pte_t *pte = walk(pt, va);
+  if (pte == 0 || !(*pte & PTE_COW))
     return FAULT_BAD;
+  if ((pte = leaf_own(pt, va, mc)) == 0) /* the table may move */
+    return FAULT_NOMEM_TABLE;
+  *ptep = pte;
   uint64 pa = PTE2PA(*pte);
   COUNT(mc, cow_faults);
   if (pa == zeroframe)
@@ -183,24 +189,35 @@ page_write(pte_t *pte, uint64 va, struct memstat *mc)
   return cow_copy(pte, va, mc);
 }
 
-/* A store hit page va of a shared file mapping, mapped read-only so far:
- * let it write (the frame is the page cache's; nothing is copied). */
-void
-page_share_write(pte_t *pte, uint64 va)
+/* A store hit page va of pt, a page of a shared file mapping that its
+ * region lets it write, mapped read-only so far: let it write (the frame is
+ * the page cache's; nothing is copied). The PTE goes to *ptep. Returns
+ * FAULT_OK or FAULT_NOMEM_TABLE. */
+int
+shared_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc)
 {
+  pte_t *pte = leaf_own(pt, va, mc);
+  if (pte == 0)
+    return FAULT_NOMEM_TABLE;
   *pte |= PTE_W;
   sfence_vma_va(va);
+  *ptep = pte;
+  return FAULT_OK;
 }
 
 /* Map frame pa, a page of a file that the caller holds a reference on, at
- * the empty PTE *pte of page va: for a shared mapping (shared) with
+ * page va of pt, which has no PTE: for a shared mapping (shared) with
  * PTE_SHARED, writable if write; for a private one read-only, and
  * copy-on-write if cow. The caller's reference becomes the PTE's. Counts a
- * file map in mc. */
-void
-page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
+ * file map in mc. Returns FAULT_OK, or FAULT_NOMEM_TABLE (the reference
+ * stays the caller's). */
+int
+page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
           struct memstat *mc)
 {
+  pte_t *pte = leaf_own(pt, va, mc);
+  if (pte == 0)
+    return FAULT_NOMEM_TABLE;
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
   if (shared) {
     perm |= PTE_SHARED | (write ? PTE_W : 0);
@@ -210,28 +227,34 @@ page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int
   *pte = PA2PTE(pa) | perm | PTE_V;
   sfence_vma_va(va);
   COUNT(mc, file_maps);
+  return FAULT_OK;
 }
 
-/* Page va, whose PTE *pte is empty, is fresh memory (in a zero-filled
- * region, never touched), and access (FAULT_READ, FAULT_WRITE) touches it:
- * map zeros. Returns 0 or FAULT_NOMEM. */
+/* Page va of pt, which has no PTE, is fresh memory (in a zero-filled
+ * region, never touched), and access touches it: map zeros. The PTE goes
+ * to *ptep. Returns FAULT_OK or a FAULT_NOMEM_ result. */
 int
-page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc)
+page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct memstat *mc)
 {
-  if (access != FAULT_WRITE) {
+  pte_t *pte = leaf_own(pt, va, mc);
+  if (pte == 0)
+    return FAULT_NOMEM_TABLE;
+  if (access != ACCESS_WRITE) {
     frame_ref(zeroframe);
     *pte = PA2PTE(zeroframe) | PTE_R | PTE_U | PTE_COW | PTE_V;
     sfence_vma_va(va);
-    return 0;
+    *ptep = pte;
+    return FAULT_OK;
   }
   void *mem = kalloc();
   if (mem == 0)
-    return FAULT_NOMEM;
+    return FAULT_NOMEM_ZERO;
   memset(mem, 0, PGSIZE);
   *pte = PA2PTE(mem) | PTE_R | PTE_W | PTE_U | PTE_V;
   sfence_vma_va(va);
   COUNT(mc, zero_fills);
-  return 0;
+  *ptep = pte;
+  return FAULT_OK;
 }
 
 /* Give the child's PTE *child the parent's page *parent at fork: a private

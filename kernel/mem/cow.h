@@ -8,16 +8,20 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/memstat.h"
+#include "kernel/mem/aspace.h"
 
 extern struct memstat memstat_global; /* system-wide event counters */
 
 void cowinit(void);
 uint64 zero_frame(void);
-int page_write(pte_t *pte, uint64 va, struct memstat *mc);
-int page_fresh(pte_t *pte, uint64 va, int access, struct memstat *mc);
-void page_share_write(pte_t *pte, uint64 va);
-void page_file(pte_t *pte, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
-               struct memstat *mc);
+/* One call per decision of the fault path (fault.c): each takes the page
+ * table and the page, makes the leaf table its own first (leaf_own), and
+ * returns FAULT_OK or why not (aspace.h). */
+int page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct memstat *mc);
+int cow_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc);
+int shared_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc);
+int page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
+              struct memstat *mc);
 /* What fork_leaf may assume and do (its flags). */
 #define LEAF_SHARE   1 /* give the child the leaf table itself */
 #define LEAF_PRIVATE 2 /* the space maps no shared file: no PTE is PTE_SHARED */

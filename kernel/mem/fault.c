@@ -16,16 +16,28 @@
 #include "kernel/mem/pagetable.h"
 #include "kernel/mem/pager.h"
 
+/* resolve's answer when a page of a file must be read first. */
+#define FAULT_LOAD 1
+
 /* A page of a file-backed region to be read before a fault can finish. */
 struct load {
   struct inode *ip;
   uint idx; /* page index in the file */
 };
 
+/* Does region r (0: none) allow access? */
+static int
+region_allows(struct region *r, enum access access)
+{
+  return r != 0 && (r->prot & PTE_R) && (access != ACCESS_WRITE || (r->prot & PTE_W)) &&
+         (access != ACCESS_EXEC || (r->prot & PTE_X));
+}
+
 /* Make user page va usable for access, resolving zero-fill and
- * copy-on-write, and return its PTE in *ptep. Returns 0, FAULT_BAD,
- * FAULT_NOMEM, or FAULT_LOAD with *ld naming the file page to read first
- * (which needs the lock released). Caller holds the lock.
+ * copy-on-write, and return its PTE in *ptep. Returns FAULT_OK, FAULT_BAD,
+ * a FAULT_NOMEM_ result, or FAULT_LOAD with *ld naming the file page to
+ * read first (which needs the lock released). Caller holds the lock. Each
+ * decision is one call into cow.c.
  *
  * Every user PTE lies in a region whose protection allows what the PTE
  * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
@@ -33,16 +45,15 @@ struct load {
  * and the region list is searched only for a page that has none (and for a
  * store to a shared file page, which its region must allow). */
 static int
-resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
+resolve(struct aspace *as, uint64 va, enum access access, pte_t **ptep, struct load *ld)
 {
   va = PGROUNDDOWN(va);
   if (va >= USER_TOP)
     return FAULT_BAD;
-  pte_t *pte = walk(as->pt, va, 0);
+  pte_t *pte = walk(as->pt, va);
   if (pte == 0 || !(*pte & PTE_V)) {
     struct region *r = region_at(as, va);
-    if (r == 0 || !(r->prot & PTE_R) || (access == FAULT_WRITE && !(r->prot & PTE_W)) ||
-        (access == FAULT_EXEC && !(r->prot & PTE_X)))
+    if (!region_allows(r, access))
       return FAULT_BAD;
     if (r->ip) {
       ld->ip = r->ip;
@@ -51,57 +62,41 @@ resolve(struct aspace *as, uint64 va, int access, pte_t **ptep, struct load *ld)
     }
     if (!region_zero_fills(r->kind))
       return FAULT_BAD;
-    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0)
-      return FAULT_NOMEM;
-    int err = page_fresh(pte, va, access, &as->counts);
-    if (err != 0)
+    int err = page_fresh(as->pt, va, access, &pte, &as->counts);
+    if (err != FAULT_OK)
       return err;
   }
   if ((*pte & (PTE_V | PTE_U | PTE_R)) != (PTE_V | PTE_U | PTE_R) ||
-      (access == FAULT_EXEC && !(*pte & PTE_X)))
+      (access == ACCESS_EXEC && !(*pte & PTE_X)))
     return FAULT_BAD;
-  if (access == FAULT_WRITE && !(*pte & PTE_W)) {
-    if (*pte & PTE_SHARED) {
-      struct region *r = region_at(as, va);
-      if (r == 0 || !(r->prot & PTE_W))
-        return FAULT_BAD;
-      if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
-        return FAULT_NOMEM;
-      page_share_write(pte, va);
-      *ptep = pte;
-      return 0;
-    }
-    if (!(*pte & PTE_COW))
-      return FAULT_BAD; /* read-only for good: no table copy for a doomed store */
-    if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) /* the table may move */
-      return FAULT_NOMEM;
-    int err = page_write(pte, va, &as->counts);
-    if (err != 0)
-      return err;
+  if (access == ACCESS_WRITE && !(*pte & PTE_W)) {
+    if (*pte & PTE_SHARED)
+      return region_allows(region_at(as, va), ACCESS_WRITE)
+                 ? shared_fault(as->pt, va, ptep, &as->counts)
+                 : FAULT_BAD;
+    return cow_fault(as->pt, va, ptep, &as->counts);
   }
   *ptep = pte;
-  return 0;
+  return FAULT_OK;
 }
 
 /* Map frame pa, page ld of a file, at va for access, unless the fault was
  * resolved meanwhile. The reference on pa is the caller's; it becomes the
  * PTE's or is dropped. Caller holds the lock. */
 static int
-map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
+map_loaded(struct aspace *as, uint64 va, enum access access, uint64 pa)
 {
-  pte_t *pte = walk(as->pt, va, 0);
+  pte_t *pte = walk(as->pt, va);
   struct region *r = region_at(as, va);
   if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0) {
-    frame_unref(pa);
-    return 0;
+    frame_unref(pa); /* resolved meanwhile */
+    return FAULT_OK;
   }
-  if ((pte = leaf_own(as->pt, va, &as->counts)) == 0) {
+  int err = page_file(as->pt, va, pa, r->prot, r->shared, access == ACCESS_WRITE,
+                      (r->prot & PTE_W) != 0, &as->counts);
+  if (err != FAULT_OK)
     frame_unref(pa);
-    return FAULT_NOMEM;
-  }
-  page_file(pte, va, pa, r->prot, r->shared, access == FAULT_WRITE, (r->prot & PTE_W) != 0,
-            &as->counts);
-  return 0;
+  return err;
 }
 
 /* A program region (exec's text or data) at most this long comes in whole
@@ -114,14 +109,14 @@ map_loaded(struct aspace *as, uint64 va, int access, uint64 pa)
 /* Read page ld of a file with the lock released and map it at va. Returns
  * 0 or a fault error. Caller holds the lock; it is held again on return. */
 static int
-load_page(struct aspace *as, uint64 va, int access, struct load *ld)
+load_page(struct aspace *as, uint64 va, enum access access, struct load *ld)
 {
   release(&as->lock); /* the operation stays open: see the top of the file */
   uint64 pa = 0;
   int err = intr_get() && as->noload == 0 ? as_pager->get(ld->ip, ld->idx, &pa) : PAGER_BEYOND;
   acquire(&as->lock);
   if (err != 0)
-    return err == PAGER_NOMEM ? FAULT_NOMEM : FAULT_BAD;
+    return err == PAGER_NOMEM ? FAULT_NOMEM_FILE : FAULT_BAD;
   return map_loaded(as, va, access, pa);
 }
 
@@ -136,12 +131,12 @@ fault_around(struct aspace *as, uint64 va)
     return;
   uint64 start = r->start, end = r->end;
   for (uint64 a = start; a < end; a += PGSIZE) {
-    pte_t *pte = walk(as->pt, a, 0);
+    pte_t *pte = walk(as->pt, a);
     r = region_at(as, a);
     if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0)
       continue;
     struct load ld = {r->ip, (r->off + (a - r->start)) / PGSIZE};
-    if (load_page(as, a, FAULT_READ, &ld) != 0)
+    if (load_page(as, a, ACCESS_READ, &ld) != 0)
       return;
   }
 }
@@ -151,7 +146,7 @@ fault_around(struct aspace *as, uint64 va)
  * may wait for (interrupts on). Returns as resolve does, never FAULT_LOAD;
  * the lock is held again on return. */
 int
-fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
+fault_locked(struct aspace *as, uint64 va, enum access access, pte_t **ptep)
 {
   for (;;) {
     struct load ld = {0, 0};
@@ -164,14 +159,29 @@ fault_locked(struct aspace *as, uint64 va, int access, pte_t **ptep)
   }
 }
 
-/* A user-mode page fault at va (FAULT_READ or FAULT_WRITE). Returns 0 if
- * the access may now go ahead, FAULT_BAD or FAULT_NOMEM. */
+/* A user-mode page fault at va. Returns FAULT_OK if the access may now go
+ * ahead, FAULT_BAD, or a FAULT_NOMEM_ result. */
 int
-vm_fault(struct aspace *as, uint64 va, int access)
+vm_fault(struct aspace *as, uint64 va, enum access access)
 {
   pte_t *pte;
   as_op_begin(as);
   int r = fault_locked(as, va, access, &pte);
   as_op_end(as);
   return r;
+}
+
+/* What a fault result means, for the message that kills a process. */
+const char *
+fault_why(int r)
+{
+  switch (r) {
+  case FAULT_OK: return "no fault";
+  case FAULT_BAD: return "the access is not allowed";
+  case FAULT_NOMEM_ZERO: return "out of memory for a page of zeros";
+  case FAULT_NOMEM_COPY: return "out of memory for a copy-on-write copy";
+  case FAULT_NOMEM_TABLE: return "out of memory for a page table";
+  case FAULT_NOMEM_FILE: return "out of memory for a page of a file";
+  }
+  return "unknown fault result";
 }

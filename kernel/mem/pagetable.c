@@ -22,7 +22,7 @@
  * the frame it maps, however many spaces share the table.
  *
  * A shared leaf table is never changed in place. Whoever is about to change
- * a PTE gets it from pt_own (or walk with alloc set, the same call), which
+ * a PTE gets it from pt_own (walk only reads), which
  * first replaces a shared table by a private copy (unshare) and clears
  * PTE_CLEAN from the level-1 PTE above it, since the change may make a page
  * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
@@ -53,15 +53,12 @@ ptalloc(void)
   return pt;
 }
 
-/* The PTE for va in pt, or 0 if a table on the way is missing or va lies
- * in a superpage (only the kernel's RAM mapping uses them). With alloc set
- * the caller is about to change the PTE: see pt_own (0 when memory runs
- * out). */
+/* The PTE for va in pt, to read, or 0 if a table on the way is missing or
+ * va lies in a superpage (only the kernel's RAM mapping uses them). A
+ * caller about to change the PTE asks pt_own instead. */
 pte_t *
-walk(pagetable_t pt, uint64 va, int alloc)
+walk(pagetable_t pt, uint64 va)
 {
-  if (alloc)
-    return pt_own(pt, va, 0);
   if (va >= MAXVA)
     panic("walk: va beyond MAXVA");
   for (int level = 2; level > 0; level--) {
@@ -73,10 +70,10 @@ walk(pagetable_t pt, uint64 va, int alloc)
   return &pt[PX(0, va)];
 }
 
-/* The table non-leaf PTE *pte points at, allocated if missing; 0 if memory
- * ran out or *pte is a leaf (a superpage). */
+/* The table non-leaf PTE *pte points at, allocated (and *pte set) if
+ * missing; 0 if memory ran out or *pte is a leaf (a superpage). */
 static pagetable_t
-table_below(pte_t *pte)
+table_below_alloc(pte_t *pte)
 {
   if (!(*pte & PTE_V)) {
     pagetable_t t = ptalloc();
@@ -128,13 +125,13 @@ pt_own(pagetable_t pt, uint64 va, int *copied)
 {
   if (va >= MAXVA)
     panic("pt_own: va beyond MAXVA");
-  pagetable_t l1t = table_below(&pt[PX(2, va)]);
+  pagetable_t l1t = table_below_alloc(&pt[PX(2, va)]);
   if (l1t == 0)
     return 0;
   pte_t *l1 = &l1t[PX(1, va)];
   if (leaf_table_own(l1, copied) != 0)
     return 0;
-  pagetable_t leaf = table_below(l1);
+  pagetable_t leaf = table_below_alloc(l1);
   if (leaf == 0)
     return 0;
   return &leaf[PX(0, va)];
@@ -150,7 +147,7 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
     panic("mappages: size 0");
   uint64 a = PGROUNDDOWN(va), last = PGROUNDDOWN(va + size - 1);
   for (;; a += PGSIZE, pa += PGSIZE) {
-    pte_t *pte = walk(pt, a, 1);
+    pte_t *pte = pt_own(pt, a, 0);
     if (pte == 0)
       return -1;
     if (*pte & PTE_V)
@@ -235,7 +232,7 @@ kvminit(void)
   kvmmap(kernel_pagetable, (uint64)etext, (uint64)etext, (uint64)erodata - (uint64)etext, PTE_R);
   kvmmap(kernel_pagetable, (uint64)erodata, (uint64)erodata, ke - (uint64)erodata, PTE_R | PTE_W);
   for (int i = 0; i < NCPU; i++)
-    *walk(kernel_pagetable, (uint64)hart_stacks[i][0], 0) = 0;
+    *walk(kernel_pagetable, (uint64)hart_stacks[i][0]) = 0;
 
   for (int i = 0; i < machine.nmem; i++) {
     uint64 lo = PGROUNDUP(machine.mem[i].base);
@@ -274,7 +271,7 @@ walkaddr(pagetable_t pt, uint64 va)
 {
   if (va >= MAXVA)
     return 0;
-  pte_t *pte = walk(pt, va, 0);
+  pte_t *pte = walk(pt, va);
   if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
     return 0;
   return PTE2PA(*pte);
@@ -285,7 +282,7 @@ walkaddr(pagetable_t pt, uint64 va)
 void
 pt_clear(pagetable_t pt, uint64 va)
 {
-  pte_t *pte = walk(pt, va, 0);
+  pte_t *pte = walk(pt, va);
   if (pte)
     *pte = 0;
 }

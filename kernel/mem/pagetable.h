@@ -18,7 +18,7 @@ void kvminithart(void);
 void kvmmap(pagetable_t kpt, uint64 va, uint64 pa, uint64 sz, int perm);
 
 pagetable_t pt_create(void);
-pte_t *walk(pagetable_t pt, uint64 va, int alloc);
+pte_t *walk(pagetable_t pt, uint64 va);
 uint64 walkaddr(pagetable_t pt, uint64 va);
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 void pt_clear(pagetable_t pt, uint64 va);

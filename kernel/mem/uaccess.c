@@ -20,12 +20,12 @@
 
 /* Move bytes between kernel buffer k and user address uva, a page at a
  * time, each page resolved exactly as a user access would be: len bytes to
- * the user (FAULT_WRITE) or from the user (FAULT_READ); with string set, a
+ * the user (ACCESS_WRITE) or from the user (ACCESS_READ); with string set, a
  * read stops after the first NUL. Returns 0 (for a string: a NUL was
  * copied), or -1 on a bad address, when no frame is left for a copy, or for
  * a string with no NUL in its first len bytes. */
 static int
-copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access, int string)
+copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access, int string)
 {
   while (len > 0) {
     uint64 va0 = PGROUNDDOWN(uva), n = PGSIZE - (uva - va0);
@@ -39,7 +39,7 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access, int st
       return -1;
     }
     char *u = (char *)(PTE2PA(*pte) + (uva - va0));
-    if (access == FAULT_WRITE)
+    if (access == ACCESS_WRITE)
       memmove(u, k, n);
     else if (!string)
       memmove(k, u, n);
@@ -60,14 +60,14 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, int access, int st
 int
 copyout(struct aspace *as, uint64 dstva, char *src, uint64 len)
 {
-  return copy_user(as, src, dstva, len, FAULT_WRITE, 0);
+  return copy_user(as, src, dstva, len, ACCESS_WRITE, 0);
 }
 
 /* Copy len bytes from user srcva to kernel dst. Returns 0 or -1. */
 int
 copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
 {
-  return copy_user(as, dst, srcva, len, FAULT_READ, 0);
+  return copy_user(as, dst, srcva, len, ACCESS_READ, 0);
 }
 
 /* Copy a NUL-terminated string of at most max bytes (NUL included) from user
@@ -75,7 +75,7 @@ copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len)
 int
 copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max)
 {
-  return copy_user(as, dst, srcva, max, FAULT_READ, 1);
+  return copy_user(as, dst, srcva, max, ACCESS_READ, 1);
 }
 
 /* Forbid (allowed 0) or allow again (1) reading file pages for kernel
@@ -103,9 +103,9 @@ as_prefault(struct aspace *as, uint64 va, uint64 len)
   for (uint64 a = PGROUNDDOWN(va); a < end && a < USER_TOP; a += PGSIZE) {
     as_op_begin(as);
     struct region *r = region_at(as, a);
-    pte_t *pte = r && r->ip ? walk(as->pt, a, 0) : 0;
+    pte_t *pte = r && r->ip ? walk(as->pt, a) : 0;
     int need = r && r->ip && (pte == 0 || !(*pte & PTE_V));
-    int err = need ? fault_locked(as, a, FAULT_READ, &pte) : 0;
+    int err = need ? fault_locked(as, a, ACCESS_READ, &pte) : 0;
     if (r == 0 && a + PGSIZE < end) { /* skip to the next region */
       uint64 next = end;
       for (int i = 0; i < as->nregions; i++)

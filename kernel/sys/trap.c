@@ -131,15 +131,15 @@ cause_name(uint64 scause)
   return "unknown exception";
 }
 
-/* A user fault vm_fault could not resolve: one line, then the process dies.
- * The pc is the trapframe's: sepc may hold a kernel pc by now, if an
- * interrupt came while vm_fault ran. */
+/* A user fault vm_fault could not resolve (why: its result): one line,
+ * then the process dies. The pc is the trapframe's: sepc may hold a kernel
+ * pc by now, if an interrupt came while vm_fault ran. */
 static void
 user_fault(struct proc *p, uint64 scause, uint64 stval, int why)
 {
-  printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)%s\n", p->pid, p->name, cause_name(scause),
-         stval, p->trapframe->epc,
-         why == FAULT_NOMEM ? ": out of memory for a copy-on-write page" : "");
+  printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)%s%s\n", p->pid, p->name, cause_name(scause),
+         stval, p->trapframe->epc, why == FAULT_BAD ? "" : ": ",
+         why == FAULT_BAD ? "" : fault_why(why));
   setkilled(p);
 }
 
@@ -164,9 +164,9 @@ usertrap(void)
     syscall();
   } else if (scause == EXC_STORE_PAGE || scause == EXC_LOAD_PAGE || scause == EXC_INST_PAGE) {
     uint64 va = r_stval();
-    int access = scause == EXC_STORE_PAGE  ? FAULT_WRITE
-                 : scause == EXC_LOAD_PAGE ? FAULT_READ
-                                           : FAULT_EXEC;
+    enum access access = scause == EXC_STORE_PAGE  ? ACCESS_WRITE
+                         : scause == EXC_LOAD_PAGE ? ACCESS_READ
+                                                   : ACCESS_EXEC;
     intr_on(); /* a file page may have to be read from disk */
     int r = vm_fault(p->as, va, access);
     if (r != 0)

@@ -38,9 +38,9 @@ def run(args, cwd, check=True):
 
 
 def applies(patch, tree):
-    """Does patch apply to the kernel/ in tree?"""
-    where = [] if os.path.samefile(tree, ROOT) else ["--directory=" + os.path.relpath(tree, ROOT)]
-    return run(["git", "apply", "--check"] + where + [patch], ROOT, check=False).returncode == 0
+    """Does patch apply to the kernel/ in tree (ROOT, or a scratch tree outside any
+    repository, where git apply works as patch does)?"""
+    return run(["git", "apply", "--check", patch], tree, check=False).returncode == 0
 
 
 def touched(patch):
@@ -71,7 +71,7 @@ def remake(lab, rev, scratch):
     shutil.copytree(base, old)
     if not applies(patch, old):
         return ["%s.patch applies neither to kernel/ nor to kernel/ at %s" % (lab, rev)]
-    run(["git", "apply", "--directory=" + os.path.relpath(old, ROOT), patch], ROOT)
+    run(["git", "apply", patch], old)
     for tree in (cur, new):   # kernel/'s sources, nothing built
         run(["sh", "-c", "git ls-files --cached --others --exclude-standard kernel | tar -c -T - | "
              "tar -x -C %s" % tree], ROOT)
