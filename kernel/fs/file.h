@@ -1,11 +1,12 @@
-/* file.h: open files, in-memory inodes and the device switch. */
+/* file.h: open files and the device switch (file.c). */
 #ifndef CALF_FILE_H
 #define CALF_FILE_H
 
 #include "kernel/types.h"
 #include "kernel/param.h"
-#include "kernel/fs.h"
-#include "kernel/sched/sleeplock.h"
+
+struct inode;
+struct pipe;
 
 struct file {
   enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
@@ -21,30 +22,6 @@ struct file {
 #define major(dev)  ((dev) >> 16 & 0xFFFF)
 #define minor(dev)  ((dev)&0xFFFF)
 #define mkdev(m, n) ((uint)((m) << 16 | (n)))
-
-/* An inode in memory. dev, inum and ref are guarded by the inode table lock;
- * the rest by lock, and valid says whether they were read from disk. */
-struct inode {
-  uint dev;
-  uint inum;
-  int ref;
-  struct sleeplock lock;
-  int valid;
-
-  short type; /* copy of the disk inode */
-  short major;
-  short minor;
-  short nlink;
-  uint size;
-  uint addrs[NDIRECT + 1];
-
-  /* The textbook's caveat, a program whose file changes while it runs, is
-   * refused both ways, each check made with the inode locked (open, exec): */
-  int text_maps; /* program regions (exec's text and data) mapping this file:
-                  * while any exist, the file cannot be opened for writing */
-  int writers;   /* open files that may write it, and shared writable
-                  * mappings: while any exist, it cannot be exec'd */
-};
 
 /* Device switch: read/write for each major device number.
  * user_addr says whether addr is a user virtual address. */

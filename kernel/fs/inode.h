@@ -1,11 +1,37 @@
-/* inode.h: inodes, directories and path names (fs.c). */
+/* inode.h: inodes in memory, directories and path names (fs.c). */
 #ifndef CALF_INODE_H
 #define CALF_INODE_H
 
 #include "kernel/types.h"
-#include "kernel/fs/file.h"
+#include "kernel/param.h"
+#include "kernel/fs.h"
+#include "kernel/sched/sleeplock.h"
 
 struct stat;
+
+/* An inode in memory. dev, inum and ref are guarded by the inode table lock;
+ * the rest by lock, and valid says whether they were read from disk. */
+struct inode {
+  uint dev;
+  uint inum;
+  int ref;
+  struct sleeplock lock;
+  int valid;
+
+  short type; /* copy of the disk inode */
+  short major;
+  short minor;
+  short nlink;
+  uint size;
+  uint addrs[NDIRECT + 1];
+
+  /* The textbook's caveat, a program whose file changes while it runs, is
+   * refused both ways, each check made with the inode locked (open, exec): */
+  int text_maps; /* program regions (exec's text and data) mapping this file:
+                  * while any exist, the file cannot be opened for writing */
+  int writers;   /* open files that may write it, and shared writable
+                  * mappings: while any exist, it cannot be exec'd */
+};
 
 int fsinit(int dev);
 int dirlink(struct inode *dp, char *name, uint inum);

@@ -59,7 +59,7 @@ static struct {
   uint64 hits, misses, dropped;
 } pc;
 
-static int pcache_reclaim_hook(void);
+static int pcache_reclaim(void);
 
 static struct cpage **
 chain(uint dev, uint inum, uint idx)
@@ -262,7 +262,7 @@ pcache_truncate(struct inode *ip)
 
 /* Drop every clean page nobody maps. Returns how many went. */
 static int
-pcache_reclaim_hook(void)
+pcache_reclaim(void)
 {
   int n = 0;
   frame_op_begin();
@@ -377,6 +377,6 @@ void
 pcache_init(void)
 {
   initlock(&pc.lock, "pcache");
-  frames_set_reclaim(pcache_reclaim_hook);
+  frames_set_reclaim(pcache_reclaim);
   as_set_pager(&pcache_pager);
 }
