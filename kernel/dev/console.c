@@ -40,15 +40,16 @@
  * r <= w <= e <= r + INBUF: [r, w) is committed and readable, [w, e) is the
  * line still being edited (always empty in raw mode). All guarded by lock;
  * readers sleep on &cons.r. */
-#define INBUF 128
+#define INBUF 256
 static struct {
   struct spinlock lock;
   char buf[INBUF];
   uint64 r;
   uint64 w;
   uint64 e;
-  int raw; /* bytes go to the reader as typed, unechoed */
-  int fg;  /* pid whose process tree ^C kills, or 0 */
+  int raw;    /* bytes go to the reader as typed, unechoed */
+  int fg;     /* pid whose process tree ^C kills, or 0 */
+  int paused; /* the ring is full, and the UART keeps what comes */
 } cons;
 
 /* Write c to the console at once (for echo); '\b' is sent as
@@ -62,6 +63,24 @@ consputc(int c)
     putc_sync('\b');
   } else {
     putc_sync(c);
+  }
+}
+
+/* Is there room in the ring for one more byte? Caller holds cons.lock. */
+static int
+cons_room(void)
+{
+  return cons.e - cons.r < INBUF;
+}
+
+/* A reader took bytes: if the UART was stopped for want of room, let it
+ * deliver again. Caller holds cons.lock. */
+static void
+cons_resume(void)
+{
+  if (cons.paused && cons_room()) {
+    cons.paused = 0;
+    uart_receive(1);
   }
 }
 
@@ -128,6 +147,7 @@ consoleread(int user_dst, uint64 dst, int n)
     if (c == '\n')
       break;
   }
+  cons_resume();
   release(&cons.lock);
   return got;
 }
@@ -145,12 +165,12 @@ cons_erase(void)
 }
 
 /* Add c to the edit line and echo it; commit the line on newline, ^D or when
- * the ring is full, waking readers. Caller holds cons.lock. */
+ * the ring is full, waking readers. Caller holds cons.lock; the ring has
+ * room (consoleintr takes a byte only then). */
 static void
 cons_type(int c)
 {
-  if (cons.e - cons.r >= INBUF)
-    return;
+  KASSERT(cons_room());
   if (c == '\r')
     c = '\n';
   if (c != CTRL('D'))
@@ -164,12 +184,11 @@ cons_type(int c)
 }
 
 /* Hand c to the reader as it is: commit it at once, no echo. Caller holds
- * cons.lock. A byte that finds the ring full is dropped. */
+ * cons.lock; the ring has room (consoleintr takes a byte only then). */
 static void
 cons_raw(int c)
 {
-  if (cons.e - cons.r >= INBUF)
-    return;
+  KASSERT(cons_room());
   cons.buf[cons.e % INBUF] = c;
   cons.w = ++cons.e;
   wakeup(&cons.r);
@@ -237,15 +256,28 @@ console_foreground(int pid)
   release(&cons.lock);
 }
 
-/* The UART interrupted (trap.c, interrupts off): take every byte it
- * received, then let it refill its transmitter. */
+/* The UART interrupted (trap.c, interrupts off): take the bytes it received
+ * while the ring has room for them, then let it refill its transmitter.
+ * With the ring full, the rest wait in the UART, its receive interrupt
+ * stopped until a reader makes room (cons_resume): no byte is dropped. */
 void
 consoleintr(void)
 {
   int c;
 
-  while ((c = uartgetc()) >= 0)
+  for (;;) {
+    acquire(&cons.lock);
+    if (!cons_room()) {
+      cons.paused = 1;
+      uart_receive(0);
+      release(&cons.lock);
+      break;
+    }
+    release(&cons.lock);
+    if ((c = uartgetc()) < 0)
+      break;
     cons_input(c);
+  }
   uartintr();
 }
 

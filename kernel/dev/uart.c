@@ -28,7 +28,8 @@
 #define BAUD 115200
 
 /* Transmit ring. r and w count bytes ever taken and ever queued, so
- * r <= w <= r + TXBUF; byte i lives in buf[i % TXBUF]. All guarded by lock.
+ * r <= w <= r + TXBUF; byte i lives in buf[i % TXBUF]. All guarded by lock,
+ * and so is rx_off, which the interrupt-enable register follows too.
  * Writers waiting for room sleep on &tx.r. */
 #define TXBUF 64
 static struct {
@@ -36,6 +37,7 @@ static struct {
   char buf[TXBUF];
   uint64 r;
   uint64 w;
+  int rx_off; /* receive interrupts stopped: the console has no room */
 } tx;
 
 /* Address of UART register reg. */
@@ -43,6 +45,15 @@ static volatile uchar *
 uart_reg(int reg)
 {
   return (volatile uchar *)(machine.uart.base + reg);
+}
+
+/* Set the interrupt-enable register from the state: receive unless
+ * stopped, transmit-empty exactly while bytes remain queued. Caller holds
+ * tx.lock; the UART exists. */
+static void
+uart_set_ier(void)
+{
+  *uart_reg(IER) = (tx.rx_off ? 0 : IER_RX) | (tx.r != tx.w ? IER_TX_EMPTY : 0);
 }
 
 /* Program the UART: 8N1 at BAUD (when its clock is known), FIFOs on,
@@ -82,7 +93,7 @@ uart_start(void)
     }
     wakeup(&tx.r);
   }
-  *uart_reg(IER) = tx.r != tx.w ? IER_RX | IER_TX_EMPTY : IER_RX;
+  uart_set_ier();
 }
 
 /* Wait until the transmit ring has room for a byte. Returns 0, or -1 if the
@@ -123,6 +134,21 @@ uartwrite(const char *buf, int n)
   }
   release(&tx.lock);
   return i;
+}
+
+/* Stop (on 0) or restart (on 1) receive interrupts. The console stops them
+ * while it has no room for another byte, so that received bytes wait in
+ * the UART, and behind it in QEMU, instead of being lost; a byte waiting
+ * when they restart interrupts at once. */
+void
+uart_receive(int on)
+{
+  if (machine.uart.size == 0)
+    return;
+  acquire(&tx.lock);
+  tx.rx_off = !on;
+  uart_set_ier();
+  release(&tx.lock);
 }
 
 /* The next byte received, or -1 if none is waiting. */

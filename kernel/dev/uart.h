@@ -6,4 +6,5 @@ void uartinit(void);
 void uartintr(void);
 int uartwrite(const char *buf, int n);
 int uartgetc(void);
+void uart_receive(int on);
 #endif
