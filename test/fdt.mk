@@ -14,7 +14,7 @@ test/build/%.dtb: test/dts/%.dts
 	@mkdir -p test/build
 	dtc -q -I dts -O dtb -o $@ $<
 
-test/build/fdt_test: test/fdt_test.c kernel/platform/fdt.c kernel/fdt.h kernel/types.h
+test/build/fdt_test: test/fdt_test.c kernel/platform/fdt.c kernel/platform/fdt.h kernel/types.h
 	@mkdir -p test/build
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ test/fdt_test.c kernel/platform/fdt.c
 
