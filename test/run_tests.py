@@ -151,6 +151,8 @@ SCRIPTED = [
     ("vmtest:8", "vmtest", 8, "1G", 300),
     ("maptest:1", "maptest", 1, "128M", 300),
     ("maptest:8", "maptest", 8, "1G", 300),
+    ("pcachetest:1", "pcachetest", 1, "128M", 300),
+    ("pcachetest:3", "pcachetest", 3, "128M", 300),
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
 ]
 
@@ -465,6 +467,7 @@ FSCHECKED = [
     ("fsabuse", "fsabuse", 3, 600),
     ("usertests-all", "usertests", 3, 1200),
     ("maptest", "maptest", 3, 300),
+    ("pcachetest", "pcachetest", 3, 300),
     ("stressfs", "stressfs", 3, 300),
     ("grind", "grind -t 60", 3, 300),
     ("sysfuzz", "sysfuzz -t 60 1", 3, 300),

@@ -43,7 +43,10 @@
  *  - fork more than FORKS times per child (its children never fork), pause
  *    longer than MAXPAUSE, grow the heap eagerly by more than MAXEAGER
  *    bytes (such a call is made lazy; memory stays bounded).
- * Exec can only fail: no path names an executable.
+ * One path names an executable: x, a copy of echo each child makes in its
+ * directory, so that exec of a file that the same calls write, truncate,
+ * map and unlink succeeds at times (the child then becomes echo, writes
+ * its arguments to its own file out and exits).
  *
  * One thread of control per process. The kernel writes only into junk
  * (heap, mappings, the junk arrays), never into struct fuzz or pools, which
@@ -109,6 +112,7 @@ struct value {
 static const uint64 ints[] = {
     0, 1, 2, 3, 7, 10, 16, 128, 511, 512, 4095, 4096, 4097, 32767, 32768, 65536, 0x100000,
     0x7fffffff, -0x80000000L, 0x80000000, 0xffffffff, 0x100000000, 0x100000001,
+    0x100000000000, 0x100000001000, /* mmap offsets whose page index needs 33 bits */
     0x8000000000000000, -1L, -2L, -4096L, -65536L,
 };
 
@@ -173,6 +177,7 @@ static const struct value paths[] = {
     P("m"),
     P("in"),
     P("out"),
+    P("x"),
     P("./f0"),
     P("d0/../f1"),
     P("d0//f2"),
@@ -741,6 +746,20 @@ map_file(uint64 *shared, uint64 *private)
     *(char **)(*private + (MAP_PAGES - 1) * PGSIZE - 8) = (char *)argv_ok[0];
 }
 
+/* Copy program from to file to in the current directory (best effort: a
+ * child whose copy fails just has no program to exec). */
+static void
+copy_program(const char *from, const char *to)
+{
+  static char chunk[512];
+  int in = open(from, O_RDONLY), out = open(to, O_CREATE | O_WRONLY | O_TRUNC), n;
+  while (in >= 0 && out >= 0 && (n = read(in, chunk, sizeof(chunk))) > 0 &&
+         write(out, chunk, n) == n)
+    ;
+  close(in);
+  close(out);
+}
+
 /* Set the child up in directory cN: fds 0-2 on files there (so nothing it
  * does reaches the console), fd TRACE_FD on the console (a replay) or on
  * file out, fd 3 on file m; a heap; the pools. Returns 0, or -1 if it
@@ -761,6 +780,7 @@ child_setup(int n)
     write(0, "input\n", 6);
   open("out", O_CREATE | O_WRONLY);
   dup(1);
+  copy_program("/echo", "x");
   dup_to(fz.trace ? console : 1, TRACE_FD);
   close(console);
 

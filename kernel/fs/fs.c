@@ -478,8 +478,21 @@ free_indirect(uint dev, uint ind)
   bfree(dev, ind);
 }
 
-/* Frees all of ip's content and sets its size to 0. Caller holds ip->lock
- * and is in a transaction. A broken inode is left alone. */
+/* Told whenever a file loses its content (itrunc): the page cache, one
+ * layer up in the file system, which reads files through this one and so
+ * cannot be called from here; it installs the hook at boot. */
+static void (*truncated_hook)(struct inode *ip);
+
+void
+fs_set_truncate_hook(void (*hook)(struct inode *ip))
+{
+  truncated_hook = hook;
+}
+
+/* Frees all of ip's content and sets its size to 0, at O_TRUNC and when a
+ * file is freed; the page cache hears of it (truncated_hook) before the
+ * freed blocks can be reused. Caller holds ip->lock and is in a
+ * transaction. A broken inode is left alone. */
 void
 itrunc(struct inode *ip)
 {
@@ -495,6 +508,8 @@ itrunc(struct inode *ip)
   ip->addrs[NDIRECT] = 0;
   ip->size = 0;
   iupdate(ip);
+  if (truncated_hook)
+    truncated_hook(ip);
 }
 
 /* ----------------------------------------------------------------- contents */

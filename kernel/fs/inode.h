@@ -52,4 +52,5 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 void stati(struct inode *ip, struct stat *st);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
 void itrunc(struct inode *ip);
+void fs_set_truncate_hook(void (*hook)(struct inode *ip));
 #endif

@@ -3,29 +3,39 @@
  * region (exec's demand-paged text and data, mmap) gets its page from here
  * (pcache_get), read from the file on a miss.
  *
- * The cache owns a frame for each page it holds. A page nobody maps goes
- * away when memory runs short (kalloc calls pcache_reclaim before it gives
- * up), and when its file is truncated (pcache_truncate).
+ * The cache keeps one entry per frame of RAM (carved at boot), so it has
+ * room for every page memory can hold: it never runs out of entries, and
+ * every mapping of a page, shared or private, gets the one cached frame. A
+ * page nobody maps goes away when memory runs short (kalloc calls
+ * pcache_reclaim before it gives up).
  *
- * Locking: pc.lock (a spinlock) guards the table, the hash chains, every
- * entry's fields and the counters. It is never held across I/O or while
- * calling kalloc; loading a page reads the file with pc.lock released and
- * inserts afterwards, keeping whichever copy got in first.
- */
-/* Sharing the cache's frames. Every process that maps a page of a file maps
+ * Coherence: a file's pages in the cache always agree with the file.
+ *   - A miss reads the page and enters it in the cache with the inode
+ *     locked, and write() updates the cached pages it touched
+ *     (pcache_written) with the inode locked too: a write either comes
+ *     before the read, which sees it, or after the page is in, which it
+ *     updates. Only those bytes are copied, so stores through a shared
+ *     mapping not yet written back stay.
+ *   - A page wholly past the end of its file is never handed out, cached or
+ *     not (the fault kills the reader); the part of the last page past the
+ *     end reads as zeros (written and truncated pages are zeroed there).
+ *   - When a file loses its content (itrunc: O_TRUNC, or the file is freed)
+ *     the file system calls pcache_truncate before the blocks can be reused:
+ *     pages nobody maps go, so a new file that reuses the inode number finds
+ *     none of the old file's pages. A running program's file cannot be
+ *     truncated at all (text busy, sys_open).
+ *   - A shared mapping that may have stored writes its pages back to the
+ *     file before it lets go (aspace.c, writeback, at munmap and exit).
+ *
+ * Sharing the cache's frames. Every process that maps a page of a file maps
  * the same frame: the cache holds one reference on it (a kernel hold,
  * frame.h), and every PTE that maps it one more, so a page nobody maps has
- * count 1. Nothing is lost when it goes: stores reach a page only through a
- * shared writable mapping, and a mapping that may have stored writes the
- * page back to the file before it lets go (aspace.c, writeback, at munmap
- * and exit). Deleting a file needs no call: every byte below a file's size
- * was written since its inode was allocated, and each write() refreshed the
- * cached page it touched, zeroing what lies past the end.
+ * count 1.
  *
- * Coherence with write(): file.c calls pcache_written after each write to a
- * file, which copies the written bytes into the cached pages they touched
- * (only those bytes, so stores through a shared mapping not yet written
- * back stay).
+ * Locking: pc.lock (a spinlock) guards the entries, the hash chains and the
+ * counters. It is never held across I/O or while calling kalloc. A page
+ * enters the cache only with its inode's lock held (a sleeplock, taken
+ * before pc.lock).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -40,36 +50,47 @@
 #include "kernel/fs/pcache.h"
 #include "kernel/lib/string.h"
 
-#define NCPAGE   1024 /* pages the cache can name at once */
 #define NBUCKETS 251
 
+/* The entry of one frame. In use (inum != 0) while the frame holds a page
+ * of a file; then it is on the hash chain of its page. */
 struct cpage {
   uint dev;
-  uint inum;
-  uint idx;           /* page index in the file */
-  uint64 pa;          /* the frame, 0 if the entry is free */
+  uint inum;          /* 0: the frame holds no page of the cache */
+  uint64 idx;         /* page index in the file */
   struct cpage *next; /* hash chain */
 };
 
 static struct {
   struct spinlock lock;
-  struct cpage page[NCPAGE];
+  struct cpage *entry; /* one per frame (frames_span of them) */
   struct cpage *bucket[NBUCKETS];
-  int hand; /* where the next search for a free or reclaimable entry starts */
+  uint64 pages; /* entries in use */
   uint64 hits, misses, dropped;
 } pc;
 
-static int pcache_reclaim(void);
-
 static struct cpage **
-chain(uint dev, uint inum, uint idx)
+chain(uint dev, uint inum, uint64 idx)
 {
   return &pc.bucket[(dev * 31 + inum * 131 + idx) % NBUCKETS];
 }
 
+/* The frame an entry describes, and the entry of a frame. */
+static uint64
+frame_of(struct cpage *c)
+{
+  return frame_base + (uint64)(c - pc.entry) * PGSIZE;
+}
+
+static struct cpage *
+entry_of(uint64 pa)
+{
+  return &pc.entry[(pa - frame_base) / PGSIZE];
+}
+
 /* The entry for the page, or 0. Caller holds pc.lock. */
 static struct cpage *
-lookup(uint dev, uint inum, uint idx)
+lookup(uint dev, uint inum, uint64 idx)
 {
   for (struct cpage *c = *chain(dev, inum, idx); c; c = c->next)
     if (c->dev == dev && c->inum == inum && c->idx == idx)
@@ -77,8 +98,22 @@ lookup(uint dev, uint inum, uint idx)
   return 0;
 }
 
-/* Take c off its chain, drop the cache's reference, free the entry. Caller
- * holds pc.lock. */
+/* Enter frame pa, which the cache now holds a reference on, as page idx of
+ * ip. Caller holds pc.lock and ip's lock; the page is not in the cache. */
+static void
+enter(struct inode *ip, uint64 idx, uint64 pa)
+{
+  struct cpage *c = entry_of(pa);
+  c->dev = ip->dev;
+  c->inum = ip->inum;
+  c->idx = idx;
+  c->next = *chain(c->dev, c->inum, idx);
+  *chain(c->dev, c->inum, idx) = c;
+  pc.pages++;
+}
+
+/* Take c off its chain and drop the cache's reference. Caller holds
+ * pc.lock. */
 static void
 drop(struct cpage *c)
 {
@@ -86,69 +121,70 @@ drop(struct cpage *c)
   while (*pp != c)
     pp = &(*pp)->next;
   *pp = c->next;
-  frame_unref(c->pa);
-  c->pa = 0;
+  c->inum = 0;
+  pc.pages--;
   pc.dropped++;
+  frame_unref(frame_of(c));
 }
 
 /* Can c go? Nobody maps it (so whoever stored to it wrote it back). */
 static int
 droppable(struct cpage *c)
 {
-  return c->pa && frame_refcount(c->pa) == 1;
+  return frame_refcount(frame_of(c)) == 1;
 }
 
-/* A free entry, dropping a droppable page if there is none. Caller holds
- * pc.lock. Returns 0 if every entry holds a page still in use. */
-static struct cpage *
-free_entry(void)
-{
-  for (int pass = 0; pass < 2; pass++) {
-    for (int n = 0; n < NCPAGE; n++) {
-      struct cpage *c = &pc.page[pc.hand];
-      pc.hand = (pc.hand + 1) % NCPAGE;
-      if (c->pa && pass == 1 && droppable(c))
-        drop(c);
-      if (c->pa == 0)
-        return c;
-    }
-  }
-  return 0;
-}
-
-/* Read page idx of ip into frame mem: the file's bytes, zeros past its
- * end. ip is referenced, not locked. Returns 0, or PAGER_BEYOND if the
- * page lies wholly past the end of the file. */
+/* Does page idx lie wholly past the end of ip? ip's lock need not be held:
+ * a size read while it changes gives the answer of just before or just
+ * after the change. */
 static int
-read_page(struct inode *ip, uint idx, char *mem)
+past_end(struct inode *ip, uint64 idx)
 {
-  memset(mem, 0, PGSIZE);
-  uint off = idx * PGSIZE;
-  if (ilock(ip) != 0 || off >= ip->size || (uint64)idx * PGSIZE >= (1UL << 32)) {
+  return idx >= ((uint64)__atomic_load_n(&ip->size, __ATOMIC_RELAXED) + PGSIZE - 1) / PGSIZE;
+}
+
+/* pcache_get's miss: read page idx of ip into a new frame and enter it,
+ * with ip locked throughout, so that no write() falls between the read and
+ * the entry (see the top of the file). */
+static int
+miss(struct inode *ip, uint64 idx, uint64 *pa)
+{
+  char *mem = kalloc();
+  if (mem == 0)
+    return PAGER_NOMEM;
+  if (ilock(ip) != 0 || past_end(ip, idx)) {
     iunlock(ip);
+    kfree(mem);
     return PAGER_BEYOND;
   }
-  uint n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
-  int r = readi(ip, 0, (uint64)mem, off, n);
+  acquire(&pc.lock);
+  struct cpage *c = lookup(ip->dev, ip->inum, idx); /* came in meanwhile */
+  if (c) {
+    *pa = frame_of(c);
+    frame_ref(*pa);
+    pc.hits++;
+  }
+  release(&pc.lock);
+  if (c == 0) {
+    uint off = idx * PGSIZE, n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
+    memset(mem, 0, PGSIZE);
+    if (readi(ip, 0, (uint64)mem, off, n) != n) {
+      iunlock(ip);
+      kfree(mem);
+      return PAGER_BEYOND;
+    }
+    acquire(&pc.lock);
+    enter(ip, idx, (uint64)mem);
+    frame_ref((uint64)mem); /* the caller's, beside the cache's */
+    pc.misses++;
+    release(&pc.lock);
+    *pa = (uint64)mem;
+    mem = 0;
+  }
   iunlock(ip);
-  return r == n ? 0 : PAGER_BEYOND;
-}
-
-/* Enter frame pa as page idx of ip, if an entry is free or can be freed.
- * Returns the entry, or 0 (pa stays the caller's). Caller holds pc.lock. */
-static struct cpage *
-enter(struct inode *ip, uint idx, uint64 pa)
-{
-  struct cpage *c = free_entry();
-  if (c == 0)
-    return 0;
-  c->dev = ip->dev;
-  c->inum = ip->inum;
-  c->idx = idx;
-  c->pa = pa;
-  c->next = *chain(c->dev, c->inum, idx);
-  *chain(c->dev, c->inum, idx) = c;
-  return c;
+  if (mem)
+    kfree(mem);
+  return 0;
 }
 
 /* A new reference on the frame holding page idx of file ip, read from the
@@ -156,50 +192,42 @@ enter(struct inode *ip, uint idx, uint64 pa)
  * spinlock (a miss reads the file). Returns 0, PAGER_BEYOND if the page
  * lies wholly past the end of the file, or PAGER_NOMEM. */
 int
-pcache_get(struct inode *ip, uint idx, uint64 *pa)
+pcache_get(struct inode *ip, uint64 idx, uint64 *pa)
 {
+  if (past_end(ip, idx))
+    return PAGER_BEYOND;
   acquire(&pc.lock);
   struct cpage *c = lookup(ip->dev, ip->inum, idx);
   if (c) {
-    frame_ref(c->pa);
+    *pa = frame_of(c);
+    frame_ref(*pa);
     pc.hits++;
-    *pa = c->pa;
-    release(&pc.lock);
-    return 0;
   }
-  pc.misses++;
   release(&pc.lock);
+  return c ? 0 : miss(ip, idx, pa);
+}
 
-  char *mem = kalloc();
-  if (mem == 0)
-    return PAGER_NOMEM;
-  if (read_page(ip, idx, mem) != 0) {
-    kfree(mem);
-    return PAGER_BEYOND;
+/* Call fn(c, arg) on every entry in use; fn may drop c. Caller holds
+ * pc.lock. */
+static void
+each_page(void (*fn)(struct cpage *c, void *arg), void *arg)
+{
+  for (int b = 0; b < NBUCKETS; b++) {
+    for (struct cpage *c = pc.bucket[b], *next; c; c = next) {
+      next = c->next;
+      fn(c, arg);
+    }
   }
-  acquire(&pc.lock);
-  if ((c = lookup(ip->dev, ip->inum, idx)) != 0) { /* loaded meanwhile */
-    frame_ref(c->pa);
-    *pa = c->pa;
-    release(&pc.lock);
-    kfree(mem);
-    return 0;
-  }
-  *pa = (uint64)mem;
-  if (enter(ip, idx, (uint64)mem)) /* else: the caller's private page */
-    frame_ref((uint64)mem);
-  release(&pc.lock);
-  return 0;
 }
 
 /* Write page idx of ip, whose frame is pa, back to the file: the part
  * below the file's size (a mapping never makes a file longer), in one
  * transaction. The caller holds no spinlock. */
 void
-pcache_writeback(struct inode *ip, uint idx, uint64 pa)
+pcache_writeback(struct inode *ip, uint64 idx, uint64 pa)
 {
   begin_op();
-  if (ilock(ip) == 0 && (uint64)idx * PGSIZE < ip->size) {
+  if (ilock(ip) == 0 && !past_end(ip, idx)) {
     uint off = idx * PGSIZE, n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
     writei(ip, 0, pa, off, n);
   }
@@ -207,98 +235,134 @@ pcache_writeback(struct inode *ip, uint idx, uint64 pa)
   end_op();
 }
 
+/* Zero the part of the cached page pa, page idx of ip, that lies past the
+ * end of the file. */
+static void
+zero_past_end(struct inode *ip, uint64 idx, uint64 pa)
+{
+  uint64 base = idx * PGSIZE;
+  if (ip->size < base + PGSIZE) {
+    uint64 keep = ip->size > base ? ip->size - base : 0;
+    memset((char *)pa + keep, 0, PGSIZE - keep);
+  }
+}
+
 /* write() just changed bytes [off, off+n) of ip, which the caller holds
- * locked: bring the cached pages they touched up to date (zeroing what lies
- * past the end of the file in the last page), or drop them. */
+ * locked: bring the cached pages they touched up to date, zeroing what lies
+ * past the end of the file in the last page. */
 void
 pcache_written(struct inode *ip, uint off, uint n)
 {
   frame_op_begin(); /* it holds a reference on each page while it reads */
-  for (uint idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
+  for (uint64 idx = off / PGSIZE; n > 0 && idx <= (off + n - 1) / PGSIZE; idx++) {
     acquire(&pc.lock);
     struct cpage *c = lookup(ip->dev, ip->inum, idx);
     uint64 pa = 0;
     if (c) {
-      pa = c->pa;
-      frame_ref(pa); /* keep it while reading into it */
+      pa = frame_of(c);
+      frame_ref(pa); /* keep it while reading into it: reclaim may drop c */
     }
     release(&pc.lock);
     if (pa == 0)
       continue;
-    uint base = idx * PGSIZE;
+    uint64 base = idx * PGSIZE;
     uint lo = base > off ? base : off, hi = base + PGSIZE < off + n ? base + PGSIZE : off + n;
     readi(ip, 0, pa + lo - base, lo, hi - lo);
-    if (ip->size < base + PGSIZE) {
-      uint keep = ip->size > base ? ip->size - base : 0;
-      memset((char *)pa + keep, 0, PGSIZE - keep);
-    }
+    zero_past_end(ip, idx, pa);
     frame_unref(pa);
   }
   frame_op_end();
 }
 
-/* ip, locked by the caller, was truncated to its current size: pages wholly
- * past it that nobody maps go; the part past the end of a page still mapped
- * reads as zeros. */
-void
+/* A page of the file being truncated (arg): past the new end, it goes if
+ * nobody maps it, else what lies past the end reads as zeros. */
+static void
+truncate_page(struct cpage *c, void *arg)
+{
+  struct inode *ip = arg;
+  if (c->dev != ip->dev || c->inum != ip->inum)
+    return;
+  if (past_end(ip, c->idx) && droppable(c))
+    drop(c);
+  else
+    zero_past_end(ip, c->idx, frame_of(c));
+}
+
+/* ip, locked by the caller, was truncated to its current size (itrunc,
+ * through fs_set_truncate_hook: at O_TRUNC, and when the file is freed,
+ * when nothing maps it any more): its pages wholly past the end that
+ * nobody maps go; of a page still mapped, what lies past the end reads as
+ * zeros. */
+static void
 pcache_truncate(struct inode *ip)
 {
   frame_op_begin();
   acquire(&pc.lock);
-  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
-    if (c->pa == 0 || c->dev != ip->dev || c->inum != ip->inum)
-      continue;
-    uint64 lo = (uint64)c->idx * PGSIZE;
-    if (lo >= ip->size && droppable(c)) {
-      drop(c);
-    } else if (lo + PGSIZE > ip->size) {
-      uint keep = lo >= ip->size ? 0 : ip->size - lo;
-      memset((char *)c->pa + keep, 0, PGSIZE - keep);
-    }
-  }
+  each_page(truncate_page, ip);
   release(&pc.lock);
   frame_op_end();
 }
 
-/* Drop every clean page nobody maps. Returns how many went. */
+static void
+reclaim_page(struct cpage *c, void *n)
+{
+  if (droppable(c)) {
+    drop(c);
+    (*(int *)n)++;
+  }
+}
+
+/* Drop every page nobody maps. Returns how many went. */
 static int
 pcache_reclaim(void)
 {
   int n = 0;
   frame_op_begin();
   acquire(&pc.lock);
-  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++) {
-    if (droppable(c)) {
-      drop(c);
-      n++;
-    }
-  }
+  each_page(reclaim_page, &n);
   release(&pc.lock);
   frame_op_end();
   return n;
 }
 
-/* Pages the cache holds that nobody maps and that are clean: as good as
- * free, since kalloc reclaims them before it fails. */
+static void
+count_idle(struct cpage *c, void *n)
+{
+  *(uint64 *)n += droppable(c);
+}
+
+/* Pages the cache holds that nobody maps: as good as free, since kalloc
+ * reclaims them before it fails. */
 uint64
 pcache_idle(void)
 {
   uint64 n = 0;
   acquire(&pc.lock);
-  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
-    n += droppable(c);
+  each_page(count_idle, &n);
   release(&pc.lock);
   return n;
+}
+
+/* An auditor's note function and its argument (pcache_audit). */
+struct note {
+  void (*fn)(void *arg, uint64 pa);
+  void *arg;
+};
+
+static void
+note_page(struct cpage *c, void *note)
+{
+  struct note *n = note;
+  n->fn(n->arg, frame_of(c));
 }
 
 /* Call note(arg, pa) for every frame the cache holds (memcheck). */
 void
 pcache_audit(void (*note)(void *arg, uint64 pa), void *arg)
 {
+  struct note n = {note, arg};
   acquire(&pc.lock);
-  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
-    if (c->pa)
-      note(arg, c->pa);
+  each_page(note_page, &n);
   release(&pc.lock);
 }
 
@@ -310,10 +374,7 @@ pcache_counts(struct memstat *st)
   st->pcache_hits = pc.hits;
   st->pcache_misses = pc.misses;
   st->pcache_dropped = pc.dropped;
-  uint64 n = 0;
-  for (struct cpage *c = pc.page; c < &pc.page[NCPAGE]; c++)
-    n += c->pa != 0;
-  st->pcache_pages = n;
+  st->pcache_pages = pc.pages;
   release(&pc.lock);
 }
 
@@ -371,12 +432,15 @@ static const struct pager pcache_pager = {
     .audit = pcache_audit,
 };
 
-/* Set up the cache; install it as the address spaces' pager and as the
- * frame allocator's last resort. Boot hart, once. */
+/* Set up the cache, an entry per frame; install it as the address spaces'
+ * pager, the frame allocator's last resort and the file system's listener
+ * for truncation. Boot hart, once, after frames_init. */
 void
 pcache_init(void)
 {
   initlock(&pc.lock, "pcache");
+  pc.entry = frames_carve(frames_span() * sizeof(struct cpage));
   frames_set_reclaim(pcache_reclaim);
+  fs_set_truncate_hook(pcache_truncate);
   as_set_pager(&pcache_pager);
 }

@@ -12,10 +12,9 @@ struct inode;
 struct memstat;
 
 void pcache_init(void);
-int pcache_get(struct inode *ip, uint idx, uint64 *pa);
-void pcache_writeback(struct inode *ip, uint idx, uint64 pa);
+int pcache_get(struct inode *ip, uint64 idx, uint64 *pa);
+void pcache_writeback(struct inode *ip, uint64 idx, uint64 pa);
 void pcache_written(struct inode *ip, uint off, uint n);
-void pcache_truncate(struct inode *ip);
 void pcache_counts(struct memstat *st);
 uint64 pcache_idle(void);
 void pcache_audit(void (*note)(void *arg, uint64 pa), void *arg);

@@ -22,7 +22,7 @@
 /* A page of a file-backed region to be read before a fault can finish. */
 struct load {
   struct inode *ip;
-  uint idx; /* page index in the file */
+  uint64 idx; /* page index in the file */
 };
 
 /* Does region r (0: none) allow access? */

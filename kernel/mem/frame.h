@@ -44,6 +44,8 @@ int frame_managed(uint64 pa);
 extern uint64 frame_base; /* frame pa is number (pa - frame_base) / PGSIZE */
 uint64 frames_free(void);
 uint64 frames_total(void);
+uint64 frames_span(void);
+void *frames_carve(uint64 size);
 
 /* The one call from frames upwards, registered at boot: when no frame is
  * free, kalloc asks the page cache to drop the pages nobody maps (a hook

@@ -93,7 +93,8 @@ carve(uint64 base, uint64 size)
 }
 
 /* A zeroed array of size bytes in the first fresh range large enough for
- * it, never to be handed out. Boot only. */
+ * it, never to be handed out. Caller holds fmem.lock, or runs before the
+ * other harts. */
 static void *
 carve_array(uint64 size)
 {
@@ -275,6 +276,29 @@ uint64
 frames_total(void)
 {
   return total;
+}
+
+/* How many frames the allocator's arrays span: frame pa has index
+ * (pa - frame_base) / PGSIZE, below this. */
+uint64
+frames_span(void)
+{
+  return ram_frames;
+}
+
+/* A zeroed table of size bytes, taken for good from frames never handed
+ * out: for a subsystem that keeps something per frame (the page cache).
+ * Boot hart, once per table, before the other harts run. */
+void *
+frames_carve(uint64 size)
+{
+  acquire(&fmem.lock);
+  void *a = carve_array(size);
+  uint64 pages = PGROUNDUP(size) / PGSIZE;
+  fmem.nfree -= pages;
+  total -= pages;
+  release(&fmem.lock);
+  return a;
 }
 
 /* Mark managed frame pa; returns 1 if it was not marked yet. */

@@ -29,10 +29,10 @@ struct pager {
   void (*put)(struct inode **ips, int n);
   /* The frame holding page idx of ip, with a reference for the caller.
    * Returns 0, PAGER_BEYOND or PAGER_NOMEM. May sleep. */
-  int (*get)(struct inode *ip, uint idx, uint64 *pa);
+  int (*get)(struct inode *ip, uint64 idx, uint64 *pa);
   /* Frame pa, page idx of a shared mapping of ip, may have been written:
    * write it to the file. May sleep. */
-  void (*writeback)(struct inode *ip, uint idx, uint64 pa);
+  void (*writeback)(struct inode *ip, uint64 idx, uint64 pa);
   /* ip's inode number, for vmregions. */
   uint (*inum)(struct inode *ip);
   /* Call note(arg, pa) once for each reference the file layer holds on a

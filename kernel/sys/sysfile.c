@@ -328,7 +328,8 @@ sys_open(void)
     return -1;
   }
   if ((ip->type == T_DIR && writing) ||
-      (writing && __atomic_load_n(&ip->text_maps, __ATOMIC_RELAXED) > 0) || /* text busy */
+      ((writing || (omode & O_TRUNC)) && /* text busy */
+       __atomic_load_n(&ip->text_maps, __ATOMIC_RELAXED) > 0) ||
       (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) || (f = filealloc()) == 0) {
     iunlockput(ip);
     end_op();
@@ -343,7 +344,6 @@ sys_open(void)
   file_setup(f, ip, omode);
   if ((omode & O_TRUNC) && ip->type == T_FILE) {
     itrunc(ip);
-    pcache_truncate(ip);
   }
   iunlock(ip);
   end_op();
