@@ -171,21 +171,17 @@ LAB_TARGETS = [
 ]
 
 # staff-only{ test/handout.py leaves MIT's graders out of the handout.
-# MIT's grader as a drop-in: (name, mirror, branch, files). Each is run
-# unmodified (grade-lab-BRANCH and gradelib.py from that branch of the
-# mirrored repository, and files, MIT's own test programs that calf has no
-# counterpart of, from the same branch) in a scratch copy of this tree, as an
-# instructor would, and must give full marks. Skipped, with a SKIP line,
-# where the mirror is absent. The mmap lab's rows run MIT's mmaptest.c
-# unmodified.
-MIT_MIRRORS = os.environ.get("CALF_MIT_MIRRORS", "/work/.mirror")
-MIT_GRADERS = [("cow:2024", "cheng-zongkai+xv6-labs-2024-solutions", "cow", []),
-               ("cow:2025", "Muleizhang+xv6-labs-2025", "cow", []),
-               ("mmap:2020", "ArmeriaWang+xv6-labs-2020", "mmap", ["user/mmaptest.c"]),
-               ("mmap:2024", "cheng-zongkai+xv6-labs-2024-solutions", "mmap", ["user/mmaptest.c"])]
-# ... and on the lab's handout, the starter, where it must give less than full
-# marks: (name, mirror, branch, files), as above.
-MIT_ON_HANDOUT = [("cow:2025:handout", "Muleizhang+xv6-labs-2025", "cow", [])]
+# MIT's grader as a drop-in, run from clones of MIT's xv6-labs repositories
+# the user names: MIT_LABS=PATH[:PATH...], each a clone (or a bare copy) of
+# an xv6-labs-YEAR repository. For each, and each lab branch it has
+# (MIT_LAB_FILES: the branch, and MIT's own test programs that calf has no
+# counterpart of), grade-lab-BRANCH and gradelib.py from that branch run
+# unmodified in a scratch copy of this tree, as an instructor would, and
+# must give full marks; on the COW lab's handout (the starter) the cow
+# grader must give less. Without MIT_LABS the rows are one SKIP line saying
+# how to run them; a branch a clone lacks is a SKIP too.
+MIT_LABS = [p for p in os.environ.get("MIT_LABS", "").split(":") if p]
+MIT_LAB_FILES = [("cow", []), ("mmap", ["user/mmaptest.c"])]
 MIT_TIMEOUT = 1500
 # }staff-only
 
@@ -385,27 +381,50 @@ def minimal_path_test():
 
 
 # staff-only{ MIT's graders, as above.
-def mit_grader_files(mirror, branch, extra):
+def mit_grader_files(clone, branch, extra):
     """{path: bytes} of grade-lab-BRANCH, gradelib.py and the paths extra on branch
-    of the mirrored repository mirror; Skip if the mirror or a file is absent."""
-    gitdir = os.path.join(MIT_MIRRORS, mirror, "repo")
+    (local or origin's) of the clone of MIT's repository at clone; Skip if a file
+    is absent."""
+    gitdir = os.path.join(clone, ".git") if os.path.isdir(os.path.join(clone, ".git")) else clone
     files = {}
     for name in ["grade-lab-" + branch, "gradelib.py"] + extra:
-        show = subprocess.run(["git", "--git-dir", gitdir, "show", "%s:%s" % (branch, name)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        if show.returncode != 0:
-            raise Skip("no %s:%s in the mirror %s" % (branch, name, gitdir))
-        files[name] = show.stdout
+        for ref in (branch, "origin/" + branch):
+            show = subprocess.run(["git", "--git-dir", gitdir, "show", "%s:%s" % (ref, name)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            if show.returncode == 0:
+                files[name] = show.stdout
+                break
+        else:
+            raise Skip("no %s:%s in %s" % (branch, name, clone))
     return files
 
 
-def mit_grader_test(mirror, branch, extra, handout=False):
+def mit_rows():
+    """The rows of MIT's graders: (name, function), from MIT_LABS."""
+    if not MIT_LABS:
+        def unset():
+            raise Skip("set MIT_LABS=PATH[:PATH...] to clones of MIT's xv6-labs repositories to run them")
+        return [("lab:mit-grade-lab", unset)]
+    rows = []
+    for clone in MIT_LABS:
+        label = os.path.basename(os.path.normpath(clone))
+        if label in ("repo", ".git"):
+            label = os.path.basename(os.path.dirname(os.path.normpath(clone)))
+        for branch, extra in MIT_LAB_FILES:
+            rows.append(("lab:mit-grade-lab-%s:%s" % (branch, label),
+                         lambda c=clone, b=branch, x=extra: mit_grader_test(c, b, x)))
+        rows.append(("lab:mit-grade-lab-cow:%s:handout" % label,
+                     lambda c=clone: mit_grader_test(c, "cow", [], True)))
+    return rows
+
+
+def mit_grader_test(clone, branch, extra, handout=False):
     """MIT's grade-lab-BRANCH, unmodified, in a scratch copy of this tree (the
     repository itself is never touched) with MIT's files extra added and a
     time.txt as a student writes it: it exits 0 with full marks. handout: in
     the lab's handout instead (make handout LAB=BRANCH), where it must score
     less than full marks."""
-    files = mit_grader_files(mirror, branch, extra)
+    files = mit_grader_files(clone, branch, extra)
     grader = "grade-lab-" + branch
     with tempfile.TemporaryDirectory(prefix="calf-mit-") as tmp:
         tree = os.path.join(tmp, "calf")
@@ -594,10 +613,7 @@ def parts():
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t.replace(" LAB=", ":"), lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     # staff-only{ MIT's graders, as above.
-    lab += [("lab:mit-grade-lab-" + name, lambda m=mirror, b=branch, x=extra: mit_grader_test(m, b, x))
-            for name, mirror, branch, extra in MIT_GRADERS]
-    lab += [("lab:mit-grade-lab-" + name, lambda m=mirror, b=branch, x=extra: mit_grader_test(m, b, x, True))
-            for name, mirror, branch, extra in MIT_ON_HANDOUT]
+    lab += mit_rows()
     # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
