@@ -122,8 +122,16 @@ build/fs/_%: $U/_%
 	@mkdir -p build/fs
 	$(OBJCOPY) --strip-debug $< $@
 
+# fs.img is made again only when one of its prerequisites is newer: mkfs,
+# README or a program; files made inside calf survive every other build.
+# make fresh-fs throws it away and makes a fresh one (the way back after
+# rm sh, say).
 fs.img: mkfs/mkfs README $(FSPROGS)
 	mkfs/mkfs fs.img README $(FSPROGS)
+
+fresh-fs:
+	rm -f fs.img
+	@$(MAKE) --no-print-directory fs.img
 
 .PRECIOUS: $U/%.o $(KOUT)/%.o
 
@@ -219,7 +227,7 @@ clean:
 	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
-.PHONY: all deps qemu qemu-gdb gdb print-gdbport test clean compile_commands.json format format-check lint
+.PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json format format-check lint
 
 # Host-side test rules live beside the tests.
 include $(wildcard test/*.mk)

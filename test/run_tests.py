@@ -115,6 +115,9 @@ SHELL_TIMEOUT = 90
 TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
                ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test())]
 
+# Damaged disk images: (name, function); each raises Fail. See the functions below.
+IMAGE_CHECKS = [("no-shell", lambda: no_shell_test())]
+
 # Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
 # `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
 #   ("usertests", "usertests -q", 3, "128M", 600),
@@ -514,6 +517,25 @@ def corrupt_test(how):
             raise Fail("reading a damaged inode did not fail cleanly", out)
 
 
+def no_shell_test():
+    """An image whose sh was removed: init says once why it cannot run sh and how to
+    get a fresh image, then retries slowly, not many times a second."""
+    with qemu.scratch_image() as img:
+        status, out = qemu.run_script("rm sh", 60, image=img)
+        no_panic(out)
+        if status != 0:
+            raise Fail("rm sh failed (status %d)" % status, out)
+        with qemu.Machine(image=img, limit=60) as m:
+            m.expect(r"^init: cannot run sh: there is no /sh on the disk$", 30)
+            m.expect(r"^init: the disk image has no working shell: .*make fresh-fs", 10)
+            time.sleep(5)
+            out = m.output
+        no_panic(out)
+        tries = len(re.findall(r"^init: (cannot run sh|starting sh)", out, re.M))
+        if tries != 2 or "exec sh failed" in out:
+            raise Fail("init reported the missing sh %d times in 5 s, want once" % (tries - 1), out)
+
+
 def bad_tree_test(regex, replacement, message):
     """Boot with QEMU's tree edited (see BAD_TREES): refused with message, QEMU exits, no panic."""
     dts, n = re.subn(regex, replacement, qemu.machine_dts("128M", 3), flags=re.M)
@@ -580,6 +602,7 @@ def parts():
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
     crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))
               for how in ("magic", "size", "type", "addr")]
+    crash += [("image:" + name, fn) for name, fn in IMAGE_CHECKS]
     crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t.replace(" LAB=", ":"), lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
