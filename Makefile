@@ -195,12 +195,35 @@ gdb: deps-gdb
 
 CSOURCES = $(wildcard $K/*.c $K/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
 
-# bear records the compiler commands of a build, so every object must be
-# compiled again: the objects (not fs.img or the programs) are removed first.
+# bear records the compiler commands it sees run, so every source is
+# compiled again, with the flags of the build, into build/ccdb (thrown away):
+# the build's own objects, programs and fs.img are not touched, and nothing
+# is linked, so the next make has nothing to do because of this.
+CCDB = build/ccdb
+CCDBSRCS = $(KSRCS) $(wildcard $U/*.c $U/*.S) mkfs/mkfs.c
+CCDBOBJS = $(patsubst %,$(CCDB)/%.o,$(CCDBSRCS))
+
 compile_commands.json: deps-bear
-	@echo "calf: removing kernel and user objects so that bear sees them compiled" >&2
-	rm -f $K/*.o $U/*.o
-	bear -- $(MAKE) --no-print-directory all
+	rm -rf $(CCDB)
+	bear -- $(MAKE) --no-print-directory ccdb-objects
+
+ccdb-objects: $(CCDBOBJS)
+
+$(CCDB)/$K/%.c.o: $K/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
+
+$(CCDB)/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+$(CCDB)/$U/%.c.o: $U/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(CCDB)/mkfs/%.c.o: mkfs/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
 
 format: deps-format
 	clang-format -i $(CSOURCES)
@@ -227,7 +250,7 @@ clean:
 	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
-.PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json format format-check lint
+.PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json ccdb-objects format format-check lint
 
 # Host-side test rules live beside the tests.
 include $(wildcard test/*.mk)

@@ -10,6 +10,7 @@ To add a test, add a row to one of the tables below; nothing else changes.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -113,7 +114,8 @@ SHELL_TIMEOUT = 90
 
 # Tool checks: (name, function); each raises Fail. See the functions below.
 TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
-               ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test())]
+               ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test()),
+               ("compile-commands", lambda: compile_commands_test())]
 
 # Damaged disk images: (name, function); each raises Fail. See the functions below.
 IMAGE_CHECKS = [("no-shell", lambda: no_shell_test())]
@@ -343,6 +345,37 @@ def keep_programs_test():
                 and not os.path.exists(os.path.join(clone, "user", "_" + f[:-2]))]
         if lost:
             raise Fail("make removed the programs of %s" % ", ".join(sorted(lost)))
+
+
+def compile_commands_test():
+    """In a clean clone with a file in fs.img's place (older than every source, so
+    any rule that made fs.img would replace it), `make compile_commands.json`
+    records the compiles of kernel, user and mkfs sources, and leaves that file,
+    and the build's products, alone."""
+    if not shutil.which("bear"):
+        raise Skip("bear is not installed")
+    marker = b"the user's files\n"
+    with tempfile.TemporaryDirectory(prefix="calf-ccdb-") as tmp:
+        clone = clean_clone(tmp)
+        img = os.path.join(clone, "fs.img")
+        with open(img, "wb") as f:
+            f.write(marker)
+        os.utime(img, (0, 0))
+        status, out = run_group(["make", "-s", "--no-print-directory", "compile_commands.json"], clone, 600)
+        if status != 0:
+            raise Fail("make compile_commands.json failed (status %d)" % status, out)
+        with open(img, "rb") as f:
+            if f.read() != marker:
+                raise Fail("make compile_commands.json replaced fs.img", out)
+        made = [p for p in ("kernel/kernel", "user/_sh", "user/sh.o", "kernel/proc.o") if
+                os.path.exists(os.path.join(clone, p))]
+        if made:
+            raise Fail("make compile_commands.json built %s" % ", ".join(made), out)
+        with open(os.path.join(clone, "compile_commands.json")) as f:
+            files = {os.path.relpath(os.path.join(e["directory"], e["file"]), clone) for e in json.load(f)}
+        missing = [p for p in ("kernel/proc.c", "kernel/entry.S", "user/sh.c", "mkfs/mkfs.c") if p not in files]
+        if missing:
+            raise Fail("compile_commands.json lacks %s" % ", ".join(missing), out)
 
 
 # What `make qemu` may use: the build, QEMU, dtc, and the shell tools recipes call.
