@@ -114,6 +114,7 @@ SHELL_TIMEOUT = 90
 
 # Tool checks: (name, function); each raises Fail. See the functions below.
 TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
+               ("gdbport", lambda: gdbport_test()),
                ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test()),
                ("compile-commands", lambda: compile_commands_test())]
 
@@ -317,12 +318,50 @@ def gdb_test():
 
 
 def gdb_prog_test():
-    """`make gdb PROG=cowdemo` (test/gdb-prog.gdb) stops at cowdemo's main, not the shell's."""
+    """`make gdb PROG=cowdemo` (test/gdb-prog.gdb) stops at cowdemo's main, not the shell's;
+    the programs are built at -O0, so step enters pages_demo (not inlined), its locals
+    show, and finish comes back to main's next line."""
     out = with_qemu_gdb(["RUN=cowdemo", "CPUS=1"],
-                        ["-ex", "set $calf_prog = \"cowdemo\"", "-ex", "add-symbol-file user/_cowdemo",
-                         "-x", "test/gdb-prog.gdb", "-ex", "continue", "-ex", "info registers satp"])
+                        ["-ex", "set $calf_prog = \"cowdemo\"", "-ex", "add-symbol-file build/debug-user/_cowdemo",
+                         "-x", "test/gdb-prog.gdb", "-ex", "continue", "-ex", "info registers satp",
+                         "-ex", "step", "-ex", "next 2", "-ex", "info locals", "-ex", "delete 1", "-ex", "finish"])
     if not re.search(r"Temporary breakpoint \d+, main \(\) at user/cowdemo.c", out):
         raise Fail("gdb did not stop at cowdemo's main", out)
+    if not re.search(r"^pages_demo \(\) at user/cowdemo.c:\d+", out, re.M):
+        raise Fail("step from main did not enter pages_demo", out)
+    if "optimized out" in out or not re.search(r"^raw = ", out, re.M):
+        raise Fail("pages_demo's locals do not show", out)
+    if not re.search(r"^main \(\) at user/cowdemo.c:\d+\n\d+\s+x_demo\(\);", out, re.M):
+        raise Fail("finish did not return from pages_demo to main", out)
+
+
+def gdbport_test():
+    """make print-gdbport skips a port something listens on, and prints a GDBPORT given
+    on the command line or in the environment as it is; make qemu-gdb refuses a
+    GDBPORT that is taken, saying so, and starts no QEMU."""
+    def make(args, env=None):
+        return run_group(["make", "-s", "--no-print-directory"] + args, qemu.ROOT, 300) if env is None else \
+            subprocess.run(["make", "-s", "--no-print-directory"] + args, cwd=qemu.ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=60).stdout.decode().strip()
+    status, port = make(["print-gdbport"])
+    if status != 0 or not port.strip().isdigit():
+        raise Fail("make print-gdbport: %r (status %d)" % (port, status), port)
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("", int(port)))
+        taken.listen()
+        status, other = make(["print-gdbport"])
+        if status != 0 or other.strip() == port.strip():
+            raise Fail("make print-gdbport printed port %s, which is taken" % other.strip(), other)
+        given = make(["print-gdbport"], dict(os.environ, GDBPORT="23456"))
+        status, cmdline = make(["print-gdbport", "GDBPORT=23457"])
+        if given != "23456" or cmdline.strip() != "23457":
+            raise Fail("make print-gdbport ignored a given GDBPORT: %r, %r" % (given, cmdline))
+        status, out = make(["qemu-gdb", "GDBPORT=" + port.strip()])
+        if status == 0 or "gdb port %s is in use" % port.strip() not in out:
+            raise Fail("make qemu-gdb took port %s, which is taken (status %d)" % (port.strip(), status), out)
 
 
 def clean_clone(tmp):

@@ -578,9 +578,12 @@ run_job(struct node *n)
   int pid = fork_or_warn();
 
   if (pid == 0) {
-    if (interactive)
+    /* Written only when set: a store here, between fork and exec, would
+     * cost sh -c's child a copy-on-write fault (cowtest shellexec). */
+    if (interactive) {
       setfg(0, getpid());
-    interactive = 0;
+      interactive = 0;
+    }
     run_in_child(n);
   }
   if (pid < 0)
