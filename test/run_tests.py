@@ -74,7 +74,27 @@ SHELL_CHECKS = [
               ("grep -c -v e g", [r"^1$"]), ("grep -ci T g", [r"^2$"]), ("grep -n -i ^CALF README", [r"^1:calf$"]),
               ("grep -c calf g README", [r"^g:0$", r"^README:[1-9]\d*$"])]),
     ("status", [("cat nosuch", []), ("echo $?", [r"^1$"]), ("echo ok", []), ("echo $? \"$?\"", [r"^0 0$"])]),
+    # $? is the status of the command before it in the same line, not of the line before
+    ("status-list", [("echo ok", []), ("nosuch; echo $?", [r"^exec nosuch failed$", r"^1$"]),
+                     ("cat nosuch; echo \"$?\" > st; cat st", [r"^1$"]), ("(nosuch; echo $?)", [r"^1$"])]),
+    ("errors", [("mkdir d1", []), ("mkdir d1", [r"^mkdir: d1: exists$"]),
+                ("mkdir no/d2", [r"^mkdir: no/d2: no such directory no$"]),
+                ("cat d1", [r"^cat: d1: is a directory$"]), ("echo $?", [r"^1$"]),
+                ("cat nosuch", [r"^cat: nosuch: no such file or directory$"]),
+                ("echo x > no/f", [r"^sh: no/f: no such directory no$"]),
+                ("echo x > d1", [r"^sh: d1: is a directory$"]),
+                ("cd nowhere", [r"^sh: cd: nowhere: no such file or directory$"]),
+                ("cd README", [r"^sh: cd: README: not a directory$"]),
+                ("kill 1", [r"^kill: 1: init cannot be killed$"]), ("echo $?", [r"^1$"])]),
+    # 33 commands and 32 ;s need 65 nodes of the parse tree (short, so that the typing keeps up)
+    ("too-long", [("x;" * 32 + "x", [r"^sh: line too long: at most 64 commands and \|, ;, & in one line$"]),
+                  ("echo $?", [r"^1$"])]),
+    # a script prints what its commands print and no prompt
+    ("script", [("echo echo one > s1; echo echo two >> s1", []), ("sh s1", [r"\Aone\ntwo\n\Z"])]),
 ]
+
+# Shell checks that need code: (name, function(cpus)); run like SHELL_CHECKS.
+SHELL_FUNCS = [("kill-tree", lambda cpus: kill_tree_test(cpus))]
 
 # Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
 # a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
@@ -636,6 +656,35 @@ def shell_test(steps, cpus):
                     raise Fail("%r: output lacks /%s/" % (cmd, p), m.output)
 
 
+def kill_tree_test(cpus):
+    """kill -t PID kills a background job and every process it started (grind's
+    workers), and the shell reports the job done; kill alone would leave them."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        started = re.search(r"^\[(\d+)\]$", m.shell("grind -t 60 -p 2 -o pipe > g.out &"), re.M)
+        if not started:
+            raise Fail("the background job printed no [PID]", m.output)
+        for _ in range(20):  # until the parent and both workers run
+            if len(re.findall(r" grind ", m.shell("ps"))) >= 3:
+                break
+            time.sleep(0.5)
+        else:
+            raise Fail("grind's workers never showed in ps", m.output)
+        out = m.shell("kill -t " + started[1])
+        if "kill:" in out:
+            raise Fail("kill -t %s: %r" % (started[1], out.strip()), m.output)
+        for _ in range(20):
+            if " grind " not in m.shell("ps"):
+                break
+            time.sleep(0.5)
+        else:
+            raise Fail("grind processes survived kill -t", m.output)
+        m.shell("echo next")
+        no_panic(m.output)
+        if not re.search(r"^\[%s\] done, status -1$" % started[1], m.output, re.M):
+            raise Fail("the shell did not report the killed job", m.output)
+
+
 def keys_test(steps, cpus):
     """Boot to the prompt, type each row's keys, find its regexes in order; nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
@@ -665,6 +714,8 @@ def parts():
              for name, regex, repl, msg in BAD_TREES]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
+    shell += [("shell:%s:%d" % (name, cpus), lambda fn=fn, cpus=cpus: fn(cpus))
+              for name, fn in SHELL_FUNCS for cpus in SHELL_CPUS]
     shell += [("shell:keys:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: keys_test(steps, cpus))
               for name, steps in KEY_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
