@@ -143,9 +143,12 @@ $(FSDIR)/_%: $(UOUT)/_%
 # fs.img is made again only when one of its prerequisites is newer: mkfs,
 # README or a program; files made inside calf survive every other build.
 # make fresh-fs throws it away and makes a fresh one (the way back after
-# rm sh, say).
+# rm sh, say). FSSIZE=N makes it N blocks of 1 KiB (default kernel/param.h's
+# FSSIZE, 2000; the kernel reads the size from the superblock): it applies
+# when the image is made, so make fresh-fs FSSIZE=N for a bigger disk now.
+FSSIZE ?=
 $(FSIMG): mkfs/mkfs README $(FSPROGS)
-	mkfs/mkfs $@ README $(FSPROGS)
+	mkfs/mkfs $(if $(FSSIZE),-s $(FSSIZE)) $@ README $(FSPROGS)
 
 fresh-fs:
 	rm -f fs.img

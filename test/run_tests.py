@@ -91,6 +91,10 @@ SHELL_CHECKS = [
                   ("echo $?", [r"^1$"])]),
     # a script prints what its commands print and no prompt
     ("script", [("echo echo one > s1; echo echo two >> s1", []), ("sh s1", [r"\Aone\ntwo\n\Z"])]),
+    # 6 files of about 200 blocks fill the default disk (2000 blocks); last, made empty
+    # first, then gets no block, and echo must say its write failed
+    ("disk-full", [("> last", [])] + [("cat README README README README > f%d" % i, []) for i in range(6)]
+     + [("echo hi > last", [r"^echo: write error$"]), ("echo $?", [r"^1$"])]),
 ]
 
 # Shell checks that need code: (name, function(cpus)); run like SHELL_CHECKS.
@@ -139,7 +143,7 @@ TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()
                ("compile-commands", lambda: compile_commands_test())]
 
 # Damaged disk images: (name, function); each raises Fail. See the functions below.
-IMAGE_CHECKS = [("no-shell", lambda: no_shell_test())]
+IMAGE_CHECKS = [("no-shell", lambda: no_shell_test()), ("big-disk", lambda: big_disk_test())]
 
 # Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
 # `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
@@ -626,6 +630,24 @@ def no_shell_test():
         tries = len(re.findall(r"^init: (cannot run sh|starting sh)", out, re.M))
         if tries != 2 or "exec sh failed" in out:
             raise Fail("init reported the missing sh %d times in 5 s, want once" % (tries - 1), out)
+
+
+def big_disk_test():
+    """make FSSIZE=20000 makes a 20000-block image (through the Makefile's rule, into a
+    scratch file) that calf boots and fills past what the default 2000 blocks hold."""
+    with tempfile.TemporaryDirectory(prefix="calf-big-") as tmp:
+        img = os.path.join(tmp, "big.img")
+        status, out = run_group(["make", "-s", "--no-print-directory", "FSIMG=" + img, "FSSIZE=20000", img],
+                                qemu.ROOT, 300)
+        if status != 0 or os.path.getsize(img) != 20000 * 1024:
+            raise Fail("make FSSIZE=20000 did not make a 20000-block image (status %d)" % status, out)
+        cmd = "cat README > R; " + "; ".join("cat R R R R > f%d" % i for i in range(8)) + "; ls f7"
+        status, out = qemu.run_script(cmd, 120, image=img)
+        no_panic(out)
+        if not re.search(r"^virtio: disk in slot \d+, irq \d+, 20000 blocks$", out, re.M):
+            raise Fail("the kernel did not see a 20000-block disk", out)
+        if status != 0 or "write error" in out:
+            raise Fail("writing 1600 blocks failed on a 20000-block disk (status %d)" % status, out)
 
 
 def bad_tree_test(regex, replacement, message):
