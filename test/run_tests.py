@@ -140,7 +140,7 @@ SHELL_TIMEOUT = 90
 TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
                ("gdbport", lambda: gdbport_test()),
                ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test()),
-               ("compile-commands", lambda: compile_commands_test())]
+               ("compile-commands", lambda: compile_commands_test()), ("grade-grind", lambda: grade_grind_test())]
 
 # Damaged disk images: (name, function); each raises Fail. See the functions below.
 IMAGE_CHECKS = [("no-shell", lambda: no_shell_test()), ("big-disk", lambda: big_disk_test())]
@@ -439,6 +439,26 @@ def compile_commands_test():
         missing = [p for p in ("kernel/proc.c", "kernel/entry.S", "user/sh.c", "mkfs/mkfs.c") if p not in files]
         if missing:
             raise Fail("compile_commands.json lacks %s" % ", ".join(missing), out)
+
+
+def grade_grind_test():
+    """The grader boots its grind part with 256 MiB (so per-frame counts sized for 128
+    MiB fail there), and a failed test's reason quotes the kernel's lines about the
+    processes it killed during that test."""
+    import grade
+    segment = "test x: started\npid 7 cowtest: killed: store page fault at va 0x0 (pc 0x1a)\n"
+    reason = grade.with_kills("child exited -1", segment)
+    if reason != "child exited -1; killed: pid 7 cowtest: killed: store page fault at va 0x0 (pc 0x1a)":
+        raise Fail("with_kills gave %r" % reason)
+    if grade.with_kills("no child", "test x: started\n") != "no child":
+        raise Fail("with_kills added to a reason with no kill in its output")
+    status, out = run_group(["python3", "test/grade.py", "grind"], qemu.ROOT, 300)
+    if status != 0 or not re.search(r"^grind -t \d+: OK", out, re.M):
+        raise Fail("grade.py grind failed (status %d)" % status, out)
+    with open(os.path.join(qemu.ROOT, "test/build/grade/grind_-t_30.out")) as f:
+        ram = RAM_LINE.search(f.read())
+    if not ram or ram[3] != "256":
+        raise Fail("the grader's grind boot had %s, want 256 MiB" % (ram[3] + " MiB" if ram else "no banner"), out)
 
 
 # What `make qemu` may use: the build, QEMU, dtc, and the shell tools recipes call.
