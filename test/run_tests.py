@@ -98,7 +98,7 @@ SHELL_CHECKS = [
 ]
 
 # Shell checks that need code: (name, function(cpus)); run like SHELL_CHECKS.
-SHELL_FUNCS = [("kill-tree", lambda cpus: kill_tree_test(cpus))]
+SHELL_FUNCS = [("kill-tree", lambda cpus: kill_tree_test(cpus)), ("wide-line", lambda cpus: wide_line_test(cpus))]
 
 # Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
 # a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
@@ -725,6 +725,27 @@ def kill_tree_test(cpus):
         no_panic(m.output)
         if not re.search(r"^\[%s\] done, status -1$" % started[1], m.output, re.M):
             raise Fail("the shell did not report the killed job", m.output)
+
+
+def wide_line_test(cpus):
+    """A line wider than the 80-column terminal the editor assumes scrolls sideways:
+    between the escape sequences that redraw it, no stretch of what the editor draws
+    reaches the last column (where the terminal would wrap and the display scramble),
+    and editing in it still works."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        start = len(m.output)
+        m.type("echo " + "b" * 90)
+        m.type(HOME + RIGHT * 5 + "X\x05\n")
+        ran = m.expect(r"^Xb{90}\n\$ ", SHELL_TIMEOUT)
+        drawn = re.sub(r"\x1b\[\d*[A-Za-z]", "\n", m.output[start:ran.start()])
+        widest = max(len(seg) for seg in drawn.split("\n"))
+        if widest >= 80:
+            raise Fail("the editor drew %d columns in one stretch; the terminal wraps at 80" % widest,
+                       m.output)
+        m.type(UP + HOME + "\x7f\x05\x7f\n")  # history, then delete at both ends of a wide line
+        m.expect(r"^Xb{89}\n\$ ", SHELL_TIMEOUT)
+        no_panic(m.output)
 
 
 def keys_test(steps, cpus):

@@ -34,17 +34,24 @@
 #include "kernel/memstat.h"
 #include "user/user.h"
 
-#define LINEMAX 512
-#define NNODE   64 /* command-tree nodes per line: commands, |, ; and & */
-#define NREDIR  8  /* redirections per command */
-#define NHIST   32 /* lines kept for up/down */
-#define NBG     16 /* background children tracked for their report */
-#define STR(x)  #x
-#define XSTR(x) STR(x) /* a macro's value as a string */
-#define CTRL(x) ((x) - '@')
-#define DEL     0x7f
-#define ESC     0x1b
-#define TICK_MS 10 /* uptime() counts ticks of this many milliseconds */
+#define LINEMAX    512
+#define NNODE      64 /* command-tree nodes per line: commands, |, ; and & */
+#define NREDIR     8  /* redirections per command */
+#define NHIST      32 /* lines kept for up/down */
+#define NBG        16 /* background children tracked for their report */
+#define STR(x)     #x
+#define XSTR(x)    STR(x) /* a macro's value as a string */
+#define CTRL(x)    ((x) - '@')
+#define DEL        0x7f
+#define ESC        0x1b
+#define TICK_MS    10 /* uptime() counts ticks of this many milliseconds */
+#define PROMPT     "$ "
+#define PROMPT_LEN 2
+/* The editor assumes a terminal at least COLS wide and never writes into its
+ * last column, so the terminal never wraps a line: a longer line scrolls
+ * sideways, ED_WIDTH bytes of it shown after the prompt. */
+#define COLS     80
+#define ED_WIDTH (COLS - PROMPT_LEN - 1)
 
 enum kind { EXEC, PIPE, LIST, BACK, SUBSHELL };
 
@@ -735,11 +742,14 @@ read_line(void)
 /* --- the line editor: the console is raw while sh reads a line ------------- */
 
 /* The line being edited: len bytes in buf (NUL-terminated), the terminal's
- * cursor before buf[cur]. The prompt stays to the left of buf[0]. */
+ * cursor before buf[cur]. The prompt stays at the left, then buf[off...]
+ * (off is 0 unless the line is wider than ED_WIDTH: then it is "wide", and
+ * every change redraws the part shown, ed_refresh). */
 struct editor {
   char buf[LINEMAX + 1];
   int len;
   int cur;
+  int off;
 };
 
 /* Lines entered, oldest first: line i (of nhist ever added) is
@@ -774,12 +784,46 @@ term_left(int n)
     fprintf(2, "\x1b[%dC", -n);
 }
 
+/* Is the line too wide to show whole, or was it until this change? */
+static int
+ed_wide(struct editor *ed)
+{
+  return ed->off > 0 || ed->len > ED_WIDTH;
+}
+
+/* Redraw the prompt and the ED_WIDTH-byte window of the line that holds the
+ * cursor (the whole line if it fits), and put the cursor in place. */
+static void
+ed_refresh(struct editor *ed)
+{
+  int shown;
+
+  if (ed->len <= ED_WIDTH)
+    ed->off = 0;
+  else if (ed->cur < ed->off)
+    ed->off = ed->cur;
+  else if (ed->cur > ed->off + ED_WIDTH)
+    ed->off = ed->cur - ED_WIDTH;
+  if (ed->len > ED_WIDTH && ed->off > ed->len - ED_WIDTH)
+    ed->off = ed->len - ED_WIDTH;
+  shown = ed->len - ed->off < ED_WIDTH ? ed->len - ed->off : ED_WIDTH;
+  fprintf(2, "\r\x1b[K" PROMPT);
+  term(ed->buf + ed->off, shown);
+  fprintf(2, "\x1b[K");
+  term_left(ed->off + shown - ed->cur);
+}
+
 /* Move the cursor to column to of the line. */
 static void
 ed_move(struct editor *ed, int to)
 {
-  term_left(ed->cur - to);
+  int from = ed->cur;
+
   ed->cur = to;
+  if (ed_wide(ed))
+    ed_refresh(ed);
+  else
+    term_left(from - to);
 }
 
 /* Show buf from the cursor on, erase what lies beyond its end, and put the
@@ -787,6 +831,10 @@ ed_move(struct editor *ed, int to)
 static void
 ed_redraw_tail(struct editor *ed)
 {
+  if (ed_wide(ed)) {
+    ed_refresh(ed);
+    return;
+  }
   term(ed->buf + ed->cur, ed->len - ed->cur);
   fprintf(2, "\x1b[K");
   term_left(ed->len - ed->cur);
@@ -802,6 +850,10 @@ ed_insert(struct editor *ed, char c)
   memmove(ed->buf + ed->cur + 1, ed->buf + ed->cur, ed->len - ed->cur);
   ed->buf[ed->cur++] = c;
   ed->buf[++ed->len] = 0;
+  if (ed_wide(ed)) {
+    ed_refresh(ed);
+    return;
+  }
   term(ed->buf + ed->cur - 1, ed->len - ed->cur + 1);
   term_left(ed->len - ed->cur);
 }
@@ -952,7 +1004,7 @@ edit_line(void)
   static char draft[LINEMAX + 1];
   int pos = nhist, done = 0;
 
-  ed.len = ed.cur = 0;
+  ed.len = ed.cur = ed.off = 0;
   ed.buf[0] = 0;
   while (!done) {
     int key = getbyte();
@@ -1001,7 +1053,7 @@ main(int argc, char *argv[])
       setfg(0, 0);
     }
     if (interactive)
-      fprintf(2, "$ ");
+      fprintf(2, PROMPT);
     r = interactive ? edit_line() : read_line();
     if (r == 0)
       break;
