@@ -85,7 +85,9 @@ SHELL_CHECKS = [
                 ("echo x > d1", [r"^sh: d1: is a directory$"]),
                 ("cd nowhere", [r"^sh: cd: nowhere: no such file or directory$"]),
                 ("cd README", [r"^sh: cd: README: not a directory$"]),
-                ("kill 1", [r"^kill: 1: init cannot be killed$"]), ("echo $?", [r"^1$"])]),
+                ("kill 1", [r"^kill: 1: init cannot be killed$"]), ("echo $?", [r"^1$"]),
+                ("echo x > d1/f", []), ("rm d1", [r"^rm: d1: a directory that is not empty"]),
+                ("rm nosuch", [r"^rm: nosuch: no such file or directory$"])]),
     # 33 commands and 32 ;s need 65 nodes of the parse tree (short, so that the typing keeps up)
     ("too-long", [("x;" * 32 + "x", [r"^sh: line too long: at most 64 commands and \|, ;, & in one line$"]),
                   ("echo $?", [r"^1$"])]),
