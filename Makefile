@@ -1,7 +1,7 @@
 # calf: build the kernel, the user programs and the disk image; boot, test, grade.
 #
 #   make qemu [MEM=128M] [CPUS=3] [RUN='cmd']   boot (RUN: run cmd, then power off)
-#   make qemu-gdb / make gdb [PROG=name]         debug a -O0 kernel (build/debug)
+#   make qemu-gdb / make gdb [PROG=name]         debug a -O0 kernel and programs (build/debug*)
 #   make test                                    host tests, then boot tests
 #   make grade                                   the copy-on-write lab grader
 
@@ -82,57 +82,87 @@ $(KOUT)/%.o: $(KSRC)/%.S
 	@mkdir -p $(@D)
 	$(CC) -I$(KTOP) $(ASFLAGS) -c -o $@ $<
 
+# User programs are built into UOUT: user/ (objects, user/_NAME) and fs.img,
+# or with DEBUG=1 (qemu-gdb, gdb) at -O0, so that step, next and finish
+# follow the source, into build/debug-user/ and its own disk image
+# build/debug-user/fs.img: the two builds never replace each other's
+# programs, and a debugging session never remakes fs.img.
+ifeq ($(DEBUG),1)
+UOUT = build/debug-user
+UOPT = -O0
+FSIMG = $(UOUT)/fs.img
+FSDIR = $(UOUT)/fs
+else
+UOUT = $U
+FSIMG = fs.img
+FSDIR = build/fs
+endif
+
 # User library: named once here. Every other user/*.c that defines main is a program.
-ULIB = $U/ulib.o $U/usys.o $U/printf.o $U/umalloc.o $U/utest.o
+ULIB = $(patsubst %,$(UOUT)/%.o,ulib usys printf umalloc utest)
 ULIBSRCS = $U/ulib.c $U/printf.c $U/umalloc.c $U/utest.c
 MAINPAT = ^main(\|[ *]main(
 UPROGSRCS = $(filter-out $(ULIBSRCS),$(shell grep -l '$(MAINPAT)' $U/*.c 2>/dev/null))
-UPROGS = $(patsubst $U/%.c,$U/_%,$(UPROGSRCS))
+UPROGS = $(patsubst $U/%.c,$(UOUT)/_%,$(UPROGSRCS))
 
 # bigcopy is bigprog linked with -N: its one segment's file offset is not
 # page-aligned, so exec copies it whole instead of paging it in (make bench
 # compares the two).
-UPROGS += $U/_bigcopy
-$U/_bigcopy: $U/bigprog.o $(ULIB) $U/user.ld
+UPROGS += $(UOUT)/_bigcopy
+$(UOUT)/_bigcopy: $(UOUT)/bigprog.o $(ULIB) $U/user.ld
 	$(LD) $(LDFLAGS) -N -T $U/user.ld -o $@ $< $(ULIB)
 
 # user/_NAME are products, kept for gdb (add-symbol-file), not intermediates.
-all: $(KERNEL) $(UPROGS) fs.img
+all: $(KERNEL) $(UPROGS) $(FSIMG)
 
-$U/%.o: $U/%.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+$(UOUT)/%.o: $U/%.c
+	@mkdir -p $(UOUT)
+	$(CC) $(CFLAGS) $(UOPT) -c -o $@ $<
 
-$U/%.o: $U/%.S
+$(UOUT)/%.o: $U/%.S
+	@mkdir -p $(UOUT)
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
-$U/_%: $U/%.o $(ULIB) $U/user.ld
+$(UOUT)/_%: $(UOUT)/%.o $(ULIB) $U/user.ld
 	$(LD) $(LDFLAGS) -T $U/user.ld -o $@ $< $(ULIB)
-	$(OBJDUMP) -S $@ > $U/$*.asm
+	$(OBJDUMP) -S $@ > $(UOUT)/$*.asm
 
 mkfs/mkfs: mkfs/mkfs.c $K/fs.h $K/param.h $K/stat.h $K/types.h
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ mkfs/mkfs.c
 
 # fs.img holds the programs without debug information (a file holds at most
 # MAXFILE blocks); user/_NAME keeps it for gdb.
-FSPROGS = $(patsubst $U/%,build/fs/%,$(UPROGS))
+FSPROGS = $(patsubst $(UOUT)/%,$(FSDIR)/%,$(UPROGS))
 
-build/fs/_%: $U/_%
-	@mkdir -p build/fs
+$(FSDIR)/_%: $(UOUT)/_%
+	@mkdir -p $(FSDIR)
 	$(OBJCOPY) --strip-debug $< $@
 
-fs.img: mkfs/mkfs README $(FSPROGS)
-	mkfs/mkfs fs.img README $(FSPROGS)
+# fs.img is made again only when one of its prerequisites is newer: mkfs,
+# README or a program; files made inside calf survive every other build.
+# make fresh-fs throws it away and makes a fresh one (the way back after
+# rm sh, say). FSSIZE=N makes it N blocks of 1 KiB (default kernel/param.h's
+# FSSIZE, 2000; the kernel reads the size from the superblock): it applies
+# when the image is made, so make fresh-fs FSSIZE=N for a bigger disk now.
+FSSIZE ?=
+$(FSIMG): mkfs/mkfs README $(FSPROGS)
+	mkfs/mkfs $(if $(FSSIZE),-s $(FSSIZE)) $@ README $(FSPROGS)
 
-.PRECIOUS: $U/%.o $(KOUT)/%.o
+fresh-fs:
+	rm -f fs.img
+	@$(MAKE) --no-print-directory fs.img
 
--include $(KOUT)/*.d $(KOUT)/*/*.d $U/*.d
+.PRECIOUS: $(UOUT)/%.o $(KOUT)/%.o
+
+-include $(KOUT)/*.d $(KOUT)/*/*.d $(UOUT)/*.d
 
 # --- running ------------------------------------------------------------------
 
 QKERNEL = $(KERNEL)
+QIMG = $(FSIMG)
 QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $(QKERNEL) -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
-QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -drive file=$(QIMG),if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 ifneq ($(RUN),)
 QEMUOPTS += -append "$(RUN)"
@@ -151,46 +181,83 @@ qemu: deps
 
 # --- debugging ----------------------------------------------------------------
 
-# One gdb port per user, so two users on one machine do not collide.
-GDBPORT = $(shell expr `id -u` % 5000 + 25000)
+# The gdb stub's port: the first one free (nothing listens on it) from a
+# port derived from the user id on (test/gdbport.sh), so that two users, or
+# two QEMUs, on one machine do not collide. make GDBPORT=N (or GDBPORT in the
+# environment) names one; qemu-gdb refuses it, saying so, if it is taken.
+GDBPORT_FIRST = $(shell expr `id -u` % 5000 + 25000)
+ifeq ($(origin GDBPORT),undefined)
+GDBPORT = $(shell sh test/gdbport.sh $(GDBPORT_FIRST))
+endif
 
-# The port alone: MIT's gradelib.py asks for it to find the QEMU it started.
+# The port alone: MIT's gradelib.py asks for it to find the QEMU it starts
+# next with make qemu-gdb, which picks the same port.
 print-gdbport:
-	@echo $(GDBPORT)
+	@port=$(GDBPORT); test -n "$$port" && echo $$port
 GDBKERNEL = build/debug$(if $(KVARIANT),-$(KVARIANT))/kernel
 
-# qemu-gdb boots the -O0 kernel (DEBUG=1) halted and writes .gdbinit for it,
-# so that gdb attaches to the kernel that runs.
+# qemu-gdb boots the -O0 kernel and programs (DEBUG=1) halted and writes
+# .gdbinit for it, so that gdb attaches to the kernel that runs.
+GDBUSER = build/debug-user
 qemu-gdb: QKERNEL = $(GDBKERNEL)
+qemu-gdb: QIMG = $(GDBUSER)/fs.img
 qemu-gdb: deps-gdb
 	@$(MAKE) --no-print-directory DEBUG=1 all
-	@sed -e "s|@KERNEL@|$(GDBKERNEL)|" -e "s|@PORT@|$(GDBPORT)|" .gdbinit.tmpl > .gdbinit
-	@echo "*** QEMU is halted with $(GDBKERNEL); in another window run: make gdb (port $(GDBPORT))" 1>&2
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+	@port=$(GDBPORT); test -n "$$port" || exit 1; \
+	test "`sh test/gdbport.sh $$port`" = "$$port" || { \
+	  echo "calf: gdb port $$port is in use (another QEMU?): name a free one, make qemu-gdb GDBPORT=N" >&2; \
+	  exit 1; }; \
+	sed -e "s|@KERNEL@|$(GDBKERNEL)|" -e "s|@PORT@|$$port|" .gdbinit.tmpl > .gdbinit; \
+	echo "*** QEMU is halted with $(GDBKERNEL); in another window run: make gdb (port $$port)" 1>&2; \
+	echo $(QEMU) $(QEMUOPTS) -S -gdb tcp::$$port; \
+	exec $(QEMU) $(QEMUOPTS) -S -gdb tcp::$$port
 
 # gdb loads .gdbinit explicitly and not through auto-load, which would refuse
-# it with a warning. PROG=name also loads user/_name and stops at its main
-# (test/gdb-prog.gdb).
+# it with a warning. PROG=name also loads the -O0 build/debug-user/_name that
+# qemu-gdb's disk holds, and stops at its main (test/gdb-prog.gdb).
 GDBFLAGS = -q -iex "set auto-load local-gdbinit off" -x .gdbinit
 ifneq ($(PROG),)
-GDBFLAGS += -ex "set \$$calf_prog = \"$(PROG)\"" -ex "add-symbol-file $U/_$(PROG)" -x test/gdb-prog.gdb
+GDBFLAGS += -ex "set \$$calf_prog = \"$(PROG)\"" -ex "add-symbol-file $(GDBUSER)/_$(PROG)" -x test/gdb-prog.gdb
 endif
 
 gdb: deps-gdb
 	@test -f .gdbinit || { echo "calf: no .gdbinit: start make qemu-gdb first" >&2; exit 1; }
-	@test -z "$(PROG)" || test -f $U/_$(PROG) || { echo "calf: no $U/_$(PROG)" >&2; exit 1; }
+	@test -z "$(PROG)" || test -f $(GDBUSER)/_$(PROG) || { echo "calf: no $(GDBUSER)/_$(PROG): start make qemu-gdb first" >&2; exit 1; }
 	gdb-multiarch $(GDBFLAGS)
 
 # --- editor support, formatting, static checks ----------------------------------
 
 CSOURCES = $(wildcard $K/*.c $K/*.h $K/*/*.c $K/*/*.h $U/*.c $U/*.h mkfs/*.c test/*.c)
 
-# bear records the compiler commands of a build, so every object must be
-# compiled again: the objects (not fs.img or the programs) are removed first.
+# bear records the compiler commands it sees run, so every source is
+# compiled again, with the flags of the build, into build/ccdb (thrown away):
+# the build's own objects, programs and fs.img are not touched, and nothing
+# is linked, so the next make has nothing to do because of this.
+CCDB = build/ccdb
+CCDBSRCS = $(KSRCS) $(wildcard $U/*.c $U/*.S) mkfs/mkfs.c
+CCDBOBJS = $(patsubst %,$(CCDB)/%.o,$(CCDBSRCS))
+
 compile_commands.json: deps-bear
-	@echo "calf: removing kernel and user objects so that bear sees them compiled" >&2
-	rm -f $K/*.o $K/*/*.o $U/*.o
-	bear -- $(MAKE) --no-print-directory all
+	rm -rf $(CCDB)
+	bear -- $(MAKE) --no-print-directory ccdb-objects
+
+ccdb-objects: $(CCDBOBJS)
+
+$(CCDB)/$K/%.c.o: $K/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
+
+$(CCDB)/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+$(CCDB)/$U/%.c.o: $U/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(CCDB)/mkfs/%.c.o: mkfs/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
 
 format: deps-format
 	clang-format -i $(CSOURCES)
@@ -217,7 +284,7 @@ clean:
 	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
-.PHONY: all deps qemu qemu-gdb gdb print-gdbport test clean compile_commands.json format format-check lint
+.PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json ccdb-objects format format-check lint
 
 # Host-side test rules live beside the tests.
 include $(wildcard test/*.mk)

@@ -1,8 +1,11 @@
 /* mkfs.c: host tool that builds a calf file-system image.
  *
- *   mkfs fs.img file...
+ *   mkfs [-s BLOCKS] fs.img file...
  *
- * The image has FSSIZE blocks laid out as kernel/fs.h describes: boot block,
+ * The image has BLOCKS blocks of BSIZE bytes (default FSSIZE, kernel/param.h;
+ * the kernel reads the size from the superblock, so any size from
+ * MINBLOCKS to MAXBLOCKS works without a rebuild) laid out as kernel/fs.h
+ * describes: boot block,
  * superblock, log (header + LOGBLOCKS), inode blocks for NINODES inodes, free
  * bitmap, data. The root directory holds ".", ".." and one regular file per
  * argument, named by its basename with one leading '_' removed (user/_cat
@@ -27,16 +30,19 @@
 #define NINODES      200
 #define NLOG         (LOGBLOCKS + 1)
 #define NINODEBLOCKS ((int)(NINODES / IPB) + 1)
-#define NBITMAP      (FSSIZE / BPB + 1)
+#define NBITMAP      (fssize / BPB + 1)
 #define NMETA        (2 + NLOG + NINODEBLOCKS + NBITMAP) /* boot, super, log, inodes, bitmap */
+#define MINBLOCKS    (2 + NLOG + NINODEBLOCKS + 1 + 64)  /* room for 64 data blocks */
+#define MAXBLOCKS    (1u << 20)                          /* 1 GiB */
 
 _Static_assert(BSIZE % sizeof(struct dinode) == 0, "inodes must tile a block");
 _Static_assert(BSIZE % sizeof(struct dirent) == 0, "dirents must tile a block");
-_Static_assert(NMETA < FSSIZE, "FSSIZE leaves no room for data");
+_Static_assert(MINBLOCKS <= FSSIZE && FSSIZE <= MAXBLOCKS, "FSSIZE out of mkfs's range");
 
-static uchar image[FSSIZE][BSIZE];
+static uint fssize = FSSIZE;     /* blocks in the image (-s) */
+static uchar (*image)[BSIZE];    /* fssize blocks, zeroed */
 static uint next_inum = ROOTINO; /* lowest inode never allocated */
-static uint next_block = NMETA;  /* lowest data block never allocated */
+static uint next_block;          /* lowest data block never allocated; NMETA at first */
 
 /* Print "mkfs: " and the message, then exit with status 1. */
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -64,8 +70,8 @@ write_superblock(void)
 {
   struct superblock sb = {
       .magic = FSMAGIC,
-      .size = FSSIZE,
-      .nblocks = FSSIZE - NMETA,
+      .size = fssize,
+      .nblocks = fssize - NMETA,
       .ninodes = NINODES,
       .nlog = NLOG,
       .logstart = 2,
@@ -92,8 +98,9 @@ alloc_inode(short type, const char *what)
 static uint
 alloc_block(const char *what)
 {
-  if (next_block >= FSSIZE)
-    die("%s: image too small: all %d data blocks are used", what, FSSIZE - NMETA);
+  if (next_block >= fssize)
+    die("%s: image too small: all %u data blocks are used (mkfs -s, make FSSIZE=)", what,
+        fssize - NMETA);
   return next_block++;
 }
 
@@ -219,18 +226,42 @@ write_image(const char *path)
   FILE *f = fopen(path, "wb");
   if (f == NULL)
     die("%s: %s", path, strerror(errno));
-  if (fwrite(image, BSIZE, FSSIZE, f) != FSSIZE || fclose(f) != 0)
+  if (fwrite(image, BSIZE, fssize, f) != fssize || fclose(f) != 0)
     die("%s: write failed: %s", path, strerror(errno));
+}
+
+/* The image size given to -s: a whole number of blocks in [MINBLOCKS,
+ * MAXBLOCKS]; dies saying so otherwise. */
+static uint
+parse_size(const char *s)
+{
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-' || v < MINBLOCKS || v > MAXBLOCKS)
+    die("-s %s: the size must be a number of %d-byte blocks from %d to %u", s, BSIZE, MINBLOCKS,
+        MAXBLOCKS);
+  return v;
 }
 
 int
 main(int argc, char *argv[])
 {
-  if (argc < 2) {
-    fprintf(stderr, "usage: mkfs fs.img file...\n");
+  if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+    fssize = parse_size(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc < 2 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: mkfs [-s BLOCKS] fs.img file...\n");
     return 1;
   }
-
+  image = calloc(fssize, BSIZE);
+  if (image == NULL)
+    die("no memory for an image of %u blocks", fssize);
+  next_block = NMETA;
   write_superblock();
   uint root = alloc_inode(T_DIR, "/");
   if (root != ROOTINO)
@@ -241,7 +272,7 @@ main(int argc, char *argv[])
     add_file(root, argv[i]);
   write_bitmap();
   write_image(argv[1]);
-  printf("mkfs: %s: %d files, %u of %d data blocks, %u of %d inodes used\n", argv[1], argc - 2,
-         next_block - NMETA, FSSIZE - NMETA, next_inum - 1, NINODES - 1);
+  printf("mkfs: %s: %d files, %u of %u data blocks, %u of %d inodes used\n", argv[1], argc - 2,
+         next_block - NMETA, fssize - NMETA, next_inum - 1, NINODES - 1);
   return 0;
 }

@@ -20,6 +20,12 @@ Parts:
              calf is graded on the same paths.
   usertests  `usertests -q` prints ALL TESTS PASSED.
   grind      `grind -t 30`: random system calls from parallel processes; no leak.
+             It boots with 256 MiB (the others with 128 MiB), so a kernel whose
+             per-frame counts are sized for 128 MiB fails at least this part.
+
+A failed test's reason ends with the kernel's lines about processes it killed
+during that test ("pid 7 cowtest: killed: store page fault at va 0x..."), which
+say why a child died.
 
 NAME (or --only NAME,...): run only these parts, or these tests of the lab's test
 program (each then boots `cowtest NAME` alone). make grade TEST=NAME does the same.
@@ -78,6 +84,8 @@ USERTESTS_POINTS = 20
 GRIND_SECONDS = 30
 GRIND_TIMEOUT = GRIND_SECONDS + 90
 GRIND_POINTS = 10
+GRIND_MEM = "256M"          # RAM above 128 MiB: per-frame arrays must cover it
+KILLED = re.compile(r"^pid \d+ \S+: killed: .*$", re.M)  # the kernel's note of a process it kills
 
 TEST_TABLE = re.compile(r"\btests\[\]\s*=\s*\{(.*?)^\};", re.S | re.M)
 TABLE_ROW = re.compile(r'^\s*\{\s*\w+\s*,\s*"([^"]+)"\s*(?:,[^}]*)?\}', re.M)
@@ -98,14 +106,15 @@ class Target:
         return os.path.join(self.logdir, re.sub(r"[^\w.-]+", "_", cmd).strip("_") + ".out")
 
     @contextlib.contextmanager
-    def boot(self, cmd, limit):
-        """Yield a started qemu.Machine running cmd on a private copy of the image;
-        QEMU is killed after limit seconds at the latest, and its output is saved."""
+    def boot(self, cmd, limit, mem=MEM):
+        """Yield a started qemu.Machine running cmd, with mem of RAM, on a private copy
+        of the image; QEMU is killed after limit seconds at the latest, and its output
+        is saved."""
         fd, copy = tempfile.mkstemp(prefix="calf-grade-", suffix=".img")
         os.close(fd)
         try:
             shutil.copyfile(self.image, copy)
-            with qemu.Machine(run=cmd, cpus=CPUS, mem=MEM, image=copy, kernel=self.kernel,
+            with qemu.Machine(run=cmd, cpus=CPUS, mem=mem, image=copy, kernel=self.kernel,
                               limit=limit + 10) as m:
                 try:
                     yield m
@@ -116,13 +125,13 @@ class Target:
         finally:
             os.unlink(copy)
 
-    def run(self, cmd, timeout):
-        """Boot with RUN=cmd and wait for power-off; a run still going after timeout
-        gets its process list dumped (^P) and is killed.
+    def run(self, cmd, timeout, mem=MEM):
+        """Boot with RUN=cmd and mem of RAM and wait for power-off; a run still going
+        after timeout gets its process list dumped (^P) and is killed.
 
         Returns (QEMU exit status or None if it did not finish, output, seconds)."""
         start = time.monotonic()
-        with self.boot(cmd, timeout) as m:
+        with self.boot(cmd, timeout, mem) as m:
             try:
                 m.expect(r"^(init: exit status -?\d+|panic:.*)\n", timeout)
                 status = finish(m, 10)
@@ -199,6 +208,17 @@ def suite_names(suite, source):
     return None, None
 
 
+def with_kills(reason, segment, limit=3):
+    """reason, followed by the kernel's lines about processes it killed in segment
+    (the console output of one test), at most limit of them, so that a child that
+    died says why."""
+    kills = KILLED.findall(segment)
+    if not kills:
+        return reason
+    more = " (and %d more)" % (len(kills) - limit) if len(kills) > limit else ""
+    return "%s; killed: %s%s" % (reason, "; ".join(k.strip() for k in kills[:limit]), more)
+
+
 def unparen(rest):
     """The reason in the rest of a test's line, " (reason)", without its parentheses
     (those inside it, as in "want 0x10 (16)", stay)."""
@@ -217,6 +237,7 @@ def suite_stream(suite, target, cmd, stall, limit, only=None):
     with target.boot(cmd, limit) as m:
         why = status = None
         last = start
+        since = 0  # where the running test's output starts
         while True:
             try:
                 line = m.expect(suite.line, stall)
@@ -232,7 +253,7 @@ def suite_stream(suite, target, cmd, stall, limit, only=None):
                 break
             now = time.monotonic()
             if line["start"]:
-                last = now
+                last, since = now, line.end()
                 continue
             if line["panic"]:
                 why = line[0].strip()
@@ -242,8 +263,11 @@ def suite_stream(suite, target, cmd, stall, limit, only=None):
                 if status is None:
                     why = "did not power off"
                 break
-            results.setdefault(line["name"], (line["verdict"] == "OK", unparen(line["rest"]), now - last))
-            last = now
+            ok, reason = line["verdict"] == "OK", unparen(line["rest"])
+            if not ok:
+                reason = with_kills(reason, m.output[since:line.start()])
+            results.setdefault(line["name"], (ok, reason, now - last))
+            last, since = now, line.end()
             if line["name"] == only:
                 break
         out = m.output
@@ -316,7 +340,7 @@ def part_usertests(target, only=None):
 def part_grind(target, only=None):
     """Yield the one result of `grind -t GRIND_SECONDS` (only: unused, as for every part)."""
     cmd = "grind -t %d" % GRIND_SECONDS
-    status, out, took = target.run(cmd, GRIND_TIMEOUT)
+    status, out, took = target.run(cmd, GRIND_TIMEOUT, GRIND_MEM)
     verdict = re.search(r"^grind: (ok|FAILED).*$", out, re.M)
     ok = status == 0 and verdict and verdict[1] == "ok"
     if ok:
@@ -326,6 +350,8 @@ def part_grind(target, only=None):
                            and "ops:" not in ln and "workers for" not in ln)
     else:
         reason = why_stopped(status, out, GRIND_TIMEOUT)
+    if not ok:
+        reason = "with %s of RAM: %s" % (GRIND_MEM, with_kills(reason, out))
     yield cmd, GRIND_POINTS, bool(ok), reason, took, cmd
 
 

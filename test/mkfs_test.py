@@ -243,6 +243,23 @@ def refusals(tmp):
     check("mkfs fills every inode and fscheck agrees", rc == 0 and rc2 == 0, out2)
 
 
+def sizes(tmp):
+    """mkfs -s BLOCKS makes an image of that size, which holds what the default
+    size cannot and which fscheck passes; a size out of range is refused."""
+    big = [write(os.path.join(tmp, "size%d" % i), pattern(MAXFILE * BSIZE, i)) for i in range(8)]
+    img = os.path.join(tmp, "big.img")
+    rc, out = run(MKFS, "-s", "20000", img, *big)
+    check("mkfs -s 20000 holds files that overflow FSSIZE blocks",
+          rc == 0 and "of 19" in out and os.path.getsize(img) == 20000 * BSIZE, out)
+    rc, out = run(FSCHECK, img, *big) if rc == 0 else (rc, out)
+    check("fscheck passes the 20000-block image and finds every file", rc == 0 and "fscheck: ok" in out, out)
+    for size in ("10", "abc", "-5", "99999999999"):
+        bad = os.path.join(tmp, "badsize.img")
+        rc, out = run(MKFS, "-s", size, bad, big[0])
+        check("mkfs refuses -s %s" % size,
+              rc != 0 and "the size must be" in out and not os.path.exists(bad), "exit %d: %s" % (rc, out))
+
+
 def main():
     for tool in (MKFS, FSCHECK):
         if not os.access(tool, os.X_OK):
@@ -251,6 +268,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tests(tmp)
         refusals(tmp)
+        sizes(tmp)
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0

@@ -10,6 +10,7 @@ To add a test, add a row to one of the tables below; nothing else changes.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -76,7 +77,33 @@ SHELL_CHECKS = [
               ("grep -c -v e g", [r"^1$"]), ("grep -ci T g", [r"^2$"]), ("grep -n -i ^CALF README", [r"^1:calf$"]),
               ("grep -c calf g README", [r"^g:0$", r"^README:[1-9]\d*$"])]),
     ("status", [("cat nosuch", []), ("echo $?", [r"^1$"]), ("echo ok", []), ("echo $? \"$?\"", [r"^0 0$"])]),
+    # $? is the status of the command before it in the same line, not of the line before
+    ("status-list", [("echo ok", []), ("nosuch; echo $?", [r"^exec nosuch failed$", r"^1$"]),
+                     ("cat nosuch; echo \"$?\" > st; cat st", [r"^1$"]), ("(nosuch; echo $?)", [r"^1$"])]),
+    ("errors", [("mkdir d1", []), ("mkdir d1", [r"^mkdir: d1: exists$"]),
+                ("mkdir no/d2", [r"^mkdir: no/d2: no such directory no$"]),
+                ("cat d1", [r"^cat: d1: is a directory$"]), ("echo $?", [r"^1$"]),
+                ("cat nosuch", [r"^cat: nosuch: no such file or directory$"]),
+                ("echo x > no/f", [r"^sh: no/f: no such directory no$"]),
+                ("echo x > d1", [r"^sh: d1: is a directory$"]),
+                ("cd nowhere", [r"^sh: cd: nowhere: no such file or directory$"]),
+                ("cd README", [r"^sh: cd: README: not a directory$"]),
+                ("kill 1", [r"^kill: 1: init cannot be killed$"]), ("echo $?", [r"^1$"]),
+                ("echo x > d1/f", []), ("rm d1", [r"^rm: d1: a directory that is not empty"]),
+                ("rm nosuch", [r"^rm: nosuch: no such file or directory$"])]),
+    # 33 commands and 32 ;s need 65 nodes of the parse tree (short, so that the typing keeps up)
+    ("too-long", [("x;" * 32 + "x", [r"^sh: line too long: at most 64 commands and \|, ;, & in one line$"]),
+                  ("echo $?", [r"^1$"])]),
+    # a script prints what its commands print and no prompt
+    ("script", [("echo echo one > s1; echo echo two >> s1", []), ("sh s1", [r"\Aone\ntwo\n\Z"])]),
+    # 6 files of about 200 blocks fill the default disk (2000 blocks); last, made empty
+    # first, then gets no block, and echo must say its write failed
+    ("disk-full", [("> last", [])] + [("cat README README README README > f%d" % i, []) for i in range(6)]
+     + [("echo hi > last", [r"^echo: write error$"]), ("echo $?", [r"^1$"])]),
 ]
+
+# Shell checks that need code: (name, function(cpus)); run like SHELL_CHECKS.
+SHELL_FUNCS = [("kill-tree", lambda cpus: kill_tree_test(cpus)), ("wide-line", lambda cpus: wide_line_test(cpus))]
 
 # Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
 # a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
@@ -120,7 +147,12 @@ SHELL_TIMEOUT = 90
 
 # Tool checks: (name, function); each raises Fail. See the functions below.
 TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()),
-               ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test())]
+               ("gdbport", lambda: gdbport_test()),
+               ("keep-programs", lambda: keep_programs_test()), ("minimal-path", lambda: minimal_path_test()),
+               ("compile-commands", lambda: compile_commands_test()), ("grade-grind", lambda: grade_grind_test())]
+
+# Damaged disk images: (name, function); each raises Fail. See the functions below.
+IMAGE_CHECKS = [("no-shell", lambda: no_shell_test()), ("big-disk", lambda: big_disk_test())]
 
 # Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
 # `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
@@ -317,12 +349,50 @@ def gdb_test():
 
 
 def gdb_prog_test():
-    """`make gdb PROG=cowdemo` (test/gdb-prog.gdb) stops at cowdemo's main, not the shell's."""
+    """`make gdb PROG=cowdemo` (test/gdb-prog.gdb) stops at cowdemo's main, not the shell's;
+    the programs are built at -O0, so step enters pages_demo (not inlined), its locals
+    show, and finish comes back to main's next line."""
     out = with_qemu_gdb(["RUN=cowdemo", "CPUS=1"],
-                        ["-ex", "set $calf_prog = \"cowdemo\"", "-ex", "add-symbol-file user/_cowdemo",
-                         "-x", "test/gdb-prog.gdb", "-ex", "continue", "-ex", "info registers satp"])
+                        ["-ex", "set $calf_prog = \"cowdemo\"", "-ex", "add-symbol-file build/debug-user/_cowdemo",
+                         "-x", "test/gdb-prog.gdb", "-ex", "continue", "-ex", "info registers satp",
+                         "-ex", "step", "-ex", "next 2", "-ex", "info locals", "-ex", "delete 1", "-ex", "finish"])
     if not re.search(r"Temporary breakpoint \d+, main \(\) at user/cowdemo.c", out):
         raise Fail("gdb did not stop at cowdemo's main", out)
+    if not re.search(r"^pages_demo \(\) at user/cowdemo.c:\d+", out, re.M):
+        raise Fail("step from main did not enter pages_demo", out)
+    if "optimized out" in out or not re.search(r"^raw = ", out, re.M):
+        raise Fail("pages_demo's locals do not show", out)
+    if not re.search(r"^main \(\) at user/cowdemo.c:\d+\n\d+\s+x_demo\(\);", out, re.M):
+        raise Fail("finish did not return from pages_demo to main", out)
+
+
+def gdbport_test():
+    """make print-gdbport skips a port something listens on, and prints a GDBPORT given
+    on the command line or in the environment as it is; make qemu-gdb refuses a
+    GDBPORT that is taken, saying so, and starts no QEMU."""
+    def make(args, env=None):
+        return run_group(["make", "-s", "--no-print-directory"] + args, qemu.ROOT, 300) if env is None else \
+            subprocess.run(["make", "-s", "--no-print-directory"] + args, cwd=qemu.ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=60).stdout.decode().strip()
+    status, port = make(["print-gdbport"])
+    if status != 0 or not port.strip().isdigit():
+        raise Fail("make print-gdbport: %r (status %d)" % (port, status), port)
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("", int(port)))
+        taken.listen()
+        status, other = make(["print-gdbport"])
+        if status != 0 or other.strip() == port.strip():
+            raise Fail("make print-gdbport printed port %s, which is taken" % other.strip(), other)
+        given = make(["print-gdbport"], dict(os.environ, GDBPORT="23456"))
+        status, cmdline = make(["print-gdbport", "GDBPORT=23457"])
+        if given != "23456" or cmdline.strip() != "23457":
+            raise Fail("make print-gdbport ignored a given GDBPORT: %r, %r" % (given, cmdline))
+        status, out = make(["qemu-gdb", "GDBPORT=" + port.strip()])
+        if status == 0 or "gdb port %s is in use" % port.strip() not in out:
+            raise Fail("make qemu-gdb took port %s, which is taken (status %d)" % (port.strip(), status), out)
 
 
 def clean_clone(tmp):
@@ -345,6 +415,57 @@ def keep_programs_test():
                 and not os.path.exists(os.path.join(clone, "user", "_" + f[:-2]))]
         if lost:
             raise Fail("make removed the programs of %s" % ", ".join(sorted(lost)))
+
+
+def compile_commands_test():
+    """In a clean clone with a file in fs.img's place (older than every source, so
+    any rule that made fs.img would replace it), `make compile_commands.json`
+    records the compiles of kernel, user and mkfs sources, and leaves that file,
+    and the build's products, alone."""
+    if not shutil.which("bear"):
+        raise Skip("bear is not installed")
+    marker = b"the user's files\n"
+    with tempfile.TemporaryDirectory(prefix="calf-ccdb-") as tmp:
+        clone = clean_clone(tmp)
+        img = os.path.join(clone, "fs.img")
+        with open(img, "wb") as f:
+            f.write(marker)
+        os.utime(img, (0, 0))
+        status, out = run_group(["make", "-s", "--no-print-directory", "compile_commands.json"], clone, 600)
+        if status != 0:
+            raise Fail("make compile_commands.json failed (status %d)" % status, out)
+        with open(img, "rb") as f:
+            if f.read() != marker:
+                raise Fail("make compile_commands.json replaced fs.img", out)
+        made = [p for p in ("kernel/kernel", "user/_sh", "user/sh.o", "kernel/proc.o") if
+                os.path.exists(os.path.join(clone, p))]
+        if made:
+            raise Fail("make compile_commands.json built %s" % ", ".join(made), out)
+        with open(os.path.join(clone, "compile_commands.json")) as f:
+            files = {os.path.relpath(os.path.join(e["directory"], e["file"]), clone) for e in json.load(f)}
+        missing = [p for p in ("kernel/proc.c", "kernel/entry.S", "user/sh.c", "mkfs/mkfs.c") if p not in files]
+        if missing:
+            raise Fail("compile_commands.json lacks %s" % ", ".join(missing), out)
+
+
+def grade_grind_test():
+    """The grader boots its grind part with 256 MiB (so per-frame counts sized for 128
+    MiB fail there), and a failed test's reason quotes the kernel's lines about the
+    processes it killed during that test."""
+    import grade
+    segment = "test x: started\npid 7 cowtest: killed: store page fault at va 0x0 (pc 0x1a)\n"
+    reason = grade.with_kills("child exited -1", segment)
+    if reason != "child exited -1; killed: pid 7 cowtest: killed: store page fault at va 0x0 (pc 0x1a)":
+        raise Fail("with_kills gave %r" % reason)
+    if grade.with_kills("no child", "test x: started\n") != "no child":
+        raise Fail("with_kills added to a reason with no kill in its output")
+    status, out = run_group(["python3", "test/grade.py", "grind"], qemu.ROOT, 300)
+    if status != 0 or not re.search(r"^grind -t \d+: OK", out, re.M):
+        raise Fail("grade.py grind failed (status %d)" % status, out)
+    with open(os.path.join(qemu.ROOT, "test/build/grade/grind_-t_30.out")) as f:
+        ram = RAM_LINE.search(f.read())
+    if not ram or ram[3] != "256":
+        raise Fail("the grader's grind boot had %s, want 256 MiB" % (ram[3] + " MiB" if ram else "no banner"), out)
 
 
 # What `make qemu` may use: the build, QEMU, dtc, and the shell tools recipes call.
@@ -543,6 +664,43 @@ def corrupt_test(how):
             raise Fail("reading a damaged inode did not fail cleanly", out)
 
 
+def no_shell_test():
+    """An image whose sh was removed: init says once why it cannot run sh and how to
+    get a fresh image, then retries slowly, not many times a second."""
+    with qemu.scratch_image() as img:
+        status, out = qemu.run_script("rm sh", 60, image=img)
+        no_panic(out)
+        if status != 0:
+            raise Fail("rm sh failed (status %d)" % status, out)
+        with qemu.Machine(image=img, limit=60) as m:
+            m.expect(r"^init: cannot run sh: there is no /sh on the disk$", 30)
+            m.expect(r"^init: the disk image has no working shell: .*make fresh-fs", 10)
+            time.sleep(5)
+            out = m.output
+        no_panic(out)
+        tries = len(re.findall(r"^init: (cannot run sh|starting sh)", out, re.M))
+        if tries != 2 or "exec sh failed" in out:
+            raise Fail("init reported the missing sh %d times in 5 s, want once" % (tries - 1), out)
+
+
+def big_disk_test():
+    """make FSSIZE=20000 makes a 20000-block image (through the Makefile's rule, into a
+    scratch file) that calf boots and fills past what the default 2000 blocks hold."""
+    with tempfile.TemporaryDirectory(prefix="calf-big-") as tmp:
+        img = os.path.join(tmp, "big.img")
+        status, out = run_group(["make", "-s", "--no-print-directory", "FSIMG=" + img, "FSSIZE=20000", img],
+                                qemu.ROOT, 300)
+        if status != 0 or os.path.getsize(img) != 20000 * 1024:
+            raise Fail("make FSSIZE=20000 did not make a 20000-block image (status %d)" % status, out)
+        cmd = "cat README > R; " + "; ".join("cat R R R R > f%d" % i for i in range(8)) + "; ls f7"
+        status, out = qemu.run_script(cmd, 120, image=img)
+        no_panic(out)
+        if not re.search(r"^virtio: disk in slot \d+, irq \d+, 20000 blocks$", out, re.M):
+            raise Fail("the kernel did not see a 20000-block disk", out)
+        if status != 0 or "write error" in out:
+            raise Fail("writing 1600 blocks failed on a 20000-block disk (status %d)" % status, out)
+
+
 def bad_tree_test(regex, replacement, message):
     """Boot with QEMU's tree edited (see BAD_TREES): refused with message, QEMU exits, no panic."""
     dts, n = re.subn(regex, replacement, qemu.machine_dts("128M", 3), flags=re.M)
@@ -569,6 +727,56 @@ def shell_test(steps, cpus):
             for p in patterns:
                 if not re.search(p, out, re.M):
                     raise Fail("%r: output lacks /%s/" % (cmd, p), m.output)
+
+
+def kill_tree_test(cpus):
+    """kill -t PID kills a background job and every process it started (grind's
+    workers), and the shell reports the job done; kill alone would leave them."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        started = re.search(r"^\[(\d+)\]$", m.shell("grind -t 60 -p 2 -o pipe > g.out &"), re.M)
+        if not started:
+            raise Fail("the background job printed no [PID]", m.output)
+        for _ in range(20):  # until the parent and both workers run
+            if len(re.findall(r" grind ", m.shell("ps"))) >= 3:
+                break
+            time.sleep(0.5)
+        else:
+            raise Fail("grind's workers never showed in ps", m.output)
+        out = m.shell("kill -t " + started[1])
+        if "kill:" in out:
+            raise Fail("kill -t %s: %r" % (started[1], out.strip()), m.output)
+        for _ in range(20):
+            if " grind " not in m.shell("ps"):
+                break
+            time.sleep(0.5)
+        else:
+            raise Fail("grind processes survived kill -t", m.output)
+        m.shell("echo next")
+        no_panic(m.output)
+        if not re.search(r"^\[%s\] done, status -1$" % started[1], m.output, re.M):
+            raise Fail("the shell did not report the killed job", m.output)
+
+
+def wide_line_test(cpus):
+    """A line wider than the 80-column terminal the editor assumes scrolls sideways:
+    between the escape sequences that redraw it, no stretch of what the editor draws
+    reaches the last column (where the terminal would wrap and the display scramble),
+    and editing in it still works."""
+    with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
+        m.expect(qemu.PROMPT, SHELL_TIMEOUT)
+        start = len(m.output)
+        m.type("echo " + "b" * 90)
+        m.type(HOME + RIGHT * 5 + "X\x05\n")
+        ran = m.expect(r"^Xb{90}\n\$ ", SHELL_TIMEOUT)
+        drawn = re.sub(r"\x1b\[\d*[A-Za-z]", "\n", m.output[start:ran.start()])
+        widest = max(len(seg) for seg in drawn.split("\n"))
+        if widest >= 80:
+            raise Fail("the editor drew %d columns in one stretch; the terminal wraps at 80" % widest,
+                       m.output)
+        m.type(UP + HOME + "\x7f\x05\x7f\n")  # history, then delete at both ends of a wide line
+        m.expect(r"^Xb{89}\n\$ ", SHELL_TIMEOUT)
+        no_panic(m.output)
 
 
 def keys_test(steps, cpus):
@@ -600,6 +808,8 @@ def parts():
              for name, regex, repl, msg in BAD_TREES]
     shell = [("shell:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: shell_test(steps, cpus))
              for name, steps in SHELL_CHECKS for cpus in SHELL_CPUS]
+    shell += [("shell:%s:%d" % (name, cpus), lambda fn=fn, cpus=cpus: fn(cpus))
+              for name, fn in SHELL_FUNCS for cpus in SHELL_CPUS]
     shell += [("shell:keys:%s:%d" % (name, cpus), lambda steps=steps, cpus=cpus: keys_test(steps, cpus))
               for name, steps in KEY_CHECKS for cpus in SHELL_CPUS]
     run = [("run:" + name, lambda a=(cmd, cpus, mem, t): scripted_test(*a))
@@ -609,6 +819,7 @@ def parts():
              for cpus, n in ((1, 3), (3, 10), (3, 25))]
     crash += [("corrupt:" + how, lambda how=how: corrupt_test(how))
               for how in ("magic", "size", "type", "addr")]
+    crash += [("image:" + name, fn) for name, fn in IMAGE_CHECKS]
     crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
               for name, cmd, cpus, t in FSCHECKED]
     lab = [("lab:" + t.replace(" LAB=", ":"), lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]

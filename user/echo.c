@@ -2,15 +2,25 @@
 #include "kernel/types.h"
 #include "user/user.h"
 
-/* echo [word...]: always exits 0. */
+/* Write n bytes of s to fd 1, or exit 1 saying so (a full disk, say). */
+static void
+put(const char *s, int n)
+{
+  if (write(1, s, n) != n) {
+    fprintf(2, "echo: write error\n");
+    exit(1);
+  }
+}
+
+/* echo [word...]: exits 0, or 1 if the output could not be written. */
 int
 main(int argc, char *argv[])
 {
   for (int i = 1; i < argc; i++) {
-    write(1, argv[i], strlen(argv[i]));
-    write(1, i + 1 < argc ? " " : "\n", 1);
+    put(argv[i], strlen(argv[i]));
+    put(i + 1 < argc ? " " : "\n", 1);
   }
   if (argc < 2)
-    write(1, "\n", 1);
+    put("\n", 1);
   exit(0);
 }

@@ -2,7 +2,9 @@
  *
  * Opens the console as fds 0, 1 and 2, then looks at the kernel's boot
  * arguments (the device tree's /chosen bootargs, set by `make qemu RUN=...`):
- *   empty     interactive: run sh, and run it again whenever it exits;
+ *   empty     interactive: run sh, and run it again whenever it exits; if
+ *             sh cannot be run at all (no sh on the disk), say so once, with
+ *             the way back to a good image, and retry every RETRY_TICKS;
  *   non-empty scripted: print "init: running: CMD", run sh -c "CMD", print
  *             "init: exit status N" and power the machine off with N.
  * Orphans are re-parented to init; every wait here reaps them too. */
@@ -13,9 +15,12 @@
 #include "kernel/fs.h"
 #include "kernel/file.h"
 #include "kernel/fcntl.h"
+#include "kernel/elf.h"
 #include "user/user.h"
 
-#define CMDMAX 512
+#define CMDMAX      512
+#define NO_SH       127  /* exit status of a child whose exec of sh failed */
+#define RETRY_TICKS 1000 /* 10 s between tries to run a missing sh */
 
 static char cmd[CMDMAX];
 
@@ -34,7 +39,8 @@ open_console(void)
   return 0;
 }
 
-/* Start sh with argv in a child. Returns the child's pid, or -1. */
+/* Start sh with argv in a child. Returns the child's pid, or -1. A child
+ * that cannot exec sh exits with status NO_SH, saying nothing: init tells. */
 static int
 spawn_sh(char **argv)
 {
@@ -42,10 +48,42 @@ spawn_sh(char **argv)
 
   if (pid == 0) {
     exec("sh", argv);
-    fprintf(2, "init: exec sh failed\n");
-    exit(1);
+    exit(NO_SH);
   }
   return pid;
+}
+
+/* Why /sh cannot be run: "there is no /sh on the disk", "/sh is not a
+ * program" (no ELF header), or 0 if it looks runnable. */
+static const char *
+sh_missing(void)
+{
+  uint magic = 0;
+  int fd = open("sh", O_RDONLY), n;
+
+  if (fd < 0)
+    return "there is no /sh on the disk";
+  n = read(fd, &magic, sizeof(magic));
+  close(fd);
+  if (n != sizeof(magic) || magic != ELF_MAGIC)
+    return "/sh is not a program";
+  return 0;
+}
+
+/* If a child's status says its exec of sh failed and /sh is indeed missing
+ * or no program, say so with the way back to a good image and return 1;
+ * else return 0 (a sh that ran and exited NO_SH itself, say). */
+static int
+report_no_sh(int status)
+{
+  const char *why = status == NO_SH ? sh_missing() : 0;
+
+  if (why == 0)
+    return 0;
+  fprintf(2, "init: cannot run sh: %s\n", why);
+  fprintf(2, "init: the disk image has no working shell: rebuild it on the host with"
+             " make fresh-fs (or rm fs.img; make qemu)\n");
+  return 1;
 }
 
 /* Wait until child pid exits, reaping any orphans that exit meanwhile.
@@ -64,23 +102,29 @@ wait_for(int pid)
   return status;
 }
 
-/* Run sh forever, restarting it when it exits. */
+/* Run sh forever, restarting it when it exits. While sh cannot be run,
+ * report it once and try again every RETRY_TICKS, quietly. */
 static void
 interactive(void)
 {
   char *argv[] = {"sh", 0};
+  int missing = 0;
 
   for (;;) {
-    int pid;
+    int pid, status;
 
-    printf("init: starting sh\n");
+    if (!missing)
+      printf("init: starting sh\n");
     pid = spawn_sh(argv);
     if (pid < 0) {
       fprintf(2, "init: fork failed\n");
       sleep(10);
       continue;
     }
-    wait_for(pid);
+    status = wait_for(pid);
+    missing = status == NO_SH && (missing || report_no_sh(status));
+    if (missing)
+      sleep(RETRY_TICKS);
   }
 }
 
@@ -95,6 +139,7 @@ scripted(char *line)
   printf("init: running: %s\n", line);
   pid = spawn_sh(argv);
   status = pid < 0 ? -1 : wait_for(pid);
+  report_no_sh(status);
   printf("init: exit status %d\n", status);
   poweroff(status);
   fprintf(2, "init: poweroff failed\n");

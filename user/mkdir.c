@@ -2,7 +2,8 @@
 #include "kernel/types.h"
 #include "user/user.h"
 
-/* mkdir dir...: stops at and exits 1 on the first directory it cannot create. */
+/* mkdir dir...: stops at and exits 1 on the first directory it cannot
+ * create, saying why (it exists, its parent is missing, ...). */
 int
 main(int argc, char *argv[])
 {
@@ -12,7 +13,7 @@ main(int argc, char *argv[])
   }
   for (int i = 1; i < argc; i++) {
     if (mkdir(argv[i]) < 0) {
-      fprintf(2, "mkdir: %s failed to create\n", argv[i]);
+      fprintf(2, "mkdir: %s: %s\n", argv[i], path_error(argv[i], PATH_MKDIR));
       exit(1);
     }
   }

@@ -8,11 +8,13 @@
  *   redir    := ('<' | '>' | '>>') word
  * Words are runs of characters other than blanks and <>|&;(); a pair of
  * double quotes keeps blanks and symbols inside one word. $? anywhere in a
- * word becomes the status of the last command.
+ * word becomes the status of the last command run before it, when the
+ * command it is in runs (so `nosuch; echo $?` prints 1).
  *
- * `sh` reads commands from its standard input (or from FILE for `sh FILE`)
- * and prints the prompt "$ " to fd 2 before each line; `sh -c LINE` runs one
- * line and exits with the status of its last command. Built in: cd, exit,
+ * `sh` reads commands from its standard input (or from FILE for `sh FILE`);
+ * reading the console, it prints the prompt "$ " to fd 2 before each line,
+ * and never otherwise (a script, a pipe). `sh -c LINE` runs one line and
+ * exits with the status of its last command. Built in: cd, exit,
  * clear, and `time CMD` (CMD's wall time and the memory events of its run).
  *
  * Interactive use: when fd 0 is the console, sh claims it with the
@@ -27,19 +29,29 @@
  * One thread of control: no locks. */
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/stat.h"
 #include "kernel/fcntl.h"
 #include "kernel/memstat.h"
 #include "user/user.h"
 
-#define LINEMAX 512
-#define NNODE   64 /* command-tree nodes per line */
-#define NREDIR  8  /* redirections per command */
-#define NHIST   32 /* lines kept for up/down */
-#define NBG     16 /* background children tracked for their report */
-#define CTRL(x) ((x) - '@')
-#define DEL     0x7f
-#define ESC     0x1b
-#define TICK_MS 10 /* uptime() counts ticks of this many milliseconds */
+#define LINEMAX    512
+#define NNODE      64 /* command-tree nodes per line: commands, |, ; and & */
+#define NREDIR     8  /* redirections per command */
+#define NHIST      32 /* lines kept for up/down */
+#define NBG        16 /* background children tracked for their report */
+#define STR(x)     #x
+#define XSTR(x)    STR(x) /* a macro's value as a string */
+#define CTRL(x)    ((x) - '@')
+#define DEL        0x7f
+#define ESC        0x1b
+#define TICK_MS    10 /* uptime() counts ticks of this many milliseconds */
+#define PROMPT     "$ "
+#define PROMPT_LEN 2
+/* The editor assumes a terminal at least COLS wide and never writes into its
+ * last column, so the terminal never wraps a line: a longer line scrolls
+ * sideways, ED_WIDTH bytes of it shown after the prompt. */
+#define COLS     80
+#define ED_WIDTH (COLS - PROMPT_LEN - 1)
 
 enum kind { EXEC, PIPE, LIST, BACK, SUBSHELL };
 
@@ -59,6 +71,7 @@ struct node {
   int argc;
   struct redir redirs[NREDIR];
   int nredir;
+  int expanded; /* EXEC: $? in argv and redirs already replaced */
 };
 
 /* Token kinds besides the one-character symbols themselves. */
@@ -67,13 +80,12 @@ struct node {
 #define TOK_APPEND 2 /* ">>" */
 
 /* Lexer and parser state for one line. Words are copied, NUL-terminated,
- * into words[], which is large enough for any line of LINEMAX bytes: each
- * two-byte $? grows to at most 11 bytes. */
+ * into words[] ($? as it is: expand replaces it when the command runs). */
 struct parser {
   char *p;    /* next unread character of the line */
   int tok;    /* current token */
   char *word; /* its text when tok == TOK_WORD */
-  char words[8 * LINEMAX];
+  char words[2 * LINEMAX];
   int wused;
   struct node nodes[NNODE];
   int nused;
@@ -84,6 +96,9 @@ static const char blanks[] = " \t\r\n\v";
 static const char symbols[] = "<>|&;()";
 
 static char line[LINEMAX + 2]; /* a full line, its newline and a NUL */
+/* The words of the command being run, with $? replaced: each two-byte $?
+ * grows to at most 11 bytes. Reused by the next command this process runs. */
+static char expansion[8 * LINEMAX];
 static struct parser parser;
 static int last_status;  /* $?: the status of the last command */
 static int interactive;  /* this process is the shell reading the console */
@@ -139,11 +154,6 @@ lex_word(struct parser *ps)
     }
     if (!quoted && (strchr(blanks, *ps->p) || strchr(symbols, *ps->p)))
       break;
-    if (ps->p[0] == '$' && ps->p[1] == '?') {
-      ps->wused += format_int(&ps->words[ps->wused], last_status);
-      ps->p += 2;
-      continue;
-    }
     ps->words[ps->wused++] = *ps->p++;
   }
   ps->words[ps->wused++] = 0;
@@ -178,7 +188,7 @@ new_node(struct parser *ps, enum kind kind)
   struct node *n;
 
   if (ps->nused == NNODE) {
-    fail(ps, "line too long");
+    fail(ps, "line too long: at most " XSTR(NNODE) " commands and |, ;, & in one line");
     return 0;
   }
   n = &ps->nodes[ps->nused++];
@@ -337,6 +347,42 @@ parse(char *s)
   return tree;
 }
 
+/* Copy word w into the expansion area at *used with each $? replaced by
+ * the last command's status; returns the copy. */
+static char *
+expand_word(char *w, int *used)
+{
+  char *out = &expansion[*used];
+
+  while (*w) {
+    if (w[0] == '$' && w[1] == '?') {
+      *used += format_int(&expansion[*used], last_status);
+      w += 2;
+    } else {
+      expansion[(*used)++] = *w++;
+    }
+  }
+  expansion[(*used)++] = 0;
+  return out;
+}
+
+/* Replace $? in EXEC node n's words and file names by the last command's
+ * status, now that n is about to run; once only. The words then live in
+ * the expansion area, until this process expands another command. */
+static void
+expand(struct node *n)
+{
+  int used = 0;
+
+  if (n->kind != EXEC || n->expanded)
+    return;
+  n->expanded = 1;
+  for (int i = 0; i < n->argc; i++)
+    n->argv[i] = expand_word(n->argv[i], &used);
+  for (int i = 0; i < n->nredir; i++)
+    n->redirs[i].file = expand_word(n->redirs[i].file, &used);
+}
+
 /* Remember that background child pid exited with status, for the report
  * before the next prompt; other pids are ignored. */
 static void
@@ -442,7 +488,7 @@ apply_redirs(struct node *n)
 
     close(r->fd);
     if (open(r->file, r->mode) < 0) {
-      fprintf(2, "open %s failed\n", r->file);
+      fprintf(2, "sh: %s: %s\n", r->file, path_error(r->file, r->mode));
       exit(1);
     }
     if (r->append)
@@ -482,7 +528,11 @@ builtin(char **argv, int *status)
 
     *status = 0;
     if (chdir(dir) < 0) {
-      fprintf(2, "cannot cd %s\n", dir);
+      struct stat st;
+
+      fprintf(2, "sh: cd: %s: %s\n", dir,
+              stat(dir, &st) == 0 && st.type != T_DIR ? "not a directory"
+                                                      : path_error(dir, O_RDONLY));
       *status = 1;
     }
     return 1;
@@ -578,9 +628,12 @@ run_job(struct node *n)
   int pid = fork_or_warn();
 
   if (pid == 0) {
-    if (interactive)
+    /* Written only when set: a store here, between fork and exec, would
+     * cost sh -c's child a copy-on-write fault (cowtest shellexec). */
+    if (interactive) {
       setfg(0, getpid());
-    interactive = 0;
+      interactive = 0;
+    }
     run_in_child(n);
   }
   if (pid < 0)
@@ -598,6 +651,7 @@ run(struct node *n)
 
   switch (n->kind) {
   case EXEC:
+    expand(n);
     if (is_time(n))
       return run_timed(n);
     if (n->argc > 0 && n->nredir == 0 && builtin(n->argv, &status))
@@ -605,7 +659,7 @@ run(struct node *n)
     break;
   case LIST:
     for (; n->kind == LIST; n = n->right)
-      run(n->left);
+      last_status = run(n->left);
     return run(n);
   case BACK:
     pid = fork_or_warn();
@@ -637,6 +691,7 @@ run_in_child(struct node *n)
     exit(run_pipe(n));
   if (n->kind != EXEC || is_time(n))
     exit(run(n));
+  expand(n);
   apply_redirs(n);
   if (n->argc == 0)
     exit(0);
@@ -655,7 +710,7 @@ run_line(char *s)
   struct node *tree;
 
   if (strlen(s) > LINEMAX + 1) {
-    fprintf(2, "sh: line too long\n");
+    fprintf(2, "sh: line too long: at most " XSTR(LINEMAX) " characters\n");
     return last_status = 1;
   }
   tree = parse(s);
@@ -687,11 +742,14 @@ read_line(void)
 /* --- the line editor: the console is raw while sh reads a line ------------- */
 
 /* The line being edited: len bytes in buf (NUL-terminated), the terminal's
- * cursor before buf[cur]. The prompt stays to the left of buf[0]. */
+ * cursor before buf[cur]. The prompt stays at the left, then buf[off...]
+ * (off is 0 unless the line is wider than ED_WIDTH: then it is "wide", and
+ * every change redraws the part shown, ed_refresh). */
 struct editor {
   char buf[LINEMAX + 1];
   int len;
   int cur;
+  int off;
 };
 
 /* Lines entered, oldest first: line i (of nhist ever added) is
@@ -726,12 +784,46 @@ term_left(int n)
     fprintf(2, "\x1b[%dC", -n);
 }
 
+/* Is the line too wide to show whole, or was it until this change? */
+static int
+ed_wide(struct editor *ed)
+{
+  return ed->off > 0 || ed->len > ED_WIDTH;
+}
+
+/* Redraw the prompt and the ED_WIDTH-byte window of the line that holds the
+ * cursor (the whole line if it fits), and put the cursor in place. */
+static void
+ed_refresh(struct editor *ed)
+{
+  int shown;
+
+  if (ed->len <= ED_WIDTH)
+    ed->off = 0;
+  else if (ed->cur < ed->off)
+    ed->off = ed->cur;
+  else if (ed->cur > ed->off + ED_WIDTH)
+    ed->off = ed->cur - ED_WIDTH;
+  if (ed->len > ED_WIDTH && ed->off > ed->len - ED_WIDTH)
+    ed->off = ed->len - ED_WIDTH;
+  shown = ed->len - ed->off < ED_WIDTH ? ed->len - ed->off : ED_WIDTH;
+  fprintf(2, "\r\x1b[K" PROMPT);
+  term(ed->buf + ed->off, shown);
+  fprintf(2, "\x1b[K");
+  term_left(ed->off + shown - ed->cur);
+}
+
 /* Move the cursor to column to of the line. */
 static void
 ed_move(struct editor *ed, int to)
 {
-  term_left(ed->cur - to);
+  int from = ed->cur;
+
   ed->cur = to;
+  if (ed_wide(ed))
+    ed_refresh(ed);
+  else
+    term_left(from - to);
 }
 
 /* Show buf from the cursor on, erase what lies beyond its end, and put the
@@ -739,6 +831,10 @@ ed_move(struct editor *ed, int to)
 static void
 ed_redraw_tail(struct editor *ed)
 {
+  if (ed_wide(ed)) {
+    ed_refresh(ed);
+    return;
+  }
   term(ed->buf + ed->cur, ed->len - ed->cur);
   fprintf(2, "\x1b[K");
   term_left(ed->len - ed->cur);
@@ -754,6 +850,10 @@ ed_insert(struct editor *ed, char c)
   memmove(ed->buf + ed->cur + 1, ed->buf + ed->cur, ed->len - ed->cur);
   ed->buf[ed->cur++] = c;
   ed->buf[++ed->len] = 0;
+  if (ed_wide(ed)) {
+    ed_refresh(ed);
+    return;
+  }
   term(ed->buf + ed->cur - 1, ed->len - ed->cur + 1);
   term_left(ed->len - ed->cur);
 }
@@ -904,7 +1004,7 @@ edit_line(void)
   static char draft[LINEMAX + 1];
   int pos = nhist, done = 0;
 
-  ed.len = ed.cur = 0;
+  ed.len = ed.cur = ed.off = 0;
   ed.buf[0] = 0;
   while (!done) {
     int key = getbyte();
@@ -952,12 +1052,13 @@ main(int argc, char *argv[])
       bg_report();
       setfg(0, 0);
     }
-    fprintf(2, "$ ");
+    if (interactive)
+      fprintf(2, PROMPT);
     r = interactive ? edit_line() : read_line();
     if (r == 0)
       break;
     if (r < 0)
-      fprintf(2, "sh: line too long\n");
+      fprintf(2, "sh: line too long: at most " XSTR(LINEMAX) " characters\n");
     else
       run_line(line);
   }

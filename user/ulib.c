@@ -272,6 +272,60 @@ stat(const char *path, struct stat *st)
   return r;
 }
 
+/* The directory path names its last element in: path up to its last '/'
+ * ("/" for "/x", "." for "x"), into buf of n bytes (cut short if need be). */
+static char *
+parent_dir(const char *path, char *buf, int n)
+{
+  int end = -1;
+
+  for (int i = 0; path[i]; i++)
+    if (path[i] == '/')
+      end = i;
+  if (end < 0)
+    return strcpy(buf, ".");
+  if (end == 0)
+    end = 1;
+  if (end > n - 1)
+    end = n - 1;
+  memmove(buf, path, end);
+  buf[end] = 0;
+  return buf;
+}
+
+/* Why open(path, mode) (or with PATH_MKDIR, mkdir(path)) failed, judged
+ * afterwards from what stat sees: the file exists (mkdir: "exists"; a
+ * directory opened to write: "is a directory"), or the directory it would be
+ * in is missing or no directory, or the directory is there and the file is
+ * not ("no such file"; to create: "cannot be created", a full disk or inode
+ * table). The phrase lives in a static buffer until the next call. */
+const char *
+path_error(const char *path, int mode)
+{
+  static char why[64];
+  char dir[32];
+  struct stat st;
+  int creating = mode == PATH_MKDIR || (mode & O_CREATE);
+
+  if (stat(path, &st) == 0) {
+    if (mode == PATH_MKDIR)
+      return "exists";
+    if (st.type == T_DIR && (mode & (O_WRONLY | O_RDWR)))
+      return "is a directory";
+    return "cannot be opened";
+  }
+  parent_dir(path, dir, sizeof(dir));
+  if (stat(dir, &st) < 0) {
+    strcpy(why, "no such directory ");
+  } else if (st.type != T_DIR) {
+    strcpy(why, "not a directory: ");
+  } else {
+    return creating ? "cannot be created (is the disk full?)" : "no such file or directory";
+  }
+  memmove(why + strlen(why), dir, strlen(dir) + 1);
+  return why;
+}
+
 /* Decimal value of the leading digits of s, after an optional '-'.
  * Stops at the first non-digit; "" and "x" give 0. */
 int

@@ -71,6 +71,11 @@ int check_memory(const char *who);
 /* ulib.c, calf's own: PTE flags as "rw-u" or "r--u COW" into buf. */
 #define PTEFLAGS_LEN 9
 char *pteflags(uint64 flags, char *buf);
+/* ulib.c, calf's own: why open(path, mode) failed (mode PATH_MKDIR: why
+ * mkdir or mknod did), as a phrase for a message: "exists", "is a
+ * directory", "no such directory DIR", ... Kept until the next call. */
+#define PATH_MKDIR (-1)
+const char *path_error(const char *path, int mode);
 
 /* printf.c. Format mistakes stay warnings even under -Werror: xv6 lab
  * programs from before the format attribute existed have some, and must
