@@ -108,7 +108,8 @@ SHELL_FUNCS = [("kill-tree", lambda cpus: kill_tree_test(cpus)), ("wide-line", l
 # Console-driven shell checks: (name, [(keys, [regexes]), ...]). Each check is
 # a fresh boot on every CPU count in SHELL_CPUS: at the first prompt each row's
 # keys are typed as they are (escape sequences, control characters), then its
-# regexes must appear in the output, in order, each after the last match. ^A
+# regexes must appear in the output, in order, each after the last match; a
+# regex written "!REGEX" must instead match nowhere in the output so far. ^A
 # is typed twice: QEMU's -nographic console takes one ^A as its escape.
 LEFT, RIGHT, UP, DOWN, HOME = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B", "\x1b[H"
 KEY_CHECKS = [
@@ -125,6 +126,9 @@ KEY_CHECKS = [
     # holds 256 bytes, and the UART keeps the rest until there is room
     ("paste", [("wc\n", [r"wc\n"]), ("0123456789" * 200 + "\n\x04", [r"^\s*1 1 2001\b"]),
                ("echo after\n", [r"^after\n\$ "])]),
+    # ^C throws away what was typed ahead for the job it kills, as Unix does
+    ("ctrl-c-flush", [("grind -t 20\n", [r"grind -t 20\n"]), ("echo leaked\n", [r"echo leaked\n"]),
+                      ("\x03", [r"\^C\n\$ "]), ("echo after\n", [r"^after\n\$ ", r"!^leaked$"])]),
     ("ctrl-c", [("cat\n", [r"cat\n"]), ("typed\n", [r"^typed\ntyped\n"]), ("\x03", [r"\^C\n\$ "]),
                 ("echo $?\n", [r"^-1\n\$ "]), ("half a line\x03", [r"half a line\^C\n\$ "]),
                 ("cat | grep x\n", []), ("\x03", [r"\^C\n\$ "]), ("echo alive\n", [r"^alive\n\$ "]),
@@ -780,13 +784,18 @@ def wide_line_test(cpus):
 
 
 def keys_test(steps, cpus):
-    """Boot to the prompt, type each row's keys, find its regexes in order; nothing panics."""
+    """Boot to the prompt, type each row's keys, find its regexes in order (a
+    regex written "!REGEX" must not match the output so far); nothing panics."""
     with qemu.Machine(cpus=cpus, limit=SHELL_TIMEOUT) as m:
         m.expect(qemu.PROMPT, SHELL_TIMEOUT)
         for keys, patterns in steps:
             m.type(keys)
             for p in patterns:
-                m.expect(p, SHELL_TIMEOUT)
+                if p.startswith("!"):
+                    if re.search(p[1:], m.output, re.M):
+                        raise Fail("the output has /%s/" % p[1:], m.output)
+                else:
+                    m.expect(p, SHELL_TIMEOUT)
             no_panic(m.output)
 
 

@@ -8,9 +8,10 @@
  *   cooked  (a foreground process, or nobody, owns the console) bytes are
  *           echoed and collect in an edit line until newline or ^D commits
  *           them. Editing keys: backspace or DEL erases a byte, ^U the line,
- *           ^D ends input (a read on an empty line returns 0). ^C throws the
- *           edit line away and kills the foreground: the process the shell
- *           named and all its descendants (sched.c kill_tree).
+ *           ^D ends input (a read on an empty line returns 0). ^C throws
+ *           away all input not yet read (the edit line and lines typed
+ *           ahead) and kills the foreground: the process the shell named
+ *           and all its descendants (sched.c kill_tree).
  *   raw     (the shell reads its own command line) every byte is committed
  *           at once, unechoed, ^C and ^D and escape sequences included: the
  *           shell edits the line itself, so ^C never kills it.
@@ -194,12 +195,14 @@ cons_raw(int c)
   wakeup(&cons.r);
 }
 
-/* ^C in cooked mode: drop the edit line and return the foreground pid to
- * kill (0: none). Caller holds cons.lock. */
+/* ^C in cooked mode: throw away all input not yet read, committed or in the
+ * edit line (what was typed ahead was meant for the job ^C kills), and
+ * return the foreground pid to kill (0: none). Caller holds cons.lock. */
 static int
 cons_interrupt(void)
 {
-  cons.e = cons.w;
+  cons.r = cons.w = cons.e;
+  cons_resume();
   consputc('^');
   consputc('C');
   consputc('\n');
