@@ -156,7 +156,8 @@ TOOL_CHECKS = [("gdb", lambda: gdb_test()), ("gdb-prog", lambda: gdb_prog_test()
                ("compile-commands", lambda: compile_commands_test()), ("grade-grind", lambda: grade_grind_test())]
 
 # Damaged disk images: (name, function); each raises Fail. See the functions below.
-IMAGE_CHECKS = [("no-shell", lambda: no_shell_test()), ("big-disk", lambda: big_disk_test())]
+IMAGE_CHECKS = [("no-shell", lambda: no_shell_test()), ("big-disk", lambda: big_disk_test()),
+                ("pcache-many", lambda: pcache_many_test())]
 
 # Scripted programs: (name, command line, CPUS, MEM, timeout in seconds), run as
 # `make qemu RUN=...`; pass if QEMU exits 0 and nothing panics. For example:
@@ -187,8 +188,8 @@ SCRIPTED = [
     ("vmtest:8", "vmtest", 8, "1G", 300),
     ("maptest:1", "maptest", 1, "128M", 300),
     ("maptest:8", "maptest", 8, "1G", 300),
-    ("pcachetest:1", "pcachetest", 1, "128M", 300),
-    ("pcachetest:3", "pcachetest", 3, "128M", 300),
+    ("pcachetest:1", "pcachetest -q", 1, "128M", 300),
+    ("pcachetest:3", "pcachetest -q", 3, "128M", 300),
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
 ]
 
@@ -611,7 +612,7 @@ FSCHECKED = [
     ("fsabuse", "fsabuse", 3, 600),
     ("usertests-all", "usertests", 3, 1200),
     ("maptest", "maptest", 3, 300),
-    ("pcachetest", "pcachetest", 3, 300),
+    ("pcachetest", "pcachetest -q", 3, 300),
     ("stressfs", "stressfs", 3, 300),
     ("grind", "grind -t 60", 3, 300),
     ("sysfuzz", "sysfuzz -t 60 1", 3, 300),
@@ -687,15 +688,32 @@ def no_shell_test():
             raise Fail("init reported the missing sh %d times in 5 s, want once" % (tries - 1), out)
 
 
-def big_disk_test():
-    """make FSSIZE=20000 makes a 20000-block image (through the Makefile's rule, into a
-    scratch file) that calf boots and fills past what the default 2000 blocks hold."""
+def big_image(tmp):
+    """A 20000-block image in directory tmp, made by make FSSIZE=20000 (through the
+    Makefile's rule, into a scratch file); its path."""
+    img = os.path.join(tmp, "big.img")
+    status, out = run_group(["make", "-s", "--no-print-directory", "FSIMG=" + img, "FSSIZE=20000", img],
+                            qemu.ROOT, 300)
+    if status != 0 or os.path.getsize(img) != 20000 * 1024:
+        raise Fail("make FSSIZE=20000 did not make a 20000-block image (status %d)" % status, out)
+    return img
+
+
+def pcache_many_test():
+    """pcachetest many on a 20000-block image: more file pages in use than a fixed
+    cache of 1024 entries held, and shared mappings still share."""
     with tempfile.TemporaryDirectory(prefix="calf-big-") as tmp:
-        img = os.path.join(tmp, "big.img")
-        status, out = run_group(["make", "-s", "--no-print-directory", "FSIMG=" + img, "FSSIZE=20000", img],
-                                qemu.ROOT, 300)
-        if status != 0 or os.path.getsize(img) != 20000 * 1024:
-            raise Fail("make FSSIZE=20000 did not make a 20000-block image (status %d)" % status, out)
+        status, out = qemu.run_script("pcachetest many", 300, image=big_image(tmp))
+        no_panic(out)
+        if status != 0:
+            raise Fail("pcachetest many failed (status %d)" % status, out)
+
+
+def big_disk_test():
+    """make FSSIZE=20000 makes a 20000-block image that calf boots and fills past
+    what the default 2000 blocks hold."""
+    with tempfile.TemporaryDirectory(prefix="calf-big-") as tmp:
+        img = big_image(tmp)
         cmd = "cat README > R; " + "; ".join("cat R R R R > f%d" % i for i in range(8)) + "; ls f7"
         status, out = qemu.run_script(cmd, 120, image=img)
         no_panic(out)

@@ -1,7 +1,7 @@
 /* pcachetest.c: the page cache under a hostile user: a file's pages in
  * memory always agree with the file (issue 23).
  *
- *   pcachetest          run every test
+ *   pcachetest [-q]     run every test (-q: not many, which needs a big disk)
  *   pcachetest NAME     run one
  *
  * Each test runs in a child of its own (utest.c); once its processes are
@@ -13,6 +13,7 @@
 #include "kernel/riscv.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
+#include "kernel/memstat.h"
 #include "user/user.h"
 #include "user/utest.h"
 
@@ -267,9 +268,86 @@ test_race(void)
   unlink("pc.r");
 }
 
+#define MANY_FILES 18 /* of 64 pages: 1152 pages, more than a fixed table of 1024 */
+#define MANY_PAGES 64
+#define MANY_HALF  10 /* files the child maps; the parent maps the rest */
+
+/* Map files lo..hi-1 shared and read every page; returns the first
+ * mapping. */
+static char *
+map_many(int lo, int hi, char **maps)
+{
+  char name[8] = "pc.m00";
+  for (int i = lo; i < hi; i++) {
+    name[4] = '0' + i / 10;
+    name[5] = '0' + i % 10;
+    int fd = open(name, O_RDWR);
+    maps[i] = mmap(0, MANY_PAGES * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (maps[i] == MAP_FAILED)
+      failv("mmap", -1, i);
+    touch_all(maps[i], MANY_PAGES * PGSIZE);
+  }
+  return maps[lo];
+}
+
+/* More pages of files in use at once than a page cache of 1024 entries
+ * held, the last ones mapped shared: every shared mapping of a page still
+ * gets the one cached frame, so a store through one mapping shows in
+ * another. Needs a disk of some 5000 blocks (make FSSIZE=20000): a slow
+ * test, left out by -q; make test runs it on a big image. */
+static void
+test_many(void)
+{
+  static char *maps[MANY_FILES];
+  char name[8] = "pc.m00";
+  for (int i = 0; i < MANY_FILES; i++) {
+    name[4] = '0' + i / 10;
+    name[5] = '0' + i % 10;
+    makefile(name, MANY_PAGES * PGSIZE, 'a' + i);
+  }
+  int ready[2], done[2];
+  if (pipe(ready) < 0 || pipe(done) < 0)
+    failv("pipe", -1, 0);
+  int pid = fork();
+  if (pid == 0) { /* holds its files' pages in use */
+    map_many(0, MANY_HALF, maps);
+    write(ready[1], "r", 1);
+    read(done[0], buf, 1);
+    exit(0);
+  }
+  expect(read(ready[0], buf, 1), 1, "the child's half in use");
+  map_many(MANY_HALF, MANY_FILES, maps);
+  int fd = open("pc.m17", O_RDWR);
+  char *twin = mmap(0, MANY_PAGES * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (twin == MAP_FAILED)
+    failv("mmap again", -1, 0);
+  char *last = maps[MANY_FILES - 1];
+  for (int pg = 0; pg < MANY_PAGES; pg++) {
+    struct vmquery q1, q2;
+    twin[pg * PGSIZE] = 'Z';
+    vmquery(0, (uint64)(last + pg * PGSIZE), &q1);
+    vmquery(0, (uint64)(twin + pg * PGSIZE), &q2);
+    if (q1.pa != q2.pa)
+      fail("page %d: two shared mappings of one page on frames 0x%lx and 0x%lx", pg, q1.pa, q2.pa);
+    expect(last[pg * PGSIZE], 'Z', "a store through one shared mapping, read through the other");
+  }
+  write(done[1], "d", 1);
+  expect(wait(0), pid, "wait");
+  munmap(twin, MANY_PAGES * PGSIZE);
+  for (int i = MANY_HALF; i < MANY_FILES; i++)
+    munmap(maps[i], MANY_PAGES * PGSIZE);
+  for (int i = 0; i < MANY_FILES; i++) {
+    name[4] = '0' + i / 10;
+    name[5] = '0' + i % 10;
+    unlink(name);
+  }
+}
+
 static const struct utest tests[] = {
     {test_reuse, "reuse"},   {test_trunc, "trunc"}, {test_trunctext, "trunctext"},
-    {test_bigoff, "bigoff"}, {test_race, "race"},
+    {test_bigoff, "bigoff"}, {test_race, "race"},   {test_many, "many", UTEST_SLOW},
 };
 
 int
