@@ -166,18 +166,19 @@ cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
   return 0;
 }
 
-/* The copy-on-write fault: a store hit page va of pt, whose PTE is valid,
- * user, readable and not writable. Decide: zero-fill, reuse or copy; count
- * the event in mc; the PTE, writable now, goes to *ptep. Returns FAULT_OK,
- * FAULT_BAD if the page is not copy-on-write (read-only for good: no table
- * is copied for a doomed store), or a FAULT_NOMEM_ result. */
+/* The copy-on-write fault: a store hit page va of pt, whose PTE, found is
+ * its value as the fault found it, is valid, user, readable and not
+ * writable. Decide: zero-fill, reuse or copy; count the event in mc; the
+ * PTE, writable now, goes to *ptep. Returns FAULT_OK, FAULT_BAD if the
+ * page is not copy-on-write (read-only for good: no table is copied for a
+ * doomed store), or a FAULT_NOMEM_ result. */
 int
-cow_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc)
+cow_fault(pagetable_t pt, uint64 va, pte_t found, pte_t **ptep, struct memstat *mc)
 {
-  pte_t *pte = walk(pt, va);
-  if (pte == 0 || !(*pte & PTE_COW))
+  if (!(found & PTE_COW))
     return FAULT_BAD;
-  if ((pte = leaf_own(pt, va, mc)) == 0) /* the table may move */
+  pte_t *pte = leaf_own(pt, va, mc); /* the table may move */
+  if (pte == 0)
     return FAULT_NOMEM_TABLE;
   *ptep = pte;
   uint64 pa = PTE2PA(*pte);

@@ -18,7 +18,7 @@ uint64 zero_frame(void);
  * table and the page, makes the leaf table its own first (leaf_own), and
  * returns FAULT_OK or why not (aspace.h). */
 int page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct memstat *mc);
-int cow_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc);
+int cow_fault(pagetable_t pt, uint64 va, pte_t found, pte_t **ptep, struct memstat *mc);
 int shared_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc);
 int page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
               struct memstat *mc);

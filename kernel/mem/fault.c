@@ -74,7 +74,7 @@ resolve(struct aspace *as, uint64 va, enum access access, pte_t **ptep, struct l
       return region_allows(region_at(as, va), ACCESS_WRITE)
                  ? shared_fault(as->pt, va, ptep, &as->counts)
                  : FAULT_BAD;
-    return cow_fault(as->pt, va, ptep, &as->counts);
+    return cow_fault(as->pt, va, *pte, ptep, &as->counts);
   }
   *ptep = pte;
   return FAULT_OK;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Staff only: carry the labs' patches over to a changed kernel/.
 
-    python3 test/labs/remake.py [--from REV] [LAB...]
+    python3 test/labs/remake.py [--from REV] [--theirs] [LAB...]
 
 A lab's patch (test/labs/LAB.patch) turns kernel/ into the lab's starter.
 When kernel/ changes where a patch touches it, the patch no longer applies.
@@ -15,7 +15,10 @@ kernel/ to the new starter, its header (the text before the first `diff
 A file that does not merge cleanly is left, with conflict markers, in a
 scratch directory the script names, and the patch is not written: resolve
 the file there by hand and write the patch from it (git diff --no-index
-kernel DIR/kernel), or change the patch by hand.
+kernel DIR/kernel), or change the patch by hand. With --theirs each
+conflict takes the starter's side, which is right where the starter only
+takes code out; a name kernel/ changed inside such a side stays as the old
+starter had it, so build the starters after (make COW=0, make MMAP=0).
 
 Exits 0 when every patch named (default: all) applies to kernel/ now.
 Standard library and git only.
@@ -56,7 +59,7 @@ def header(patch):
     return text[:text.index("diff --git ")]
 
 
-def remake(lab, rev, scratch):
+def remake(lab, rev, scratch, theirs=False):
     """Write lab's patch anew against kernel/; returns a list of problems."""
     patch = os.path.join(LABS_DIR, lab + ".patch")
     if applies(patch, ROOT):
@@ -77,8 +80,9 @@ def remake(lab, rev, scratch):
              "tar -x -C %s" % tree], ROOT)
     problems = []
     for path in touched(patch):
-        merged = run(["git", "merge-file", "-p", os.path.join(ROOT, path), os.path.join(base, path),
-                      os.path.join(old, path)], ROOT, check=False)
+        merged = run(["git", "merge-file", "-p"] + (["--theirs"] if theirs else []) +
+                     [os.path.join(ROOT, path), os.path.join(base, path), os.path.join(old, path)],
+                     ROOT, check=False)
         with open(os.path.join(new, path), "wb") as f:
             f.write(merged.stdout)
         if merged.returncode != 0:
@@ -100,12 +104,13 @@ def remake(lab, rev, scratch):
 def main():
     ap = argparse.ArgumentParser(description="Carry the labs' patches over to a changed kernel/.")
     ap.add_argument("--from", dest="rev", default="HEAD", help="a commit where the patches applied")
+    ap.add_argument("--theirs", action="store_true", help="resolve conflicts with the starter's side")
     ap.add_argument("labs", nargs="*", default=["cow", "mmap"])
     args = ap.parse_args()
     scratch = tempfile.mkdtemp(prefix="calf-remake-")
     problems = []
     for lab in args.labs:
-        problems += remake(lab, args.rev, scratch)
+        problems += remake(lab, args.rev, scratch, args.theirs)
     for p in problems:
         print("remake: " + p)
     if not problems:
