@@ -74,7 +74,7 @@ struct putlist {
   int n;
 };
 
-static void region_let_go(struct region *r, struct putlist *pl);
+static inline void region_let_go(struct region *r, struct putlist *pl);
 static void put_all(struct putlist *pl);
 static void writeback(struct aspace *as, uint64 lo, uint64 hi);
 
@@ -219,8 +219,9 @@ maps_shared_file(struct aspace *as)
 
 /* r is new in an address space (made, split off or copied by fork): take
  * its reference on its file, and count a program mapping (file.h,
- * text_maps). */
-static void
+ * text_maps). Inline: fork and exit pass every region through it and the
+ * next, and most regions map no file. */
+static inline void
 region_hold(struct region *r)
 {
   if (r->ip)
@@ -228,7 +229,7 @@ region_hold(struct region *r)
 }
 
 /* r is going away: its file reference goes on pl. */
-static void
+static inline void
 region_let_go(struct region *r, struct putlist *pl)
 {
   if (r->ip == 0)
