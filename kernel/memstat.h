@@ -40,6 +40,9 @@ struct vmquery {
 /* cowctl's knobs: how fork shares memory (kernel/proc/proc.c). */
 #define COWCTL_SHORTCUT 0 /* the stack-page shortcut: the child's own copy of the stack page */
 #define COWCTL_TABLES   1 /* share whole leaf page tables, not just their pages */
+#define COWCTL_SLOWMISS                                                                            \
+  2 /* tests only: a page-cache miss waits two ticks between reading
+                           * its page and entering it, so a racing write() would land there */
 
 /* Kinds of region (struct vmregion.kind); see kernel/mem/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */

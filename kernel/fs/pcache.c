@@ -48,9 +48,14 @@
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/pager.h"
 #include "kernel/fs/pcache.h"
+#include "kernel/sched/clock.h"
 #include "kernel/lib/string.h"
 
 #define NBUCKETS 251
+
+/* cowctl's COWCTL_SLOWMISS, for pcachetest: a miss waits between reading
+ * its page and entering it. */
+int pcache_slow_miss;
 
 /* The entry of one frame. In use (inum != 0) while the frame holds a page
  * of a file; then it is on the hash chain of its page. */
@@ -173,6 +178,8 @@ miss(struct inode *ip, uint64 idx, uint64 *pa)
       kfree(mem);
       return PAGER_BEYOND;
     }
+    if (pcache_slow_miss)
+      clock_wait(2, 0); /* a write() now waits for the lock, and then finds the page */
     acquire(&pc.lock);
     enter(ip, idx, (uint64)mem);
     frame_ref((uint64)mem); /* the caller's, beside the cache's */

@@ -11,6 +11,8 @@
 struct inode;
 struct memstat;
 
+extern int pcache_slow_miss; /* cowctl COWCTL_SLOWMISS: tests only */
+
 void pcache_init(void);
 int pcache_get(struct inode *ip, uint64 idx, uint64 *pa);
 void pcache_writeback(struct inode *ip, uint64 idx, uint64 pa);

@@ -12,5 +12,6 @@ extern struct spinlock tickslock;
 
 void clock_init(void);
 void clock_tick(void);
+int clock_wait(uint n, int killable);
 
 #endif

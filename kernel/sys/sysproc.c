@@ -73,17 +73,7 @@ sys_pause(void)
   argint(0, &n);
   if (n < 0)
     n = 0;
-  acquire(&tickslock);
-  uint ticks0 = ticks;
-  while (ticks - ticks0 < (uint)n) {
-    if (killed(myproc())) {
-      release(&tickslock);
-      return -1;
-    }
-    sleep_killable(&ticks, &tickslock);
-  }
-  release(&tickslock);
-  return 0;
+  return clock_wait(n, 1);
 }
 
 uint64
@@ -249,9 +239,10 @@ sys_cowctl(void)
   int knob, on;
   argint(0, &knob);
   argint(1, &on);
-  int *setting = knob == COWCTL_SHORTCUT ? &stack_shortcut
-                 : knob == COWCTL_TABLES ? &table_sharing
-                                         : 0;
+  int *setting = knob == COWCTL_SHORTCUT   ? &stack_shortcut
+                 : knob == COWCTL_TABLES   ? &table_sharing
+                 : knob == COWCTL_SLOWMISS ? &pcache_slow_miss
+                                           : 0;
   if (setting == 0)
     return -1;
   int old = *setting;
