@@ -37,12 +37,13 @@ struct vmquery {
   uint64 tablerefs; /* its count: the page tables (processes) that share it */
 };
 
-/* cowctl's knobs: how fork shares memory (kernel/proc/proc.c). */
+/* cowctl's knobs: how fork shares memory (kernel/proc/proc.c), and one for
+ * tests. */
 #define COWCTL_SHORTCUT 0 /* the stack-page shortcut: the child's own copy of the stack page */
 #define COWCTL_TABLES   1 /* share whole leaf page tables, not just their pages */
-#define COWCTL_SLOWMISS                                                                            \
-  2 /* tests only: a page-cache miss waits two ticks between reading
-                           * its page and entering it, so a racing write() would land there */
+/* For tests only: a page-cache miss waits two ticks between reading its page
+ * and entering it, so that a racing write() lands in between. */
+#define COWCTL_SLOWMISS 2
 
 /* Kinds of region (struct vmregion.kind); see kernel/mem/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */
