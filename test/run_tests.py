@@ -448,7 +448,7 @@ def compile_commands_test():
             raise Fail("make compile_commands.json built %s" % ", ".join(made), out)
         with open(os.path.join(clone, "compile_commands.json")) as f:
             files = {os.path.relpath(os.path.join(e["directory"], e["file"]), clone) for e in json.load(f)}
-        missing = [p for p in ("kernel/proc.c", "kernel/entry.S", "user/sh.c", "mkfs/mkfs.c") if p not in files]
+        missing = [p for p in ("kernel/proc/proc.c", "kernel/platform/entry.S", "user/sh.c", "mkfs/mkfs.c") if p not in files]
         if missing:
             raise Fail("compile_commands.json lacks %s" % ", ".join(missing), out)
 
