@@ -6,7 +6,7 @@
  * whole pages of each segment's file bytes become a file-backed private
  * region over the page cache (pcache.c says what a fault gets from it). A
  * page comes in at its first touch, a small region whole at its first fault
- * (aspace.c, FAULT_AROUND). The last, partial page of a segment's file
+ * (fault.c, FAULT_AROUND). The last, partial page of a segment's file
  * bytes is loaded now into a frame of its own, so that what follows the
  * segment in the file reads as zeros; bss stays zero-filled on first touch.
  * A segment whose file offset is not page-aligned is loaded whole now, as
