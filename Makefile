@@ -1,6 +1,8 @@
 # calf: build the kernel, the user programs and the disk image; boot, test, grade.
 #
-#   make qemu [MEM=128M] [CPUS=3] [RUN='cmd']   boot (RUN: run cmd, then power off)
+#   make qemu [MEM=128M] [CPUS=3] [SWAP=256M] [RUN='cmd']
+#                                                boot (RUN: run cmd, then power off;
+#                                                SWAP=0: no swap disk)
 #   make qemu-gdb / make gdb [PROG=name]         debug a -O0 kernel and programs (build/debug*)
 #   make test                                    host tests, then boot tests
 #   make grade                                   the copy-on-write lab grader
@@ -152,6 +154,20 @@ fresh-fs:
 	rm -f fs.img
 	@$(MAKE) --no-print-directory fs.img
 
+# The swap disk: a second virtio disk of SWAP bytes (default 256M; SWAP=0
+# boots without one, and calf never swaps). What it holds means nothing
+# after power-off, so every boot gets a fresh one: a sparse file, empty but
+# for the signature in its first page that tells calf it may swap there
+# (kernel/mem/swap.h, SWAP_MAGIC).
+SWAP ?= 256M
+SWAPIMG = swap.img
+swap-img:
+	@rm -f $(SWAPIMG)
+	@truncate -s $(SWAP) $(SWAPIMG)
+	@printf 'calf-swap-1\n' | dd of=$(SWAPIMG) conv=notrunc status=none
+
+.PHONY: swap-img
+
 .PRECIOUS: $(UOUT)/%.o $(KOUT)/%.o
 
 -include $(KOUT)/*.d $(KOUT)/*/*.d $(UOUT)/*.d
@@ -164,6 +180,10 @@ QEMUOPTS = -machine virt -bios $(OPENSBI) -kernel $(QKERNEL) -m $(MEM) -smp $(CP
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=$(QIMG),if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+ifneq ($(SWAP),0)
+QEMUOPTS += -drive file=$(SWAPIMG),if=none,format=raw,id=x1
+QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
+endif
 ifneq ($(RUN),)
 QEMUOPTS += -append "$(RUN)"
 endif
@@ -177,6 +197,7 @@ deps-%:
 
 qemu: deps
 	@$(MAKE) --no-print-directory all
+	@$(if $(filter 0,$(SWAP)),true,$(MAKE) --no-print-directory swap-img)
 	$(QEMU) $(QEMUOPTS)
 
 # --- debugging ----------------------------------------------------------------
@@ -203,6 +224,7 @@ qemu-gdb: QKERNEL = $(GDBKERNEL)
 qemu-gdb: QIMG = $(GDBUSER)/fs.img
 qemu-gdb: deps-gdb
 	@$(MAKE) --no-print-directory DEBUG=1 all
+	@$(if $(filter 0,$(SWAP)),true,$(MAKE) --no-print-directory swap-img)
 	@port=$(GDBPORT); test -n "$$port" || exit 1; \
 	test "`sh test/gdbport.sh $$port`" = "$$port" || { \
 	  echo "calf: gdb port $$port is in use (another QEMU?): name a free one, make qemu-gdb GDBPORT=N" >&2; \
@@ -281,7 +303,7 @@ test: deps-test
 clean:
 	rm -f $K/*.o $K/*.d $K/*/*.o $K/*/*.d $K/kernel $K/kernel.asm $K/kernel.sym
 	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
-	rm -f mkfs/mkfs fs.img .gdbinit compile_commands.json
+	rm -f mkfs/mkfs fs.img swap.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
 .PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json ccdb-objects format format-check lint

@@ -18,6 +18,8 @@
 #include "kernel/mem/aspace.h"
 #include "kernel/dev/console.h"
 #include "kernel/mem/cow.h"
+#include "kernel/mem/evict.h"
+#include "kernel/mem/swap.h"
 #include "kernel/platform/fdt.h"
 #include "kernel/mem/frame.h"
 #include "kernel/fs/inode.h"
@@ -133,8 +135,12 @@ banner(uint64 boot_hartid)
   printf("calf: harts started: %d of %d (boot hart %lu)\n", ncpu, usable, boot_hartid);
   printf("calf: timebase %lu Hz, uart 0x%lx irq %d, plic 0x%lx\n", machine.timebase,
          machine.uart.base, machine.uart.irq, machine.plic.base);
-  printf("calf: virtio-mmio slots: %d, disk: %s\n", machine.nvirtio,
-         virtio_disk_irq() >= 0 ? "yes" : "none");
+  printf("calf: virtio-mmio slots: %d, disk: %s, swap: ", machine.nvirtio,
+         virtio_disk_present() ? "yes" : "none");
+  if (swap_enabled())
+    printf("%lu MiB\n", swap_slots() * PGSIZE >> 20);
+  else
+    printf("none\n");
   printf("calf: bootargs \"%s\"\n", machine.bootargs);
 }
 
@@ -159,6 +165,7 @@ boot_main(uint64 hartid, void *dtb)
   cowinit();
   aspace_init();
   memcheck_init();
+  evict_init();
   pcache_init();
   procinit();
   trapinit();

@@ -24,6 +24,13 @@ struct memstat {
   uint64 pcache_pages;   /* pages in the cache now (global) */
   uint64 tables_shared;  /* leaf page tables shared (not copied) by fork */
   uint64 table_unshares; /* ... copied later, because a PTE in one had to change */
+  uint64 pageouts;       /* pages page replacement took off their frames */
+  uint64 pageins;        /* swapped pages brought back by faults */
+  uint64 swap_total;     /* swap slots on the swap disk, 0 without one (global) */
+  uint64 swap_used;      /* ... holding a page now (global) */
+  uint64 swap_cached;    /* frames in the swap cache now (global) */
+  uint64 swap_reads;     /* pages read from the swap disk (global) */
+  uint64 swap_writes;    /* pages written to it (global) */
 };
 
 /* Flags in vmquery.flags: the PTE's low bits (PTE_V, PTE_R, PTE_W, PTE_X,
@@ -35,6 +42,8 @@ struct vmquery {
   uint64 flags;     /* PTE flags; 0 if not mapped */
   uint64 table;     /* the leaf page table holding the PTE, 0 if none */
   uint64 tablerefs; /* its count: the page tables (processes) that share it */
+  uint64 slot;      /* the swap slot holding the page if it is swapped out, else 0 */
+  uint64 slotrefs;  /* that slot's count: the swapped PTEs that name it, +1 if cached */
 };
 
 /* cowctl's knobs: how fork shares memory (kernel/proc/proc.c), and one for
@@ -44,6 +53,16 @@ struct vmquery {
 /* For tests only: a page-cache miss waits two ticks between reading its page
  * and entering it, so that a racing write() lands in between. */
 #define COWCTL_SLOWMISS 2
+/* Page replacement's policy: 0 clock (second chance), 1 FIFO. */
+#define COWCTL_EVICT 3
+/* Take pages off their frames now until this many are free (or none is
+ * left to take): for tests and demos, which cannot wait for real pressure.
+ * cowctl returns the frames freed. */
+#define COWCTL_RECLAIM 4
+/* Bring every swapped page back into memory (what swapoff does): for tests
+ * that compare free frames before and after. cowctl returns the pages
+ * brought back, or -1 if memory ran out. */
+#define COWCTL_SWAPIN 5
 
 /* Kinds of region (struct vmregion.kind); see kernel/mem/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */
@@ -79,6 +98,10 @@ struct memcheck {
   uint64 maps;    /* ... the count the walk expected */
   uint64 unclean; /* 0, or the first shared leaf table that maps a private page writable */
   uint64 stray;   /* 0, or the first page marked PTE_SHARED outside a shared file mapping */
+  uint64 slots;   /* swap slots in use checked */
+  uint64 bad_slot;  /* 0, or the first slot whose count is wrong */
+  uint64 slot_refs; /* ... its count */
+  uint64 slot_maps; /* ... the count the walk expected */
 };
 
 #endif

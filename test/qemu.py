@@ -42,10 +42,30 @@ def tail(text, lines=25):
     return "\n".join(text.rstrip("\n").split("\n")[-lines:])
 
 
-def command(mem="128M", cpus=3, image=None, run=None, extra_args=(), kernel=None):
+SWAP_MAGIC = b"calf-swap-1\n"  # kernel/mem/swap.h
+
+
+def make_swap(path, size):
+    """Make path an empty swap disk of size bytes (sparse), as the Makefile's swap-img does."""
+    with open(path, "wb") as f:
+        f.write(SWAP_MAGIC)
+        f.truncate(size)
+
+
+def parse_size(text):
+    """Bytes in a QEMU-style size: 256M, 1G, 4096."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = str(text)
+    if text[-1:].upper() in units:
+        return int(text[:-1]) * units[text[-1].upper()]
+    return int(text)
+
+
+def command(mem="128M", cpus=3, image=None, run=None, extra_args=(), kernel=None, swap=None):
     """The QEMU argv the Makefile's `make qemu` uses; image=None boots with no disk.
 
     kernel: the kernel file to boot (default kernel/kernel; e.g. build/eager/kernel).
+    swap: the path of a swap disk (make_swap) to attach second, or None.
     """
     argv = [QEMU, "-machine", "virt", "-bios", OPENSBI, "-kernel", kernel or KERNEL,
             "-m", str(mem), "-smp", str(cpus), "-nographic",
@@ -53,6 +73,9 @@ def command(mem="128M", cpus=3, image=None, run=None, extra_args=(), kernel=None
     if image is not None:
         argv += ["-drive", "file=%s,if=none,format=raw,id=x0" % image,
                  "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+    if swap is not None:
+        argv += ["-drive", "file=%s,if=none,format=raw,id=x1" % swap,
+                 "-device", "virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1"]
     if run:
         argv += ["-append", run]
     return argv + list(extra_args)
@@ -93,9 +116,11 @@ class Machine:
     """
 
     def __init__(self, mem="128M", cpus=3, run=None, image=None, disk=True,
-                 extra_args=(), limit=300, log=None, kernel=None):
+                 extra_args=(), limit=300, log=None, kernel=None, swap=None):
         self.mem, self.cpus, self.run = mem, cpus, run
         self.kernel = kernel
+        self.swap = swap           # size of a fresh swap disk ("256M"), or None
+        self._swapfile = None      # its temp file, deleted on close
         self.image, self.disk = image, disk
         self.extra_args, self.limit, self.log = list(extra_args), limit, log
         self._private = None       # temp copy of fs.img we own, or None
@@ -126,7 +151,12 @@ class Machine:
                 self.close()
                 raise
             image = self._private
-        argv = command(self.mem, self.cpus, image, self.run, self.extra_args, self.kernel)
+        if self.swap:
+            fd, self._swapfile = tempfile.mkstemp(prefix="calf-swap-", suffix=".img")
+            os.close(fd)
+            make_swap(self._swapfile, parse_size(self.swap))
+        argv = command(self.mem, self.cpus, image, self.run, self.extra_args, self.kernel,
+                       self._swapfile)
         try:
             self._proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -270,6 +300,9 @@ class Machine:
         if self._private:
             os.unlink(self._private)
             self._private = None
+        if self._swapfile:
+            os.unlink(self._swapfile)
+            self._swapfile = None
 
 
 def run_script(cmd, timeout=60, **kw):

@@ -55,10 +55,17 @@ check_memory(const char *who)
   if (who == 0)
     who = "";
   if (r == 0) {
-    printf("%s%smemcheck: ok: %lu address spaces, %lu page-table pages, %lu frames\n", who, sep,
+    printf("%s%smemcheck: ok: %lu address spaces, %lu page-table pages, %lu frames", who, sep,
            mc.spaces, mc.tables, mc.frames);
+    if (mc.slots)
+      printf(", %lu swap slots", mc.slots);
+    printf("\n");
     return 0;
   }
+  if (r == 1 && mc.bad_slot)
+    printf("%s%smemcheck: FAIL swap slot %lu has count %lu, want %lu\n", who, sep, mc.bad_slot,
+           mc.slot_refs, mc.slot_maps);
+  else
   if (r == 1 && mc.bad_pa)
     printf("%s%smemcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, sep, mc.bad_pa, mc.refs,
            mc.maps);

@@ -31,6 +31,7 @@
 #include "kernel/lib/printf.h"
 #include "kernel/sched/sched.h"
 #include "kernel/mem/uaccess.h"
+#include "kernel/mem/aspace.h"
 #include "kernel/dev/console.h"
 #include "kernel/dev/uart.h"
 
@@ -138,7 +139,15 @@ consoleread(int user_dst, uint64 dst, int n)
         cons.r++;
       break;
     }
-    if (either_copyout(user_dst, dst + got, &c, 1) < 0) {
+    int r = either_copyout(user_dst, dst + got, &c, 1);
+    if (r == COPY_WAIT) { /* the page went to swap: bring it in, unlocked */
+      release(&cons.lock);
+      r = as_prefault(myproc()->as, dst + got, 1);
+      acquire(&cons.lock);
+      if (r == 0)
+        continue;
+    }
+    if (r < 0) {
       if (got == 0)
         got = -1;
       break;

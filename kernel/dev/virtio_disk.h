@@ -8,7 +8,7 @@ struct buf;
 
 int virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);
-void virtio_disk_intr(void);
-int virtio_disk_irq(void);
+int virtio_disk_intr(int irq);
+int virtio_disk_present(void);
 uint64 virtio_disk_blocks(void);
 #endif

@@ -429,12 +429,22 @@ pager_inum(struct inode *ip)
   return ip->inum;
 }
 
+/* Is frame pa, which the caller holds (a PTE maps it), a page of the
+ * cache? An entry changes only for a frame nobody else holds, so the
+ * answer stays true while the caller holds it. */
+static int
+pager_cached(uint64 pa)
+{
+  return __atomic_load_n(&entry_of(pa)->inum, __ATOMIC_RELAXED) != 0;
+}
+
 static const struct pager pcache_pager = {
     .hold = pager_hold,
     .unhold = pager_unhold,
     .put = pager_put,
     .get = pcache_get,
     .writeback = pcache_writeback,
+    .cached = pager_cached,
     .inum = pager_inum,
     .audit = pcache_audit,
 };

@@ -78,6 +78,18 @@ ring_run(uint pos, uint limit)
  * Stops early at a bad user address, when the read end is closed, or when
  * the caller is killed. Returns the bytes written, or -1 if it stopped
  * before writing any. */
+/* A copy under pi->lock found a page of [addr, addr+n) out of memory:
+ * bring it in with the lock released (as_prefault). Returns 0 to try the
+ * copy again, -1 if the page cannot be had. */
+static int
+refault(struct pipe *pi, struct proc *p, uint64 addr, int n)
+{
+  release(&pi->lock);
+  int r = as_prefault(p->as, addr, n);
+  acquire(&pi->lock);
+  return r;
+}
+
 int
 pipewrite(struct pipe *pi, uint64 addr, int n)
 {
@@ -95,7 +107,10 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     run = ring_run(pi->nwrite, pi->nread + PIPESIZE - pi->nwrite);
     if (run > (uint)(n - done))
       run = n - done;
-    if (copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run) < 0)
+    int r = copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run);
+    if (r == COPY_WAIT && refault(pi, p, addr + done, run) == 0)
+      continue;
+    if (r < 0)
       break;
     pi->nwrite += run;
     done += run;
@@ -126,7 +141,10 @@ piperead(struct pipe *pi, uint64 addr, int n)
     uint run = ring_run(pi->nread, pi->nwrite - pi->nread);
     if (run > (uint)(n - done))
       run = n - done;
-    if (copyout(p->as, addr + done, &pi->data[pi->nread % PIPESIZE], run) < 0) {
+    int r = copyout(p->as, addr + done, &pi->data[pi->nread % PIPESIZE], run);
+    if (r == COPY_WAIT && refault(pi, p, addr + done, run) == 0)
+      continue;
+    if (r < 0) {
       failed = 1;
       break;
     }

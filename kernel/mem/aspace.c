@@ -43,6 +43,7 @@
 #include "kernel/memstat.h"
 #include "kernel/mem/pagetable.h"
 #include "kernel/mem/pager.h"
+#include "kernel/mem/swap.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 
@@ -111,6 +112,7 @@ as_create(uint64 trapframe)
   as->brk = 0;
   as->top = 0;
   as->noload = 0;
+  as->pinned = 1; /* until its maker is done with it: as_fork, or exec's as_unpin */
   memset(&as->counts, 0, sizeof(as->counts));
   release(&as->lock);
   return as;
@@ -150,6 +152,17 @@ as_set_trapframe(struct aspace *as, uint64 trapframe)
   if (pte == 0)
     panic("as_set_trapframe: no trapframe mapping");
   *pte = PA2PTE(trapframe) | PTE_R | PTE_W | PTE_V;
+  as_op_end(as);
+}
+
+/* as is complete (exec has loaded it): page replacement may take its
+ * pages from now on. Before, exec may hold a frame of it (as_frame) that
+ * must stay put. */
+void
+as_unpin(struct aspace *as)
+{
+  as_op_begin(as);
+  as->pinned = 0;
   as_op_end(as);
 }
 
@@ -569,6 +582,7 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int sha
   uint64 end = parent->nregions ? parent->regions[parent->nregions - 1].end : 0;
   int r = fork_level(parent->pt, child->pt, 2, 0, end, &how);
   sfence_vma();
+  child->pinned = 0;
   as_op_end(child);
   as_op_end(parent);
   return r;
@@ -711,12 +725,38 @@ as_query(struct aspace *as, uint64 va, struct vmquery *q)
     q->pa = PTE2PA(*pte);
     q->flags = PTE_FLAGS(*pte);
     q->refcount = frame_managed(q->pa) ? frame_refcount(q->pa) : 0;
+  } else if (pte && pte_swapped(*pte)) {
+    q->flags = PTE_FLAGS(*pte);
+    q->slot = pte_slot(*pte);
+    q->slotrefs = slot_refcount(q->slot);
   }
   if (pte) {
     q->table = PGROUNDDOWN((uint64)pte);
     q->tablerefs = frame_refcount(q->table);
   }
   as_op_end(as);
+}
+
+/* How many pages of as are in memory (PTEs of its own frames; the zero
+ * frame's do not count) and, in *swapped, how many are in swap: what the
+ * out-of-memory killer weighs. */
+uint64
+as_footprint(struct aspace *as, uint64 *swapped)
+{
+  uint64 resident = 0, out = 0;
+  as_op_begin(as);
+  for (uint64 va = pt_next_table(as->pt, 0, as->top); va < as->top;
+       va = pt_next_table(as->pt, va, as->top)) {
+    pte_t *pte = walk(as->pt, va);
+    if (pte && (*pte & PTE_V) && PTE2PA(*pte) != zero_frame())
+      resident++;
+    else if (pte && pte_swapped(*pte))
+      out++;
+    va += PGSIZE;
+  }
+  as_op_end(as);
+  *swapped = out;
+  return resident;
 }
 
 /* Copy up to max of as's regions to out, in address order. Returns how many

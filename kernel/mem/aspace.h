@@ -59,6 +59,7 @@ struct aspace {
   uint64 top;            /* the highest end any region ever had: pt maps nothing at or
                             above it but the trampoline and the trapframe */
   int noload;            /* >0: kernel copies may not read file pages (owner only: as_loads) */
+  int pinned;            /* page replacement leaves it alone (exec builds it: as_unpin) */
   struct memstat counts; /* events in this address space (no frame fields) */
 };
 
@@ -74,11 +75,27 @@ enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
 #define FAULT_NOMEM_COPY  (-3) /* no frame for a copy-on-write copy */
 #define FAULT_NOMEM_TABLE (-4) /* no frame for a page table */
 #define FAULT_NOMEM_FILE  (-5) /* no frame for a page of a file */
+#define FAULT_NOMEM_SWAP  (-6) /* no frame for a page coming back from swap */
+/* Inside the fault path only (cow.c to fault.c): the PTE changed under the
+ * fault (page replacement took the page from a shared leaf table): look
+ * again. */
+#define FAULT_AGAIN 1
+/* The page must be read (from a file, or from swap) but the caller holds a
+ * spinlock and may not wait: the kernel's copies return COPY_WAIT for it. */
+#define FAULT_WAIT 4
+
+static inline int
+fault_nomem(int r)
+{
+  return r <= FAULT_NOMEM_ZERO;
+}
 
 void aspace_init(void);
 struct aspace *as_create(uint64 trapframe);
 void as_destroy(struct aspace *as);
 void as_set_trapframe(struct aspace *as, uint64 trapframe);
+void as_unpin(struct aspace *as);
+uint64 as_footprint(struct aspace *as, uint64 *swapped);
 uint64 as_satp(struct aspace *as);
 
 int as_add_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind);
@@ -95,10 +112,15 @@ uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared,
                uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
 int as_prefault(struct aspace *as, uint64 va, uint64 len);
+int swap_in_all(void);
 void as_loads(struct aspace *as, int allowed);
 
 int vm_fault(struct aspace *as, uint64 va, enum access access);
 const char *fault_why(int r);
+/* What copyout, copyin and copyinstr return when a page must be read
+ * first and the caller holds a spinlock: release it, as_prefault the
+ * buffer, and try again. */
+#define COPY_WAIT (-2)
 int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);
 int copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len);
 int copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);

@@ -93,6 +93,7 @@
 #include "kernel/mem/frame.h"
 #include "kernel/memstat.h"
 #include "kernel/mem/pagetable.h"
+#include "kernel/mem/swap.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 
@@ -180,6 +181,8 @@ cow_fault(pagetable_t pt, uint64 va, pte_t found, pte_t **ptep, struct memstat *
   pte_t *pte = leaf_own(pt, va, mc); /* the table may move */
   if (pte == 0)
     return FAULT_NOMEM_TABLE;
+  if (*pte != found)
+    return FAULT_AGAIN; /* page replacement took it from the shared table meanwhile */
   *ptep = pte;
   uint64 pa = PTE2PA(*pte);
   COUNT(mc, cow_faults);
@@ -200,6 +203,8 @@ shared_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc)
   pte_t *pte = leaf_own(pt, va, mc);
   if (pte == 0)
     return FAULT_NOMEM_TABLE;
+  if (!(*pte & PTE_V))
+    return FAULT_AGAIN; /* page replacement took it from the shared table meanwhile */
   *pte |= PTE_W;
   sfence_vma_va(va);
   *ptep = pte;
@@ -219,6 +224,8 @@ page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write,
   pte_t *pte = leaf_own(pt, va, mc);
   if (pte == 0)
     return FAULT_NOMEM_TABLE;
+  if (*pte != 0)
+    panic("page_file: page mapped already");
   int perm = (prot & (PTE_R | PTE_X)) | PTE_U;
   if (shared) {
     perm |= PTE_SHARED | (write ? PTE_W : 0);
@@ -240,6 +247,8 @@ page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct m
   pte_t *pte = leaf_own(pt, va, mc);
   if (pte == 0)
     return FAULT_NOMEM_TABLE;
+  if (*pte != 0)
+    panic("page_fresh: page mapped already");
   if (access != ACCESS_WRITE) {
     frame_ref(zeroframe);
     *pte = PA2PTE(zeroframe) | PTE_R | PTE_U | PTE_COW | PTE_V;
@@ -255,6 +264,28 @@ page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct m
   sfence_vma_va(va);
   COUNT(mc, zero_fills);
   *ptep = pte;
+  return FAULT_OK;
+}
+
+/* Page va of pt, whose PTE is swapped PTE s, comes back in frame pa (from
+ * swap_in, with a reference that becomes the PTE's): read-only, and
+ * copy-on-write if it was writable, so that a store decides as any other
+ * (cow_fault: reuse if nobody else holds the frame, else copy). The PTE's
+ * count on the slot is dropped. Returns FAULT_OK, FAULT_AGAIN if the PTE
+ * is no longer s (the reference stays the caller's then), or
+ * FAULT_NOMEM_TABLE. */
+int
+page_back(pagetable_t pt, uint64 va, pte_t s, uint64 pa, struct memstat *mc)
+{
+  pte_t *pte = leaf_own(pt, va, mc);
+  if (pte == 0)
+    return FAULT_NOMEM_TABLE;
+  if (*pte != s)
+    return FAULT_AGAIN;
+  *pte = swap_pte_back(pa, s);
+  sfence_vma_va(va);
+  slot_unref(pte_slot(s));
+  COUNT(mc, pageins);
   return FAULT_OK;
 }
 
@@ -281,6 +312,11 @@ fork_copy(pte_t *parent, pte_t *child)
 static int
 fork_private(pte_t *parent, pte_t *child)
 {
+  if (pte_swapped(*parent)) { /* it comes back copy-on-write (swap.h) */
+    slot_ref(pte_slot(*parent));
+    *child = *parent;
+    return 0;
+  }
   uint64 pa = PTE2PA(*parent);
   if (pa != zeroframe && !(*parent & PTE_SHARED) && (*parent & (PTE_W | PTE_COW)))
     return fork_copy(parent, child);
@@ -292,15 +328,21 @@ fork_private(pte_t *parent, pte_t *child)
 /* Share page i of parent leaf table old, whose PTE is pte, with child leaf
  * table new, if it is mapped: a writable private page becomes
  * copy-on-write in both, and the frame gains a reference (the zero frame's
- * too: its PTEs are read-only already). writable_private says the caller
+ * too: its PTEs are read-only already); a swapped page's slot gains a
+ * count (it is never writable: swap.h). writable_private says the caller
  * knows pte to be valid, writable and private. Returns 1 if the page was
  * mapped, else 0. */
 static inline int
 share_page(pagetable_t old, pagetable_t new, uint64 i, pte_t pte, int writable_private,
            uint32 *bypfn)
 {
-  if (!writable_private && !(pte & PTE_V))
-    return 0;
+  if (!writable_private && !(pte & PTE_V)) {
+    if (pte == 0)
+      return 0;
+    slot_ref(pte_slot(pte));
+    new[i] = pte;
+    return 1;
+  }
   if (writable_private || (pte & (PTE_W | PTE_SHARED)) == PTE_W) { /* shared files stay writable */
     pte ^= PTE_W | PTE_COW;
     old[i] = pte;
@@ -366,7 +408,7 @@ fork_table(pagetable_t old, pagetable_t new, uint64 base, uint64 n, uint64 short
   uint32 *bypfn = frame_counts_by_pfn();
   uint64 cut = shortcut < n ? shortcut : n;
   shared = share_pages(old, new, 0, cut, private_only, bypfn);
-  if (cut < n && (old[cut] & PTE_V))
+  if (cut < n && old[cut] != 0)
     r = fork_private(&old[cut], &new[cut]);
   if (cut < n)
     shared += share_pages(old, new, cut + 1, n, private_only, bypfn);

@@ -20,6 +20,7 @@ uint64 zero_frame(void);
 int page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct memstat *mc);
 int cow_fault(pagetable_t pt, uint64 va, pte_t found, pte_t **ptep, struct memstat *mc);
 int shared_fault(pagetable_t pt, uint64 va, pte_t **ptep, struct memstat *mc);
+int page_back(pagetable_t pt, uint64 va, pte_t s, uint64 pa, struct memstat *mc);
 int page_file(pagetable_t pt, uint64 va, uint64 pa, int prot, int shared, int write, int cow,
               struct memstat *mc);
 /* What fork_leaf may assume and do (its flags). */

@@ -15,14 +15,20 @@
 #include "kernel/mem/frame.h"
 #include "kernel/mem/pagetable.h"
 #include "kernel/mem/pager.h"
+#include "kernel/mem/swap.h"
+#include "kernel/mem/evict.h"
 
-/* resolve's answer when a page of a file must be read first. */
-#define FAULT_LOAD 1
+/* resolve's answers when a page must be read first: of a file, or from
+ * swap. */
+#define FAULT_LOAD 2
+#define FAULT_SWAP 3
 
-/* A page of a file-backed region to be read before a fault can finish. */
+/* A page to be read before a fault can finish: of a file-backed region, or
+ * a swapped one. */
 struct load {
   struct inode *ip;
-  uint64 idx; /* page index in the file */
+  uint64 idx;  /* page index in the file */
+  pte_t swapped; /* FAULT_SWAP: the swapped PTE */
 };
 
 /* Does region r (0: none) allow access? */
@@ -35,9 +41,9 @@ region_allows(struct region *r, enum access access)
 
 /* Make user page va usable for access, resolving zero-fill and
  * copy-on-write, and return its PTE in *ptep. Returns FAULT_OK, FAULT_BAD,
- * a FAULT_NOMEM_ result, or FAULT_LOAD with *ld naming the file page to
- * read first (which needs the lock released). Caller holds the lock. Each
- * decision is one call into cow.c.
+ * a FAULT_NOMEM_ result, FAULT_AGAIN, or FAULT_LOAD or FAULT_SWAP with *ld
+ * naming the page to read first (which needs the lock released). Caller
+ * holds the lock. Each decision is one call into cow.c.
  *
  * Every user PTE lies in a region whose protection allows what the PTE
  * allows (PTE_W or PTE_COW only in a writable region): regions and PTEs
@@ -51,6 +57,12 @@ resolve(struct aspace *as, uint64 va, enum access access, pte_t **ptep, struct l
   if (va >= USER_TOP)
     return FAULT_BAD;
   pte_t *pte = walk(as->pt, va);
+  if (pte && pte_swapped(*pte)) {
+    if (!region_allows(region_at(as, va), access))
+      return FAULT_BAD;
+    ld->swapped = *pte;
+    return FAULT_SWAP;
+  }
   if (pte == 0 || !(*pte & PTE_V)) {
     struct region *r = region_at(as, va);
     if (!region_allows(r, access))
@@ -88,7 +100,7 @@ map_loaded(struct aspace *as, uint64 va, enum access access, uint64 pa)
 {
   pte_t *pte = walk(as->pt, va);
   struct region *r = region_at(as, va);
-  if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0) {
+  if ((pte && *pte != 0) || r == 0 || r->ip == 0) {
     frame_unref(pa); /* resolved meanwhile */
     return FAULT_OK;
   }
@@ -113,8 +125,11 @@ load_page(struct aspace *as, uint64 va, enum access access, struct load *ld)
 {
   release(&as->lock); /* the operation stays open: see the top of the file */
   uint64 pa = 0;
-  int err = intr_get() && as->noload == 0 ? as_pager->get(ld->ip, ld->idx, &pa) : PAGER_BEYOND;
+  int wait = !intr_get();
+  int err = !wait && as->noload == 0 ? as_pager->get(ld->ip, ld->idx, &pa) : PAGER_BEYOND;
   acquire(&as->lock);
+  if (wait)
+    return FAULT_WAIT;
   if (err != 0)
     return err == PAGER_NOMEM ? FAULT_NOMEM_FILE : FAULT_BAD;
   return map_loaded(as, va, access, pa);
@@ -133,7 +148,7 @@ fault_around(struct aspace *as, uint64 va)
   for (uint64 a = start; a < end; a += PGSIZE) {
     pte_t *pte = walk(as->pt, a);
     r = region_at(as, a);
-    if ((pte && (*pte & PTE_V)) || r == 0 || r->ip == 0)
+    if ((pte && *pte != 0) || r == 0 || r->ip == 0)
       continue;
     struct load ld = {r->ip, (r->off + (a - r->start)) / PGSIZE};
     if (load_page(as, a, ACCESS_READ, &ld) != 0)
@@ -141,16 +156,50 @@ fault_around(struct aspace *as, uint64 va)
   }
 }
 
-/* resolve, reading file pages as needed: the lock is released while the
- * page cache reads the file, which only a caller holding no other spinlock
- * may wait for (interrupts on). Returns as resolve does, never FAULT_LOAD;
- * the lock is held again on return. */
+/* Bring swapped page va back (ld->swapped is its PTE): from the swap
+ * cache, or read from the disk with the lock released, which only a caller
+ * holding no other spinlock may wait for (interrupts on). Returns 0 (the
+ * caller resolves again) or a fault error. Caller holds the lock; it is
+ * held again on return. */
+static int
+swap_page(struct aspace *as, uint64 va, struct load *ld)
+{
+  uint64 slot = pte_slot(ld->swapped), pa = 0;
+  slot_ref(slot); /* the slot stays while the lock is released */
+  release(&as->lock);
+  int r = !intr_get()                  ? FAULT_WAIT
+          : swap_in(slot, &pa) == 0 ? FAULT_OK
+                                    : FAULT_NOMEM_SWAP;
+  acquire(&as->lock);
+  if (r == FAULT_OK) {
+    pte_t *pte = walk(as->pt, va);
+    r = pte && *pte == ld->swapped ? page_back(as->pt, va, ld->swapped, pa, &as->counts)
+                                   : FAULT_AGAIN;
+    if (r != FAULT_OK)
+      frame_unref(pa); /* changed meanwhile (resolve again), or no table */
+  }
+  slot_unref(slot);
+  return r == FAULT_AGAIN ? 0 : r;
+}
+
+/* resolve, reading file pages and swapped pages as needed: the lock is
+ * released while they are read, which only a caller holding no other
+ * spinlock may wait for (interrupts on). Returns as resolve does, never
+ * FAULT_LOAD, FAULT_SWAP or FAULT_AGAIN; the lock is held again on
+ * return. */
 int
 fault_locked(struct aspace *as, uint64 va, enum access access, pte_t **ptep)
 {
   for (;;) {
-    struct load ld = {0, 0};
+    struct load ld = {0, 0, 0};
     int r = resolve(as, va, access, ptep, &ld);
+    if (r == FAULT_AGAIN)
+      continue;
+    if (r == FAULT_SWAP) {
+      if ((r = swap_page(as, PGROUNDDOWN(va), &ld)) != 0)
+        return r;
+      continue;
+    }
     if (r != FAULT_LOAD)
       return r;
     if ((r = load_page(as, PGROUNDDOWN(va), access, &ld)) != 0)
@@ -159,16 +208,21 @@ fault_locked(struct aspace *as, uint64 va, enum access access, pte_t **ptep)
   }
 }
 
-/* A user-mode page fault at va. Returns FAULT_OK if the access may now go
- * ahead, FAULT_BAD, or a FAULT_NOMEM_ result. */
+/* A user-mode page fault at va. When memory runs out, page replacement
+ * frees some (mem_reclaim) and the fault tries again. Returns FAULT_OK if
+ * the access may now go ahead, FAULT_BAD, or a FAULT_NOMEM_ result: memory
+ * (and swap) is full. The caller holds no spinlock. */
 int
 vm_fault(struct aspace *as, uint64 va, enum access access)
 {
-  pte_t *pte;
-  as_op_begin(as);
-  int r = fault_locked(as, va, access, &pte);
-  as_op_end(as);
-  return r;
+  for (;;) {
+    pte_t *pte;
+    as_op_begin(as);
+    int r = fault_locked(as, va, access, &pte);
+    as_op_end(as);
+    if (!fault_nomem(r) || mem_reclaim(RECLAIM_BATCH) == 0)
+      return r;
+  }
 }
 
 /* What a fault result means, for the message that kills a process. */
@@ -182,6 +236,8 @@ fault_why(int r)
   case FAULT_NOMEM_COPY: return "out of memory for a copy-on-write copy";
   case FAULT_NOMEM_TABLE: return "out of memory for a page table";
   case FAULT_NOMEM_FILE: return "out of memory for a page of a file";
+  case FAULT_NOMEM_SWAP: return "out of memory for a page coming back from swap";
+  case FAULT_WAIT: return "the page must be read, under a lock";
   }
   return "unknown fault result";
 }

@@ -51,6 +51,7 @@ void *frames_carve(uint64 size);
  * free, kalloc asks the page cache to drop the pages nobody maps (a hook
  * that returns how many it freed) and tries once more. */
 void frames_set_reclaim(int (*reclaim)(void));
+int frames_reclaim(void);
 
 /* Operations on user-mapped or cached frames (a fault, a fork,
  * an unmap, the page cache adding or dropping a page) are bracketed by

@@ -154,6 +154,14 @@ frames_set_reclaim(int (*reclaim)(void))
   reclaim_hook = reclaim;
 }
 
+/* Ask the page cache to drop the pages nobody maps (page replacement,
+ * having taken PTEs off file pages). Returns the frames freed. */
+int
+frames_reclaim(void)
+{
+  return reclaim_hook ? reclaim_hook() : 0;
+}
+
 /* Take a free frame off the lists, or return 0. */
 static uint64
 take_frame(void)

@@ -3,7 +3,9 @@
  * (a shared leaf table's once) plus kernel holds (the page cache's, through
  * the pager); a leaf table's count equals the level-1 PTEs that point at it;
  * a shared table is marked PTE_CLEAN and maps nothing private writable; only
- * pages of shared file mappings are PTE_SHARED. It walks every address
+ * pages of shared file mappings are PTE_SHARED; and a swap slot's count
+ * equals the swapped PTEs that name it (a shared leaf table's once) plus
+ * the swap cache's hold, so that no slot leaks. It walks every address
  * space of the pool, each under its lock.
  */
 #include "kernel/types.h"
@@ -17,6 +19,7 @@
 #include "kernel/mem/frame.h"
 #include "kernel/mem/pagetable.h"
 #include "kernel/mem/pager.h"
+#include "kernel/mem/swap.h"
 #include "kernel/lib/string.h"
 
 static struct spinlock audit_lock;
@@ -37,7 +40,8 @@ memcheck_init(void)
 static uint16 tally[AUDIT_CHUNK]; /* audit_lock guards it */
 
 struct audit {
-  uint64 lo, hi;     /* frame indices [lo, hi) tallied in this pass */
+  int slots;         /* this pass tallies swap slots, not frames */
+  uint64 lo, hi;     /* frame (or slot) indices [lo, hi) tallied in this pass */
   uint64 zeromaps;   /* PTEs mapping the zero frame */
   struct aspace *as; /* the address space being walked */
   struct memcheck *mc;
@@ -79,12 +83,21 @@ audit_expect(struct audit *a, uint64 pa)
     tally[i]++;
 }
 
+/* One more count expected on swap slot s, tallied if this pass's chunk
+ * holds it. */
+static void
+audit_expect_slot(struct audit *a, uint64 s)
+{
+  if (s >= a->lo && s < a->hi && tally[s - a->lo] < 0xffff)
+    tally[s - a->lo]++;
+}
+
 /* Is table page pa (a root or level-1 table, never shared) at count 1?
  * Checked once, on the pass whose chunk holds it. */
 static void
 audit_table(struct audit *a, uint64 pa)
 {
-  if (audit_slot(a, pa) < 0)
+  if (a->slots || audit_slot(a, pa) < 0)
     return;
   a->mc->tables++;
   if (frame_refcount(pa) != 1)
@@ -119,17 +132,23 @@ static void
 audit_leaf(struct audit *a, pte_t l1, uint64 base)
 {
   pagetable_t t = (pagetable_t)PTE2PA(l1);
-  audit_expect(a, (uint64)t);
+  if (!a->slots)
+    audit_expect(a, (uint64)t);
   if (!frame_managed((uint64)t))
     return;
   if (!(l1 & PTE_CLEAN) && frame_refcount((uint64)t) > 1)
     audit_unclean(a, (uint64)t);
   if (!frame_mark((uint64)t))
     return;
-  if (a->lo == 0)
+  if (a->lo == 0 && !a->slots)
     a->mc->tables++;
   for (int i = 0; i < 512 && base + i * PGSIZE < USER_TOP; i++) {
     pte_t pte = t[i];
+    if (a->slots) {
+      if (pte_swapped(pte))
+        audit_expect_slot(a, pte_slot(pte));
+      continue;
+    }
     if (!(pte & PTE_V))
       continue;
     if ((l1 & PTE_CLEAN) && (pte & (PTE_W | PTE_SHARED)) == PTE_W)
@@ -162,11 +181,59 @@ audit_walk(struct audit *a, pagetable_t pt, int level, uint64 base)
   }
 }
 
-/* The page cache holds frame pa: one more expected reference. */
+/* The page cache or the swap cache holds frame pa: one more expected
+ * reference. */
 static void
 audit_cached(void *arg, uint64 pa)
 {
-  audit_expect(arg, pa);
+  struct audit *a = arg;
+  if (!a->slots)
+    audit_expect(a, pa);
+}
+
+/* The swap cache holds a count on slot s. */
+static void
+audit_cached_slot(void *arg, uint64 s)
+{
+  struct audit *a = arg;
+  if (a->slots)
+    audit_expect_slot(a, s);
+}
+
+/* Compare the counts of slots [lo, hi) with the tally: every slot, so
+ * that one with a count and nothing naming it (a leak) is found too. */
+static void
+audit_compare_slots(struct audit *a)
+{
+  for (uint64 s = a->lo; s < a->hi && s <= swap_slots(); s++) {
+    if (s == 0)
+      continue; /* the signature's page */
+    uint64 refs = slot_refcount(s), want = tally[s - a->lo];
+    if (refs)
+      a->mc->slots++;
+    if (refs != want && a->mc->bad_slot == 0) {
+      a->mc->bad_slot = s;
+      a->mc->slot_refs = refs;
+      a->mc->slot_maps = want;
+    }
+  }
+}
+
+/* Compare the counts of frames [lo, hi) that anything maps or holds with
+ * the tally. */
+static void
+audit_compare_frames(struct audit *a)
+{
+  for (uint64 i = 0; i < a->hi - a->lo; i++) {
+    if (tally[i] == 0)
+      continue;
+    uint64 pa = frame_base + (a->lo + i) * PGSIZE;
+    a->mc->frames++;
+    if (frame_refcount(pa) != tally[i])
+      audit_bad(a, pa, frame_refcount(pa), tally[i]);
+  }
+  if (a->lo == 0 && zero_frame() && frame_refcount(zero_frame()) != a->zeromaps + 1)
+    audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
 }
 
 /* Tally and compare frames [lo, hi) once; the verdict counts only if no
@@ -185,7 +252,7 @@ audit_once(struct audit *a)
   for (struct aspace *as = as_pool; as < &as_pool[NASPACE]; as++) {
     acquire(&as->lock);
     if (as->inuse) {
-      if (a->lo == 0)
+      if (a->lo == 0 && !a->slots)
         a->mc->spaces++;
       a->as = as;
       audit_table(a, (uint64)as->pt);
@@ -194,16 +261,11 @@ audit_once(struct audit *a)
     release(&as->lock);
   }
   as_pager->audit(audit_cached, a);
-  for (uint64 i = 0; i < a->hi - a->lo; i++) {
-    if (tally[i] == 0)
-      continue;
-    uint64 pa = frame_base + (a->lo + i) * PGSIZE;
-    a->mc->frames++;
-    if (frame_refcount(pa) != tally[i])
-      audit_bad(a, pa, frame_refcount(pa), tally[i]);
-  }
-  if (a->lo == 0 && zero_frame() && frame_refcount(zero_frame()) != a->zeromaps + 1)
-    audit_bad(a, zero_frame(), frame_refcount(zero_frame()), a->zeromaps + 1);
+  swap_audit(audit_cached, audit_cached_slot, a);
+  if (a->slots)
+    audit_compare_slots(a);
+  else
+    audit_compare_frames(a);
   if (frame_ops_since(token)) {
     *a->mc = saved;
     return 0;
@@ -249,7 +311,12 @@ memcheck(struct memcheck *mc)
     a.hi = a.lo + AUDIT_CHUNK;
     r = audit_pass(&a);
   }
+  a.slots = 1;
+  for (a.lo = 0; r == 0 && swap_enabled() && a.lo <= swap_slots(); a.lo += AUDIT_CHUNK) {
+    a.hi = a.lo + AUDIT_CHUNK;
+    r = audit_pass(&a);
+  }
   if (r != 0)
     return -1;
-  return mc->bad_pa != 0 || mc->unclean != 0 || mc->stray != 0;
+  return mc->bad_pa != 0 || mc->unclean != 0 || mc->stray != 0 || mc->bad_slot != 0;
 }

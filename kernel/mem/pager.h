@@ -33,6 +33,9 @@ struct pager {
   /* Frame pa, page idx of a shared mapping of ip, may have been written:
    * write it to the file. May sleep. */
   void (*writeback)(struct inode *ip, uint64 idx, uint64 pa);
+  /* Is frame pa a page of a file the cache holds? (Page replacement drops
+   * such a page's PTE rather than swap it.) Never sleeps. */
+  int (*cached)(uint64 pa);
   /* ip's inode number, for vmregions. */
   uint (*inum)(struct inode *ip);
   /* Call note(arg, pa) once for each reference the file layer holds on a

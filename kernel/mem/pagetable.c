@@ -13,7 +13,9 @@
  * holds while it changes the table (aspace.h). Every PTE in it holds the
  * frame it maps (frame_unref lets go of it), except the trampoline's and the
  * trapframe's, which hold none: the address space clears them with pt_clear
- * before it destroys the table.
+ * before it destroys the table. A swapped PTE (swap.h: not valid, not 0)
+ * holds a count on its swap slot instead, and every loop here that drops or
+ * copies PTEs drops or takes that count as it does a frame's.
  */
 /* Shared leaf tables. A user table's root and level-1 tables are its own
  * (count 1). A leaf table (512 PTEs, 2 MiB of addresses) may be shared by
@@ -35,6 +37,7 @@
 #include "kernel/platform/fdt.h"
 #include "kernel/mem/frame.h"
 #include "kernel/mem/pagetable.h"
+#include "kernel/mem/swap.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 
@@ -150,7 +153,7 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
     pte_t *pte = pt_own(pt, a, 0);
     if (pte == 0)
       return -1;
-    if (*pte & PTE_V)
+    if (*pte)
       panic("mappages: remap");
     *pte = PA2PTE(pa) | perm | PTE_V;
     if (a == last)
@@ -287,13 +290,14 @@ pt_clear(pagetable_t pt, uint64 va)
     *pte = 0;
 }
 
-/* Is any of the eight PTEs from p valid? Tables freed at exit are mostly
- * empty (the upper levels below the highest region end, a sparse leaf
- * table), so their loops skip eight empty entries at a time. */
+/* Is any of the eight PTEs from p in use (valid, or swapped)? Tables freed
+ * at exit are mostly empty (the upper levels below the highest region end,
+ * a sparse leaf table), so their loops skip eight empty entries at a
+ * time. */
 static inline int
-any_valid(pte_t *p)
+any_used(pte_t *p)
 {
-  return ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & PTE_V) != 0;
+  return (p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) != 0;
 }
 
 /* Drop the reference each PTE of leaf table pt holds and free the table,
@@ -309,12 +313,14 @@ leaf_free(pagetable_t pt, uint32 old)
 
   __atomic_thread_fence(__ATOMIC_RELEASE);
   for (int i = 0; i < 512; i += 8) {
-    if (!(pt[i] & PTE_V) && !any_valid(&pt[i])) /* a full table skips the test */
+    if (!(pt[i] & PTE_V) && !any_used(&pt[i])) /* a full table skips the test */
       continue;
 #pragma GCC unroll 8
     for (int k = i; k < i + 8; k++)
       if (pt[k] & PTE_V)
         frame_unref_pte(bypfn, pt[k]);
+      else if (pt[k])
+        slot_unref(pte_slot(pt[k]));
   }
   frame_release((uint64)pt, old);
 }
@@ -352,7 +358,7 @@ freelevel(pagetable_t pt, int level, uint64 base, uint64 top)
       i = t - 1;
       continue;
     }
-    if (i % 8 == 0 && i + 8 <= n && !any_valid(&pt[i])) {
+    if (i % 8 == 0 && i + 8 <= n && !any_used(&pt[i])) {
       i += 7;
       continue;
     }
@@ -405,6 +411,8 @@ unshare(pte_t *l1)
     pte_t pte = old[i];
     if (pte & PTE_V)
       frame_ref_pte(bypfn, pte);
+    else if (pte)
+      slot_ref(pte_slot(pte));
     new[i] = pte;
   }
   *l1 = PA2PTE(new) | (*l1 & PTE_CLEAN) | PTE_V;
@@ -472,8 +480,10 @@ pt_unmap(pagetable_t pt, uint64 lo, uint64 hi)
           if (PTE_FLAGS(*pte) == PTE_V)
             panic("pt_unmap: not a leaf");
           frame_unref(PTE2PA(*pte));
-          *pte = 0;
+        } else if (*pte) {
+          slot_unref(pte_slot(*pte));
         }
+        *pte = 0;
       }
     }
     a = next;

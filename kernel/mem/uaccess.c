@@ -17,13 +17,17 @@
 #include "kernel/lib/string.h"
 #include "kernel/mem/pagetable.h"
 #include "kernel/mem/uaccess.h"
+#include "kernel/mem/swap.h"
+#include "kernel/mem/evict.h"
 
 /* Move bytes between kernel buffer k and user address uva, a page at a
  * time, each page resolved exactly as a user access would be: len bytes to
  * the user (ACCESS_WRITE) or from the user (ACCESS_READ); with string set, a
- * read stops after the first NUL. Returns 0 (for a string: a NUL was
- * copied), or -1 on a bad address, when no frame is left for a copy, or for
- * a string with no NUL in its first len bytes. */
+ * read stops after the first NUL. When memory is full, page replacement
+ * makes room, unless the caller holds a spinlock. Returns 0 (for a string:
+ * a NUL was copied), -1 on a bad address, when no frame is left for a
+ * copy, or for a string with no NUL in its first len bytes, or COPY_WAIT
+ * (aspace.h) when a page must be read and the caller holds a spinlock. */
 static int
 copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access, int string)
 {
@@ -34,9 +38,12 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access
     if (n > len)
       n = len;
     as_op_begin(as);
-    if (fault_locked(as, va0, access, &pte) != 0) {
+    int r = fault_locked(as, va0, access, &pte);
+    if (r != 0) {
       as_op_end(as);
-      return -1;
+      if (fault_nomem(r) && intr_get() && mem_reclaim(RECLAIM_BATCH) > 0)
+        continue; /* page replacement made room: try the page again */
+      return r == FAULT_WAIT ? COPY_WAIT : -1;
     }
     char *u = (char *)(PTE2PA(*pte) + (uva - va0));
     if (access == ACCESS_WRITE)
@@ -90,9 +97,9 @@ as_loads(struct aspace *as, int allowed)
 }
 
 /* Read in and map now the file pages of [va, va+len) that are not mapped
- * yet, so that a kernel copy into or out of them later needs no I/O (and
- * can run while holding locks: a pipe's, an inode's). Pages of other kinds
- * are left to the copy. The caller holds no spinlock. Returns 0, or -1 at
+ * yet, and the swapped pages, so that a kernel copy into or out of them
+ * later needs no I/O (and can run while holding locks: a pipe's, an
+ * inode's). Pages of other kinds are left to the copy. The caller holds no spinlock. Returns 0, or -1 at
  * a page that cannot be read (the copy will fail there too). */
 int
 as_prefault(struct aspace *as, uint64 va, uint64 len)
@@ -103,8 +110,8 @@ as_prefault(struct aspace *as, uint64 va, uint64 len)
   for (uint64 a = PGROUNDDOWN(va); a < end && a < USER_TOP; a += PGSIZE) {
     as_op_begin(as);
     struct region *r = region_at(as, a);
-    pte_t *pte = r && r->ip ? walk(as->pt, a) : 0;
-    int need = r && r->ip && (pte == 0 || !(*pte & PTE_V));
+    pte_t *pte = r ? walk(as->pt, a) : 0;
+    int need = (r && r->ip && (pte == 0 || !(*pte & PTE_V))) || (pte && pte_swapped(*pte));
     int err = need ? fault_locked(as, a, ACCESS_READ, &pte) : 0;
     if (r == 0 && a + PGSIZE < end) { /* skip to the next region */
       uint64 next = end;
@@ -138,4 +145,36 @@ either_copyin(void *dst, int user_src, uint64 src, uint64 len)
     return copyin(myproc()->as, dst, src, len);
   memmove(dst, (void *)src, len);
   return 0;
+}
+
+/* Bring every swapped page of every address space back into memory (for
+ * tests, which compare free frames before and after, and for demos: what
+ * swapoff does). Sleeps; the caller holds no spinlock. Returns the pages
+ * brought back, or -1 if memory ran out first. */
+int
+swap_in_all(void)
+{
+  int n = 0;
+  for (struct aspace *as = as_pool; as < &as_pool[NASPACE]; as++) {
+    as_op_begin(as);
+    for (uint64 va = 0; as->inuse && va < as->top; va += PGSIZE) {
+      if ((va = pt_next_table(as->pt, va, as->top)) >= as->top)
+        break;
+      pte_t *pte = walk(as->pt, va);
+      if (pte == 0 || !pte_swapped(*pte))
+        continue;
+      int r = fault_locked(as, va, ACCESS_READ, &pte);
+      if (fault_nomem(r)) {
+        as_op_end(as);
+        if (mem_reclaim(RECLAIM_BATCH) == 0)
+          return -1;
+        as_op_begin(as);
+        va -= PGSIZE; /* the same page again */
+        continue;
+      }
+      n += r == FAULT_OK;
+    }
+    as_op_end(as);
+  }
+  return n;
 }

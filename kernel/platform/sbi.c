@@ -13,6 +13,7 @@
 #define SBI_EXT_IPI             0x735049   /* "sPI" */
 #define SBI_EXT_HSM             0x48534D   /* "HSM" */
 #define SBI_EXT_SRST            0x53525354 /* "SRST" */
+#define SBI_EXT_RFENCE          0x52464E43 /* "RFNC" */
 
 /* Function IDs (a6) within those extensions. */
 #define SBI_BASE_PROBE_EXTENSION 3
@@ -20,6 +21,7 @@
 #define SBI_IPI_SEND_IPI         0
 #define SBI_HSM_HART_START       0
 #define SBI_SRST_SYSTEM_RESET    0
+#define SBI_RFENCE_SFENCE_VMA    1
 
 #define SBI_SRST_TYPE_SHUTDOWN 0
 #define SBI_SRST_REASON_NONE   0
@@ -30,21 +32,29 @@ struct sbiret {
   long value;
 };
 
-/* Make SBI call (eid, fid) with up to three arguments. */
+/* Make SBI call (eid, fid) with up to four arguments. */
 static struct sbiret
-sbi_call(uint64 eid, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2)
+sbi_call4(uint64 eid, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2, uint64 arg3)
 {
   register uint64 a0 asm("a0") = arg0;
   register uint64 a1 asm("a1") = arg1;
   register uint64 a2 asm("a2") = arg2;
+  register uint64 a3 asm("a3") = arg3;
   register uint64 a6 asm("a6") = fid;
   register uint64 a7 asm("a7") = eid;
   struct sbiret ret;
 
-  asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
+  asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a3), "r"(a6), "r"(a7) : "memory");
   ret.error = (long)a0;
   ret.value = (long)a1;
   return ret;
+}
+
+/* Make SBI call (eid, fid) with up to three arguments. */
+static struct sbiret
+sbi_call(uint64 eid, uint64 fid, uint64 arg0, uint64 arg1, uint64 arg2)
+{
+  return sbi_call4(eid, fid, arg0, arg1, arg2, 0);
 }
 
 /* Ask the firmware to start hart hartid at physical address start, in S-mode
@@ -69,6 +79,15 @@ void
 sbi_send_ipi(uint64 hartid)
 {
   sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1, hartid, 0);
+}
+
+/* Flush every hart's TLB, this one's included: the firmware has each hart
+ * run sfence.vma over all addresses and returns once all have (RFENCE,
+ * hart_mask_base -1: every hart; size -1: every address). */
+void
+sbi_flush_all_tlbs(void)
+{
+  sbi_call4(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, 0, -1UL, 0, -1UL);
 }
 
 /* Does the firmware implement the System Reset extension? */

@@ -26,6 +26,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mem/aspace.h"
+#include "kernel/mem/evict.h"
 #include "kernel/elf.h"
 #include "kernel/proc/exec.h"
 #include "kernel/fs/inode.h"
@@ -177,6 +178,7 @@ exec(char *path, char **argv)
   uint64 end = 0, sp;
   int argc;
 
+  mem_reserve(MEM_RESERVE); /* the new image's first pages and tables */
   begin_op();
   if ((ip = namei(path)) == 0) {
     end_op();
@@ -223,6 +225,7 @@ exec(char *path, char **argv)
     as_add_counts(as, old); /* counters run from fork, across exec */
   p->as = as;
   release(&p->lock);
+  as_unpin(as);
   p->trapframe->epc = eh.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;

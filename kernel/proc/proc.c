@@ -18,6 +18,9 @@
 #include "kernel/proc/proc.h"
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/frame.h"
+#include "kernel/mem/evict.h"
+#include "kernel/mem/swap.h"
+#include "kernel/sched/clock.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/mem/pagetable.h"
@@ -118,8 +121,10 @@ allocproc(void)
 }
 
 /* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
- * Eager growth allocates zeroed frames now; lazy growth only moves the break,
- * and the pages appear on first touch. A shrink below 0 changes nothing, as
+ * Eager growth allocates zeroed frames now (when memory is short, once
+ * page replacement has made room; so it fails only when memory and swap
+ * are full, or it asks for more than memory holds); lazy growth only moves
+ * the break, and the pages appear on first touch. A shrink below 0 changes nothing, as
  * in xv6. Returns 0, or -1 if the break would pass USER_TOP or memory runs
  * out. */
 int
@@ -127,11 +132,75 @@ growproc(int n, int lazy)
 {
   struct aspace *as = myproc()->as;
 
-  if (n > 0)
-    return as_grow(as, n, lazy);
+  if (n > 0 && (lazy || as_grow(as, n, 0) == 0))
+    return lazy ? as_grow(as, n, 1) : 0;
+  if (n > 0) { /* eager, and memory is short: page replacement makes room */
+    mem_reclaim(((uint64)n + PGSIZE - 1) / PGSIZE);
+    return as_grow(as, n, 0);
+  }
   if (n < 0 && (uint64) - (long)n <= as->brk)
     return as_shrink(as, -(long)n);
   return 0;
+}
+
+/* The process, other than init and p, that holds the most pages (in memory
+ * and in swap), with its counts; 0 if none holds any. Sets *dying if a
+ * process killed already still holds memory. */
+static struct proc *
+largest(struct proc *p, uint64 *resident, uint64 *swapped, int *dying, int *pid, char *name)
+{
+  struct proc *best = 0;
+  uint64 most = 0;
+  *dying = 0;
+  for (struct proc *q = proc; q < &proc[NPROC]; q++) {
+    uint64 r, sw;
+    acquire(&q->lock);
+    if (q->as == 0 || q == initproc || q->state == UNUSED) {
+      release(&q->lock);
+      continue;
+    }
+    r = as_footprint(q->as, &sw);
+    if (killed(q) && q != p)
+      *dying = 1;
+    else if (r + sw > most) {
+      best = q;
+      most = r + sw;
+      *resident = r;
+      *swapped = sw;
+      *pid = q->pid;
+      safestrcpy(name, q->name, sizeof(q->name));
+    }
+    release(&q->lock);
+  }
+  return best;
+}
+
+/* Memory and swap are both full and p's page fault cannot be served: kill
+ * the process that holds the most pages (not init), saying which and why.
+ * Returns 1 if p may try again (another process was killed, or one killed
+ * before is still giving its memory back: p has waited a tick), 0 if p is
+ * the one to die, or there is no swap (without swap, the process that
+ * finds memory full dies, as always). */
+int
+oom_kill(struct proc *p)
+{
+  uint64 resident = 0, swapped = 0;
+  int dying, pid = 0;
+  char name[sizeof(p->name)];
+  if (!swap_enabled())
+    return 0;
+  struct proc *victim = largest(p, &resident, &swapped, &dying, &pid, name);
+  if (!dying && victim != 0 && victim != p) {
+    printf("oom: memory and swap are full: killed pid %d (%s), the largest, with %lu pages in "
+           "memory and %lu in swap\n",
+           pid, name, resident, swapped);
+    kill(pid);
+    dying = 1;
+  }
+  if (!dying)
+    return 0;
+  clock_wait(1, 1);
+  return !killed(p);
 }
 
 /* Copy what a child inherits besides memory: registers, files, directory. */
@@ -168,6 +237,7 @@ fork(void)
 {
   struct proc *p = myproc(), *np;
 
+  mem_reserve(MEM_RESERVE); /* fork allocates tables under locks */
   if ((np = allocproc()) == 0)
     return -1;
   uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
@@ -308,10 +378,12 @@ wait(uint64 addr)
       acquire(&pp->lock);
       havekids = 1;
       if (pp->state == ZOMBIE) {
-        int pid = pp->pid;
-        if (addr != 0 && copyout(p->as, addr, (char *)&pp->xstate, sizeof(pp->xstate)) < 0) {
+        int pid = pp->pid, r = 0;
+        if (addr != 0 && (r = copyout(p->as, addr, (char *)&pp->xstate, sizeof(pp->xstate))) < 0) {
           release(&pp->lock);
           release(&wait_lock);
+          if (r == COPY_WAIT && as_prefault(p->as, addr, sizeof(int)) == 0)
+            return wait(addr); /* the page was out: in now, look again */
           return -1;
         }
         freeproc(pp);

@@ -21,6 +21,7 @@ void vfork_release(struct proc *p);
 void exit(int status) __attribute__((noreturn));
 int wait(uint64 addr);
 int growproc(int n, int lazy);
+int oom_kill(struct proc *p);
 int proc_info(int i, struct procinfo *pi);
 void usertrapret(void) __attribute__((noreturn));
 

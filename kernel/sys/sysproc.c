@@ -10,6 +10,8 @@
 #include "kernel/mem/frame.h"
 #include "kernel/memstat.h"
 #include "kernel/fs/pcache.h"
+#include "kernel/mem/evict.h"
+#include "kernel/mem/swap.h"
 #include "kernel/platform/power.h"
 #include "kernel/procinfo.h"
 #include "kernel/lib/string.h"
@@ -136,8 +138,10 @@ sys_memstat(void)
     as_counts(p->as, &st);
     release(&p->lock);
   }
-  if (pid == 0)
+  if (pid == 0) {
     pcache_counts(&st);
+    swap_counts(&st);
+  }
   st.frames_free = frames_free() + pcache_idle(); /* as freeframes() counts them */
   st.frames_total = frames_total();
   return copyout(myproc()->as, addr, (char *)&st, sizeof(st));
@@ -230,18 +234,26 @@ sys_bootargs(void)
 }
 
 /* cowctl(knob, on): switch one of fork's ways of sharing (COWCTL_SHORTCUT,
- * COWCTL_TABLES in memstat.h) on (1) or off (0), for measuring and showing
- * them; any other value only asks. Returns the previous setting, or -1 for
- * an unknown knob. */
+ * COWCTL_TABLES in memstat.h), a test knob, or page replacement's policy
+ * (COWCTL_EVICT) to 1 or 0, for measuring and showing them; any other
+ * value only asks. Returns the previous setting, or -1 for an unknown
+ * knob. Two are actions: COWCTL_RECLAIM takes pages off their frames
+ * until `on` frames have been freed (returns how many were), COWCTL_SWAPIN
+ * brings every swapped page back (returns how many, or -1). */
 uint64
 sys_cowctl(void)
 {
   int knob, on;
   argint(0, &knob);
   argint(1, &on);
+  if (knob == COWCTL_RECLAIM)
+    return on > 0 ? mem_reclaim(on) : 0;
+  if (knob == COWCTL_SWAPIN)
+    return swap_in_all();
   int *setting = knob == COWCTL_SHORTCUT   ? &stack_shortcut
                  : knob == COWCTL_TABLES   ? &table_sharing
                  : knob == COWCTL_SLOWMISS ? &pcache_slow_miss
+                 : knob == COWCTL_EVICT    ? &evict_policy
                                            : 0;
   if (setting == 0)
     return -1;

@@ -91,8 +91,8 @@ devintr(uint64 scause)
     int irq = plic_claim();
     if (irq == machine.uart.irq)
       consoleintr();
-    else if (irq > 0 && irq == virtio_disk_irq())
-      virtio_disk_intr();
+    else if (irq > 0 && virtio_disk_intr(irq))
+      ;
     else if (irq > 0)
       printf("trap: unexpected interrupt irq %d\n", irq);
     if (irq > 0)
@@ -169,6 +169,8 @@ usertrap(void)
                                                    : ACCESS_EXEC;
     intr_on(); /* a file page may have to be read from disk */
     int r = vm_fault(p->as, va, access);
+    while (fault_nomem(r) && oom_kill(p)) /* another process died to make room */
+      r = vm_fault(p->as, va, access);
     if (r != 0)
       user_fault(p, scause, va, r);
   } else if ((which = devintr(scause)) == 0) {

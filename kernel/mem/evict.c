@@ -1,0 +1,222 @@
+/* evict.c: page replacement. When memory runs short, mem_reclaim takes
+ * pages off their frames until enough frames are free: an anonymous page
+ * (heap, stack, bss, data once written, a copy-on-write copy) goes to a
+ * swap slot through the swap cache (swap.c) and its PTE names the slot; a
+ * page of a file that no store can have changed (text, a private mapping
+ * never written, a shared one mapped read-only) loses its PTE and stays in
+ * the page cache, which drops it once nobody maps it. A fault brings
+ * either back (fault.c). Pages of shared file mappings that may have been
+ * stored to stay until munmap or exit write them back; the zero frame,
+ * page tables and kernel memory are never taken.
+ *
+ * The policy, in one place (take): a clock over virtual pages. The hand
+ * walks every address space in the pool, page by page, in address order,
+ * and wraps around; a page whose PTE has the accessed bit (PTE_A, set by
+ * the hardware on every use) loses the bit and is passed over once (its
+ * second chance); one without it is taken. With the policy set to FIFO
+ * (cowctl COWCTL_EVICT), the bit is ignored and every page is taken in the
+ * order the hand meets it. A frame that several processes share after
+ * fork is taken from each PTE as the hand meets it, and leaves memory with
+ * its last one; a leaf table that several page tables share is changed in
+ * place, once for all of them, never copied.
+ *
+ * Safety, since the pages taken belong to other processes, perhaps running
+ * on other harts: a batch of PTEs is changed under each space's lock; then
+ * every hart's TLB is flushed (SBI remote fence), and every address
+ * space's lock is taken and released once, so that a hart that read an
+ * old PTE of a shared leaf table under its own space's lock (a copy, an
+ * unshare, a fork) is done with it. Only then are the PTEs' references on
+ * the frames dropped, and frames written to swap and freed. Until then the
+ * batch is one operation on the frame counts (frame.h), so memcheck waits.
+ *
+ * Locking: one reclaimer at a time (reclaimer, a sleeplock, which guards
+ * the hand and is never held by anyone waiting for a file's lock); it
+ * takes each space's lock in turn, never two at once.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/sched/sleeplock.h"
+#include "kernel/platform/sbi.h"
+#include "kernel/mem/aspace.h"
+#include "kernel/mem/aspace_impl.h"
+#include "kernel/mem/cow.h"
+#include "kernel/mem/evict.h"
+#include "kernel/mem/frame.h"
+#include "kernel/mem/pagetable.h"
+#include "kernel/mem/pager.h"
+#include "kernel/mem/swap.h"
+
+#define BATCH 64 /* PTEs changed between two TLB flushes */
+
+int evict_policy = EVICT_CLOCK;
+
+static struct sleeplock reclaimer;
+
+/* The clock's hand (reclaimer guards it). */
+static struct {
+  int space;  /* index into as_pool */
+  uint64 va;  /* next page to look at */
+  uint64 laps; /* times it went round the pool */
+} hand;
+
+/* The frames whose PTEs a batch took, and whether each is anonymous. */
+struct batch {
+  uint64 pa[BATCH];
+  char anon[BATCH];
+  int n;
+};
+
+void
+evict_init(void)
+{
+  initsleeplock(&reclaimer, "reclaimer");
+}
+
+/* Count one page taken, globally and in the space's counters (its lock). */
+static void
+count_pageout(struct aspace *as)
+{
+  __atomic_fetch_add(&memstat_global.pageouts, 1, __ATOMIC_RELAXED);
+  as->counts.pageouts++;
+}
+
+/* The policy: the hand meets the PTE *p of page va of as. Take the page
+ * into b (its PTE replaced: swapped, or cleared for a page of a file), give
+ * it a second chance (clock: clear its accessed bit), or leave it (not a
+ * page the kernel may take now). Returns 1 if taken. Caller holds
+ * as->lock. */
+static int
+take(struct aspace *as, pte_t *p, struct batch *b)
+{
+  pte_t v = __atomic_load_n(p, __ATOMIC_RELAXED), nv = 0;
+  if ((v & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+    return 0;
+  uint64 pa = PTE2PA(v);
+  if (pa == zero_frame() || !frame_managed(pa))
+    return 0;
+  if (evict_policy == EVICT_CLOCK && (v & PTE_A)) {
+    __atomic_fetch_and(p, ~PTE_A, __ATOMIC_RELAXED);
+    return 0;
+  }
+  int anon = !(v & PTE_SHARED) && !as_pager->cached(pa);
+  if (!anon && (v & PTE_W))
+    return 0; /* a shared file page that may hold stores: munmap and exit write it back */
+  if (anon && swap_out(v, &nv) != 0)
+    return 0; /* no swap, or it is full */
+  __atomic_store_n(p, nv, __ATOMIC_RELAXED);
+  b->pa[b->n] = pa;
+  b->anon[b->n] = anon;
+  b->n++;
+  count_pageout(as);
+  return 1;
+}
+
+/* Move the hand to the next address space. */
+static void
+next_space(void)
+{
+  hand.va = 0;
+  if (++hand.space == NASPACE) {
+    hand.space = 0;
+    hand.laps++;
+  }
+}
+
+/* Move the hand over at most `budget` pages (or until b is full), taking
+ * what the policy says. Returns the pages looked at. */
+static int
+sweep(struct batch *b, int budget)
+{
+  int looked = 0;
+  while (b->n < BATCH && looked < budget) {
+    struct aspace *as = &as_pool[hand.space];
+    acquire(&as->lock);
+    uint64 va = hand.va, top = as->top;
+    if (!as->inuse || as->pinned)
+      va = top;
+    while (va < top && b->n < BATCH && looked < budget) {
+      if (va % LEAF_SPAN == 0 || va == hand.va)
+        if ((va = pt_next_table(as->pt, va, top)) >= top)
+          break;
+      pte_t *p = walk(as->pt, va);
+      if (p)
+        take(as, p, b);
+      va += PGSIZE;
+      looked++;
+    }
+    release(&as->lock);
+    hand.va = va;
+    if (va >= top)
+      next_space();
+    looked++; /* a space with nothing to look at costs one */
+  }
+  return looked;
+}
+
+/* The PTEs of batch b are changed: once no hart can reach the frames
+ * through the old ones (the top of the file), drop their references, and
+ * write the anonymous frames nobody maps now to swap and free them. Ends
+ * the operation on the counts that the batch was. Returns the frames freed
+ * here (the page cache frees the file pages later, when asked). */
+static int
+finish(struct batch *b)
+{
+  int freed = 0;
+  if (b->n > 0) {
+    sbi_flush_all_tlbs();
+    for (struct aspace *as = as_pool; as < &as_pool[NASPACE]; as++) {
+      acquire(&as->lock);
+      release(&as->lock);
+    }
+    for (int i = 0; i < b->n; i++)
+      frame_unref(b->pa[i]);
+  }
+  frame_op_end();
+  for (int i = 0; i < b->n; i++)
+    if (b->anon[i])
+      freed += swap_writeout(b->pa[i]);
+  return freed;
+}
+
+/* Free at least `want` frames if page replacement can: take pages until
+ * that many frames have been freed, or the hand has gone round twice
+ * without taking one. Sleeps (disk writes); the caller holds no spinlock.
+ * Returns the frames freed. */
+int
+mem_reclaim(int want)
+{
+  int freed = 0;
+  acquiresleep(&reclaimer);
+  freed += swap_trim();
+  uint64 idle_from = hand.laps; /* the lap in which nothing was taken */
+  while (freed < want && hand.laps < idle_from + 2) {
+    struct batch b;
+    b.n = 0;
+    frame_op_begin();
+    sweep(&b, 4 * BATCH);
+    freed += finish(&b);
+    if (b.n > 0) {
+      freed += frames_reclaim(); /* the page cache drops file pages nobody maps now */
+      idle_from = hand.laps;
+    }
+  }
+  if (freed < want)
+    freed += frames_reclaim();
+  releasesleep(&reclaimer);
+  return freed;
+}
+
+/* Make sure at least n frames are free before an operation that allocates
+ * under a lock (fork, exec, eager sbrk): reclaim if they are not. Sleeps.
+ * Returns 0, or -1 if they could not be freed. */
+int
+mem_reserve(int n)
+{
+  uint64 free = frames_free();
+  if (free >= (uint64)n)
+    return 0;
+  mem_reclaim(n - free);
+  return frames_free() >= (uint64)n ? 0 : -1;
+}
