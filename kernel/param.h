@@ -18,5 +18,6 @@
 #define FSSIZE      2000                     /* blocks in the file system image */
 #define MAXPATH     128                      /* longest path name */
 #define USERSTACK   1                        /* pages of user stack */
+#define STACKGROW   64                       /* pages it may grow by, on faults just below it */
 
 #endif

@@ -337,7 +337,7 @@ test_exec(void)
   for (int i = 0; i < 10; i++) {
     int pid = fork();
     if (pid == 0) {
-      char *argv[] = {"echo", "-n", "", 0};
+      char *argv[] = {"echo", "under pressure", 0};
       exec("echo", argv);
       fail("exec echo under pressure");
     }

@@ -102,16 +102,20 @@ exec_crafted(void)
 }
 
 /* A segment that ends just below the trapframe leaves no room for the guard
- * page and the stack: exec must fail (it used to map the stack over the
- * trapframe and panic). One page more and the program runs (and dies of
- * its store to 0x1000, which is in no region). */
+ * (a page and the stack's room to grow) and the stack: exec must fail (it
+ * used to map the stack over the trapframe and panic). One page more and
+ * the program runs (and dies of its store to 0x1000, which is in no
+ * region). */
 static void
 test_elftop(void)
 {
-  for (uint64 pages = 1; pages <= 2 + USERSTACK; pages++) {
+  uint64 fits = 2 + STACKGROW + USERSTACK; /* the segment's page, the guard, the stack */
+  uint64 tries[] = {1, fits - 1, fits};
+  for (int i = 0; i < 3; i++) {
+    uint64 pages = tries[i];
     struct seg s = {TRAPFRAME - pages * PGSIZE, PGSIZE, ELF_PROG_FLAG_READ | ELF_PROG_FLAG_EXEC};
     write_elf("crafted", &s, 1, s.vaddr);
-    int want = pages < 2 + USERSTACK ? 77 : -1;
+    int want = pages < fits ? 77 : -1;
     expect(status_of(exec_crafted), want, "status of a program ending below the trapframe");
   }
   unlink("crafted");
@@ -160,13 +164,27 @@ test_regions(void)
   expect(vmregions(0, (struct vmregion *)0x10, 32), -1, "vmregions into text");
 }
 
+/* This program's region of kind (the last one, if several), in *out. */
 static void
-touch_guard(void)
+region_of_kind(int kind, struct vmregion *out)
 {
   struct vmregion r[32];
   int n = vmregions(0, r, 32);
-  volatile char *g = (char *)r[n - 2].start; /* no heap yet: guard, stack */
-  *g = 1;
+  for (int i = n - 1; i >= 0; i--) {
+    if (r[i].kind == kind) {
+      *out = r[i];
+      return;
+    }
+  }
+  failv("no region of kind", kind, 0);
+}
+
+static void
+touch_guard(void)
+{
+  struct vmregion g;
+  region_of_kind(REGION_GUARD, &g);
+  *(volatile char *)g.start = 1;
 }
 
 /* A store to the guard page kills; a system call reading it fails. */
@@ -178,6 +196,79 @@ test_guard(void)
   uint64 guard = r[n - 3].kind == REGION_GUARD ? r[n - 3].start : r[n - 2].start;
   expect(status_of(touch_guard), -1, "exit status after a store to the guard page");
   expect(write(1, (char *)guard, 1), -1, "write() from the guard page");
+}
+
+/* --- stack growth -------------------------------------------------------- */
+
+/* Recurse depth times, each frame 8 KiB, and return a sum over all of them
+ * (so that no frame can be left out). */
+static int __attribute__((noinline))
+deep(int depth)
+{
+  volatile char frame[8192];
+  frame[0] = depth;
+  frame[sizeof(frame) - 1] = 1;
+  if (depth == 0)
+    return 0;
+  int below = deep(depth - 1); /* the frame is read after the call: it must stay */
+  return below + frame[0] + frame[sizeof(frame) - 1];
+}
+
+/* The user's stack pointer. */
+static uint64
+sp_now(void)
+{
+  uint64 sp;
+  asm volatile("mv %0, sp" : "=r"(sp));
+  return sp;
+}
+
+static void
+grow_too_far(void)
+{
+  deep(STACKGROW); /* 8 KiB a frame: twice what the stack may grow by */
+}
+
+static void
+read_below_sp(void)
+{
+  volatile char *p = (char *)(sp_now() - USERSTACK * PGSIZE);
+  printf("read below the stack pointer: %d\n", *p); /* usertests' stacktest */
+}
+
+/* A system call's buffer in stack the program has not touched yet. */
+static void __attribute__((noinline))
+syscall_into_new_stack(void)
+{
+  char buf[6 * PGSIZE];
+  int fds[2];
+  pipe(fds);
+  write(fds[1], "hello", 5);
+  expect(read(fds[0], buf, 5), 5, "read() into untouched stack");
+  expect(buf[4], 'o', "the byte read");
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/* The stack grows down on a fault at or above sp, into the guard room below
+ * it (STACKGROW pages); not past it, and a read below sp still kills. */
+static void
+test_stackgrow(void)
+{
+  struct vmregion s, g;
+  expect(status_of(read_below_sp), -1, "status after a read below sp"); /* before it grows */
+  region_of_kind(REGION_STACK, &s);
+  uint64 before = s.end - s.start;
+  expect(deep(12), 12 * 13 / 2 + 12, "a sum over 12 frames of 8 KiB");
+  syscall_into_new_stack();
+  region_of_kind(REGION_STACK, &s);
+  region_of_kind(REGION_GUARD, &g);
+  if (s.end - s.start < before + 24 * PGSIZE)
+    failv("stack size after 96 KiB of frames", s.end - s.start, before + 24 * PGSIZE);
+  expect(g.end, s.start, "the guard's end, the grown stack's start");
+  if (g.end - g.start < PGSIZE)
+    failv("guard pages left", (g.end - g.start) / PGSIZE, 1);
+  expect(status_of(grow_too_far), -1, "status after growing past the limit");
 }
 
 /* --- vfork --------------------------------------------------------------- */
@@ -362,6 +453,7 @@ static const struct utest tests[] = {
     {test_elfgap, "elfgap"},
     {test_regions, "regions"},
     {test_guard, "guard"},
+    {test_stackgrow, "stackgrow"},
     {test_vforkhigh, "vforkhigh"},
     {test_vforkquery, "vforkquery"},
     {test_killinit, "killinit"},

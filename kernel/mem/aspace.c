@@ -421,6 +421,34 @@ as_frame(struct aspace *as, uint64 va)
   return pa;
 }
 
+/* --- stack growth -------------------------------------------------------- */
+
+/* An access to va, which no region allows, may be the stack outgrowing its
+ * region: it is if va lies in the guard region right below the stack, but
+ * not in the guard's lowest page, and the access is a store, or at or
+ * above the user's stack pointer sp. (A compiler may store into a new
+ * frame before it moves sp down over it, but nothing reads below sp: a
+ * read there, like usertests' stacktest, still kills.) Then the stack
+ * grows down to va's page, with zeroed frames, and the guard shrinks.
+ * Returns 0 if the stack grew, -1 if not (or memory ran out). */
+int
+as_grow_stack(struct aspace *as, uint64 va, enum access access, uint64 sp)
+{
+  int ret = -1;
+  uint64 page = PGROUNDDOWN(va);
+  as_op_begin(as);
+  struct region *g = region_at(as, va), *s = region_at(as, g ? g->end : 0);
+  if (g && s && g->kind == REGION_GUARD && s->kind == REGION_STACK &&
+      (access == ACCESS_WRITE || va >= sp) && page >= g->start + PGSIZE) {
+    uint64 old = s->start;
+    g->end = s->start = page;
+    if ((ret = populate(as, page, old)) != 0)
+      g->end = s->start = old;
+  }
+  as_op_end(as);
+  return ret;
+}
+
 /* --- the break ----------------------------------------------------------- */
 
 /* Set the first break of a new image: brk, page-aligned, above every

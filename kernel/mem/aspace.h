@@ -103,6 +103,7 @@ int as_populate(struct aspace *as, uint64 start, uint64 end);
 int as_prot(struct aspace *as, uint64 va);
 uint64 as_frame(struct aspace *as, uint64 va);
 int as_start_break(struct aspace *as, uint64 brk);
+int as_grow_stack(struct aspace *as, uint64 va, enum access access, uint64 sp);
 int as_grow(struct aspace *as, uint64 n, int lazy);
 int as_shrink(struct aspace *as, uint64 n);
 int as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int share_tables);

@@ -20,6 +20,16 @@
 #include "kernel/mem/swap.h"
 #include "kernel/mem/evict.h"
 
+/* Is uva, in no region, room the running program's stack may grow into
+ * (as_grow_stack): a buffer in its stack frame, below what it has touched?
+ * If so, the stack grows. */
+static int
+grows_stack(struct aspace *as, uint64 uva, enum access access)
+{
+  struct proc *p = myproc();
+  return p && p->as == as && as_grow_stack(as, uva, access, p->trapframe->sp) == 0;
+}
+
 /* Move bytes between kernel buffer k and user address uva, a page at a
  * time, each page resolved exactly as a user access would be: len bytes to
  * the user (ACCESS_WRITE) or from the user (ACCESS_READ); with string set, a
@@ -43,6 +53,8 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access
       as_op_end(as);
       if (fault_nomem(r) && intr_get() && mem_reclaim(RECLAIM_BATCH) > 0)
         continue; /* page replacement made room: try the page again */
+      if (r == FAULT_BAD && grows_stack(as, uva, access))
+        continue; /* a buffer in stack the program has not touched yet */
       return r == FAULT_WAIT ? COPY_WAIT : -1;
     }
     char *u = (char *)(PTE2PA(*pte) + (uva - va0));

@@ -129,13 +129,15 @@ map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
   return 0;
 }
 
-/* Build the user stack above the program, which ends at end: a guard page,
+/* Build the user stack above the program, which ends at end: a guard of
+ * 1 + STACKGROW pages (the stack grows down into it: as_grow_stack),
  * USERSTACK pages, argv strings and the argv array; the break starts above
  * the stack. Returns the new sp, or 0 on failure. */
 static uint64
 build_stack(struct aspace *as, uint64 end, char **argv, int *argcp)
 {
-  uint64 guard = PGROUNDUP(end), base = guard + PGSIZE, top = base + USERSTACK * PGSIZE;
+  uint64 guard = PGROUNDUP(end), base = guard + (1 + STACKGROW) * PGSIZE;
+  uint64 top = base + USERSTACK * PGSIZE;
   uint64 ustack[MAXARG + 1];
 
   if (top < guard || top > USER_TOP)

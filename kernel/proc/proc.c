@@ -190,10 +190,12 @@ oom_kill(struct proc *p)
   if (!swap_enabled())
     return 0;
   struct proc *victim = largest(p, &resident, &swapped, &dying, &pid, name);
-  if (!dying && victim != 0 && victim != p) {
+  if (!dying && victim != 0) {
     printf("oom: memory and swap are full: killed pid %d (%s), the largest, with %lu pages in "
            "memory and %lu in swap\n",
            pid, name, resident, swapped);
+    if (victim == p)
+      return 0;
     kill(pid);
     dying = 1;
   }

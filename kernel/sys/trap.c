@@ -169,6 +169,8 @@ usertrap(void)
                                                    : ACCESS_EXEC;
     intr_on(); /* a file page may have to be read from disk */
     int r = vm_fault(p->as, va, access);
+    if (r == FAULT_BAD && as_grow_stack(p->as, va, access, p->trapframe->sp) == 0)
+      r = vm_fault(p->as, va, access);
     while (fault_nomem(r) && oom_kill(p)) /* another process died to make room */
       r = vm_fault(p->as, va, access);
     if (r != 0)
