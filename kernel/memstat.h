@@ -90,15 +90,15 @@ struct vmregion {
  * any other user page-table page's 1; and a shared leaf table may map no
  * private page writable (kernel/mem/cow.c). */
 struct memcheck {
-  uint64 spaces;  /* address spaces walked */
-  uint64 tables;  /* page-table pages checked */
-  uint64 frames;  /* distinct frames checked */
-  uint64 bad_pa;  /* 0, or the first frame (or table page) whose count is wrong */
-  uint64 refs;    /* ... its reference count */
-  uint64 maps;    /* ... the count the walk expected */
-  uint64 unclean; /* 0, or the first shared leaf table that maps a private page writable */
-  uint64 stray;   /* 0, or the first page marked PTE_SHARED outside a shared file mapping */
-  uint64 slots;   /* swap slots in use checked */
+  uint64 spaces;    /* address spaces walked */
+  uint64 tables;    /* page-table pages checked */
+  uint64 frames;    /* distinct frames checked */
+  uint64 bad_pa;    /* 0, or the first frame (or table page) whose count is wrong */
+  uint64 refs;      /* ... its reference count */
+  uint64 maps;      /* ... the count the walk expected */
+  uint64 unclean;   /* 0, or the first shared leaf table that maps a private page writable */
+  uint64 stray;     /* 0, or the first page marked PTE_SHARED outside a shared file mapping */
+  uint64 slots;     /* swap slots in use checked */
   uint64 bad_slot;  /* 0, or the first slot whose count is wrong */
   uint64 slot_refs; /* ... its count */
   uint64 slot_maps; /* ... the count the walk expected */

@@ -47,6 +47,8 @@ counters(struct memstat *m)
   row("tables shared by fork", m->tables_shared, "  whole leaf page tables (2 MiB each)");
   row("  unshared", m->table_unshares, "  copied later, when a PTE had to change");
   row("file pages mapped", m->file_maps, "  faults that mapped a page-cache page");
+  row("page-outs", m->pageouts, "  pages page replacement took off their frames");
+  row("page-ins", m->pageins, "  swapped pages brought back by faults");
 }
 
 /* Print the global counters and free memory. Returns 0, or 1 on error. */
@@ -68,6 +70,11 @@ global(void)
   row("  hits", m.pcache_hits, "  lookups that found the page");
   row("  misses", m.pcache_misses, "  ... that read it from the file");
   row("  dropped", m.pcache_dropped, "  pages given back (memory short, file truncated)");
+  row("swap slots", m.swap_total, m.swap_total ? "  pages the swap disk holds" : "  no swap disk");
+  row("  in use", m.swap_used, "  slots holding a page");
+  row("  cached", m.swap_cached, "  swapped pages still in a frame too");
+  row("  reads", m.swap_reads, "  pages read from the swap disk");
+  row("  writes", m.swap_writes, "  pages written to it");
   return 0;
 }
 

@@ -65,8 +65,7 @@ check_memory(const char *who)
   if (r == 1 && mc.bad_slot)
     printf("%s%smemcheck: FAIL swap slot %lu has count %lu, want %lu\n", who, sep, mc.bad_slot,
            mc.slot_refs, mc.slot_maps);
-  else
-  if (r == 1 && mc.bad_pa)
+  else if (r == 1 && mc.bad_pa)
     printf("%s%smemcheck: FAIL frame 0x%lx has count %lu, want %lu\n", who, sep, mc.bad_pa, mc.refs,
            mc.maps);
   else if (r == 1 && mc.unclean)

@@ -67,12 +67,24 @@ putnum(struct line *l, uint64 v, int base, int width)
   put(l, s, width);
 }
 
-/* Append flags as "rwxu" with '-' for a missing permission, and COW. */
+/* Append flags as "rwxu" with '-' for a missing permission, and COW;
+ * "swapped" for a page in swap, "unmapped" for one not there at all. */
 static void
 putperm(struct line *l, uint64 flags)
 {
   char s[PTEFLAGS_LEN];
-  put(l, flags & PTE_V ? pteflags(flags, s) : "unmapped", 10);
+  put(l, flags & PTE_V ? pteflags(flags, s) : flags ? "swapped" : "unmapped", 10);
+}
+
+/* Append "swapped (slot N) " for a page in swap (slot: its slot). */
+static void
+putslot(struct line *l, uint64 slot)
+{
+  if (slot == 0)
+    return;
+  put(l, "swapped (slot ", 0);
+  putnum(l, slot, 10, 0);
+  put(l, ") ", 0);
 }
 
 /* Print l without trailing spaces. */
@@ -88,8 +100,9 @@ emit(struct line *l)
 struct range {
   uint64 start, end; /* [start, end) */
   uint64 flags;
-  uint64 first_pa; /* frame of the first page */
-  int one_frame;   /* every page maps first_pa */
+  uint64 first_pa;   /* frame of the first page */
+  uint64 first_slot; /* its swap slot, if it is swapped */
+  int one_frame;     /* every page maps first_pa */
   uint64 minref, maxref;
   uint64 tablerefs; /* processes sharing the leaf tables of the range */
 };
@@ -113,8 +126,9 @@ print_range(struct range *r, const char *note)
   put(&l, refs.buf, 8);
   putnum(&l, r->tablerefs, 10, 6);
   putnum(&l, r->first_pa >> 12, 16, 10);
-  if (r->one_frame && r->end - r->start > PGSIZE)
+  if (r->one_frame && r->end - r->start > PGSIZE && r->first_pa)
     put(&l, "one frame ", 0);
+  putslot(&l, r->first_slot);
   put(&l, note, 0);
   emit(&l);
 }
@@ -130,6 +144,7 @@ print_page(struct vmquery *q, const char *note)
   putnum(&l, q->refcount, 10, 7);
   putnum(&l, q->tablerefs, 10, 6);
   putperm(&l, q->flags);
+  putslot(&l, q->slot);
   put(&l, note, 0);
   emit(&l);
 }
@@ -189,7 +204,8 @@ show_pages(int pid, uint64 start, uint64 end, const char *note, int per_page)
     }
     if (va != start)
       print_range(&r, note);
-    r = (struct range){va, va + PGSIZE, q.flags, q.pa, 1, q.refcount, q.refcount, q.tablerefs};
+    r = (struct range){va, va + PGSIZE, q.flags,    q.pa,       q.slot,
+                       1,  q.refcount,  q.refcount, q.tablerefs};
   }
   if (!per_page && end > start)
     print_range(&r, note);

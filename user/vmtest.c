@@ -202,8 +202,7 @@ test_guard(void)
 
 /* Recurse depth times, each frame 8 KiB, and return a sum over all of them
  * (so that no frame can be left out). */
-static int __attribute__((noinline))
-deep(int depth)
+static int __attribute__((noinline)) deep(int depth)
 {
   volatile char frame[8192];
   frame[0] = depth;
@@ -237,8 +236,7 @@ read_below_sp(void)
 }
 
 /* A system call's buffer in stack the program has not touched yet. */
-static void __attribute__((noinline))
-syscall_into_new_stack(void)
+static void __attribute__((noinline)) syscall_into_new_stack(void)
 {
   char buf[6 * PGSIZE];
   int fds[2];

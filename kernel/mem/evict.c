@@ -56,8 +56,8 @@ static struct sleeplock reclaimer;
 
 /* The clock's hand (reclaimer guards it). */
 static struct {
-  int space;  /* index into as_pool */
-  uint64 va;  /* next page to look at */
+  int space;   /* index into as_pool */
+  uint64 va;   /* next page to look at */
   uint64 laps; /* times it went round the pool */
 } hand;
 

@@ -27,7 +27,7 @@
  * a swapped one. */
 struct load {
   struct inode *ip;
-  uint64 idx;  /* page index in the file */
+  uint64 idx;    /* page index in the file */
   pte_t swapped; /* FAULT_SWAP: the swapped PTE */
 };
 
@@ -167,9 +167,7 @@ swap_page(struct aspace *as, uint64 va, struct load *ld)
   uint64 slot = pte_slot(ld->swapped), pa = 0;
   slot_ref(slot); /* the slot stays while the lock is released */
   release(&as->lock);
-  int r = !intr_get()                  ? FAULT_WAIT
-          : swap_in(slot, &pa) == 0 ? FAULT_OK
-                                    : FAULT_NOMEM_SWAP;
+  int r = !intr_get() ? FAULT_WAIT : swap_in(slot, &pa) == 0 ? FAULT_OK : FAULT_NOMEM_SWAP;
   acquire(&as->lock);
   if (r == FAULT_OK) {
     pte_t *pte = walk(as->pt, va);

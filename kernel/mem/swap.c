@@ -167,7 +167,8 @@ drop_orphan(uint64 slot)
   acquire(&sw.lock);
   uint32 l = sw.link[slot];
   uint64 pa = 0;
-  if ((l & LINK_FRAME) && !(l & LINK_BUSY) && __atomic_load_n(&sw.refs[slot], __ATOMIC_ACQUIRE) == 1) {
+  if ((l & LINK_FRAME) && !(l & LINK_BUSY) &&
+      __atomic_load_n(&sw.refs[slot], __ATOMIC_ACQUIRE) == 1) {
     pa = frame_pa(l);
     entry_remove(slot, pa);
   }
