@@ -161,10 +161,11 @@ fresh-fs:
 # (kernel/mem/swap.h, SWAP_MAGIC).
 SWAP ?= 256M
 SWAPIMG = swap.img
-swap-img:
-	@rm -f $(SWAPIMG)
-	@truncate -s $(SWAP) $(SWAPIMG)
-	@printf 'calf-swap-1\n' | dd of=$(SWAPIMG) conv=notrunc status=none
+swap-img: mkfs/mkswap
+	@mkfs/mkswap $(SWAPIMG) $(SWAP)
+
+mkfs/mkswap: mkfs/mkswap.c $K/mem/swap.h
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ mkfs/mkswap.c
 
 .PHONY: swap-img
 
@@ -303,7 +304,7 @@ test: deps-test
 clean:
 	rm -f $K/*.o $K/*.d $K/*/*.o $K/*/*.d $K/kernel $K/kernel.asm $K/kernel.sym
 	rm -f $U/*.o $U/*.d $U/_* $U/*.asm
-	rm -f mkfs/mkfs fs.img swap.img .gdbinit compile_commands.json
+	rm -f mkfs/mkfs mkfs/mkswap fs.img swap.img .gdbinit compile_commands.json
 	rm -rf test/build build
 
 .PHONY: all deps qemu qemu-gdb gdb print-gdbport fresh-fs test clean compile_commands.json ccdb-objects format format-check lint
