@@ -53,8 +53,10 @@ struct vmquery {
 /* For tests only: a page-cache miss waits two ticks between reading its page
  * and entering it, so that a racing write() lands in between. */
 #define COWCTL_SLOWMISS 2
-/* Page replacement's policy: 0 clock (second chance), 1 FIFO. */
+/* Page replacement's policy: EVICT_CLOCK or EVICT_FIFO. */
 #define COWCTL_EVICT 3
+#define EVICT_CLOCK  0 /* second chance over the accessed bit */
+#define EVICT_FIFO   1 /* every page in turn, the bit ignored */
 /* Take pages off their frames now until this many are free (or none is
  * left to take): for tests and demos, which cannot wait for real pressure.
  * cowctl returns the frames freed. */
@@ -63,6 +65,11 @@ struct vmquery {
  * that compare free frames before and after. cowctl returns the pages
  * brought back, or -1 if memory ran out. */
 #define COWCTL_SWAPIN 5
+/* Limit the caller's heap pages in memory to `on` (0: no limit), replacing
+ * by the policy (COWCTL_EVICT) when one more comes in: to watch the
+ * policies on a reference string (refstring). At most 500; needs swap.
+ * cowctl returns 0 or -1. */
+#define COWCTL_RSSLIMIT 6
 
 /* Kinds of region (struct vmregion.kind); see kernel/mem/aspace.h. */
 #define REGION_TEXT  1 /* program text and read-only data, from the ELF */

@@ -22,9 +22,18 @@ parse_size(const char *s)
   char *end;
   unsigned long long n = strtoull(s, &end, 10);
   switch (*end) {
-  case 'K': n <<= 10; end++; break;
-  case 'M': n <<= 20; end++; break;
-  case 'G': n <<= 30; end++; break;
+  case 'K':
+    n <<= 10;
+    end++;
+    break;
+  case 'M':
+    n <<= 20;
+    end++;
+    break;
+  case 'G':
+    n <<= 30;
+    end++;
+    break;
   }
   return *end == 0 ? n : 0;
 }

@@ -225,9 +225,23 @@ jump(uint64 a)
   ((void (*)(void))a)();
 }
 
-/* The address of the guard page under the (one-page) user stack. */
+/* The address of the guard page: the lowest page of the guard region under
+ * the stack (the pages above it are room the stack may grow into). */
 static uint64
 guard_page(void)
+{
+  struct vmregion r[32];
+  int n = vmregions(0, r, 32);
+  for (int i = 0; i < n && i < 32; i++)
+    if (r[i].kind == REGION_GUARD)
+      return r[i].start;
+  fail("no guard region");
+}
+
+/* The page right under the stack's lowest page: room the stack may grow
+ * into (a store there grows it), but a load below sp kills. */
+static uint64
+under_stack(void)
 {
   volatile int here = 0;
   return PGROUNDDOWN((uint64)&here) - PGSIZE;
@@ -2430,6 +2444,7 @@ guardpage(void)
   expect_killed(load, g, "load from guard page");
   expect_killed(load, g + PGSIZE - 1, "load from guard page");
   expect_killed(store, g + PGSIZE - 8, "store to guard page");
+  expect_killed(load, under_stack(), "load below the stack pointer");
   expect_killed(load, h, "load above the heap");
   expect_killed(store, h + 5 * PGSIZE, "store above the heap");
 }
@@ -2445,18 +2460,19 @@ recurse(int n)
   return recurse(n - 1) + pad[0];
 }
 
-/* Overflow the one-page stack. */
+/* Overflow the stack: recurse deeper than it can grow. */
 static void
 overflow(uint64 depth)
 {
   recurse((int)depth);
 }
 
-/* Running off the stack kills the process. */
+/* Running off the stack, past all the room it may grow into, kills the
+ * process. */
 static void
 stackoverflow(void)
 {
-  expect_killed(overflow, 100, "stack overflow");
+  expect_killed(overflow, 2 * (USERSTACK + STACKGROW) * PGSIZE / 512, "stack overflow");
 }
 
 /* Text is read-only; data is not executable. */

@@ -113,6 +113,7 @@ as_create(uint64 trapframe)
   as->top = 0;
   as->noload = 0;
   as->pinned = 1; /* until its maker is done with it: as_fork, or exec's as_unpin */
+  as->rset = 0;
   memset(&as->counts, 0, sizeof(as->counts));
   release(&as->lock);
   return as;
@@ -133,6 +134,9 @@ as_destroy(struct aspace *as)
   pt_clear(as->pt, TRAMPOLINE);
   pt_clear(as->pt, TRAPFRAME);
   pt_destroy(as->pt, as->top);
+  if (as->rset)
+    kfree(as->rset); /* a page of its own (evict.c) */
+  as->rset = 0;
   as->pt = 0;
   as->nregions = 0;
   as->brk = 0;

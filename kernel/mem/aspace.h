@@ -60,6 +60,7 @@ struct aspace {
                             above it but the trampoline and the trapframe */
   int noload;            /* >0: kernel copies may not read file pages (owner only: as_loads) */
   int pinned;            /* page replacement leaves it alone (exec builds it: as_unpin) */
+  struct rset *rset;     /* a limit on resident heap pages, or 0 (evict.c: rset_admit) */
   struct memstat counts; /* events in this address space (no frame fields) */
 };
 

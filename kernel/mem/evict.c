@@ -183,11 +183,14 @@ finish(struct batch *b)
 /* Free at least `want` frames if page replacement can: take pages until
  * that many frames have been freed, or the hand has gone round twice
  * without taking one. Sleeps (disk writes); the caller holds no spinlock.
- * Returns the frames freed. */
+ * Returns the frames freed: none if there is no swap disk (then the
+ * process that finds memory full dies, as it always did). */
 int
 mem_reclaim(int want)
 {
   int freed = 0;
+  if (!swap_enabled())
+    return 0; /* without swap, calf never takes a page from a process */
   acquiresleep(&reclaimer);
   freed += swap_trim();
   uint64 idle_from = hand.laps; /* the lap in which nothing was taken */
@@ -219,4 +222,94 @@ mem_reserve(int n)
     return 0;
   mem_reclaim(n - free);
   return frames_free() >= (uint64)n ? 0 : -1;
+}
+
+/* --- a limit on one process's resident heap ------------------------------ */
+
+/* Local replacement, for watching the policies on a reference string
+ * (user/refstring.c, make bench): a process may limit the heap pages it
+ * holds in frames to n (cowctl COWCTL_RSSLIMIT). The pages it holds sit in
+ * a ring of n slots, in the order they came in; when a new one comes in
+ * and the ring is full, the policy picks the page it replaces: FIFO the
+ * oldest, at the hand; clock the first from the hand whose accessed bit is
+ * clear, clearing the bits it passes (the textbook's second chance). The
+ * page chosen goes to swap like any other. The ring lives in a page of its
+ * own (as->rset), which the address space frees; the space's lock guards
+ * it. A forked child starts without a limit. */
+struct rset {
+  int n;    /* slots */
+  int used; /* slots holding a page */
+  int hand; /* the next slot the policy looks at */
+  uint64 va[RSET_MAX];
+};
+
+/* Limit as's resident heap pages to n (0: no limit). Returns 0, or -1 if n
+ * is out of range, there is no swap to put pages in, or no page for the
+ * ring. Pages resident already are not counted. */
+int
+rset_limit(struct aspace *as, int n)
+{
+  _Static_assert(sizeof(struct rset) <= PGSIZE, "rset: one page");
+  if (n < 0 || n > RSET_MAX || (n > 0 && !swap_enabled()))
+    return -1;
+  struct rset *r = n > 0 ? kalloc() : 0;
+  if (n > 0 && r == 0)
+    return -1;
+  if (r) {
+    r->n = n;
+    r->used = r->hand = 0;
+  }
+  as_op_begin(as);
+  struct rset *old = as->rset;
+  as->rset = r;
+  as_op_end(as);
+  if (old)
+    kfree(old);
+  return 0;
+}
+
+/* The slot whose page the policy replaces, moving the hand past it. */
+static int
+rset_victim(struct aspace *as, struct rset *r)
+{
+  for (;;) {
+    int i = r->hand;
+    r->hand = (r->hand + 1) % r->n;
+    pte_t *p = walk(as->pt, r->va[i]);
+    if (evict_policy == EVICT_CLOCK && p && (*p & (PTE_V | PTE_A)) == (PTE_V | PTE_A)) {
+      __atomic_fetch_and(p, ~PTE_A, __ATOMIC_RELAXED);
+      sfence_vma_va(r->va[i]); /* so that the next use sets the bit again */
+      continue;
+    }
+    return i;
+  }
+}
+
+/* Heap page va of as has just come into a frame, and as has a limit: note
+ * it, and if that makes one page too many, take the policy's victim off
+ * its frame (to swap). Returns the victim's frame, whose reference the
+ * caller drops once the lock is released (then writes it out:
+ * swap_writeout), or 0. Caller holds as->lock and keeps the operation on
+ * the counts open until then. */
+uint64
+rset_admit(struct aspace *as, uint64 va)
+{
+  struct rset *r = as->rset;
+  if (r->used < r->n) {
+    r->va[r->used++] = va;
+    return 0;
+  }
+  int i = rset_victim(as, r);
+  uint64 victim = r->va[i];
+  r->va[i] = va;
+  pte_t *p = walk(as->pt, victim), nv;
+  if (p == 0 || !(*p & PTE_V) || PTE2PA(*p) == zero_frame())
+    return 0; /* gone already (sbrk shrank the heap): its slot was free */
+  if ((p = leaf_own(as->pt, victim, &as->counts)) == 0 || swap_out(*p, &nv) != 0)
+    return 0; /* no memory to unshare its table, or swap is full: over the limit */
+  uint64 pa = PTE2PA(*p);
+  *p = nv;
+  sfence_vma_va(victim); /* the space runs on this hart only, in a table of its own */
+  count_pageout(as);
+  return pa;
 }

@@ -5,9 +5,7 @@
 #ifndef CALF_EVICT_H
 #define CALF_EVICT_H
 
-/* The policies (cowctl COWCTL_EVICT sets evict_policy). */
-#define EVICT_CLOCK 0 /* second chance over the accessed bit */
-#define EVICT_FIFO  1 /* every page in the order the hand meets it */
+#include "kernel/memstat.h" /* the policies, EVICT_CLOCK and EVICT_FIFO */
 
 /* How many frames a fault that found memory full asks page replacement
  * for: enough that the next faults find some. */
@@ -19,7 +17,14 @@
 
 extern int evict_policy;
 
+/* The most heap pages a limit on one process's resident set may name
+ * (cowctl COWCTL_RSSLIMIT): what one page of bookkeeping holds. */
+#define RSET_MAX 500
+
+struct aspace;
 void evict_init(void);
+int rset_limit(struct aspace *as, int n);
+uint64 rset_admit(struct aspace *as, uint64 va);
 int mem_reclaim(int want);
 int mem_reserve(int n);
 

@@ -206,18 +206,40 @@ fault_locked(struct aspace *as, uint64 va, enum access access, pte_t **ptep)
   }
 }
 
+/* Is page va of as a heap page in a frame of its own? (What a limit on
+ * the resident heap counts: rset_admit.) Caller holds the lock. */
+static int
+heap_resident(struct aspace *as, uint64 va)
+{
+  struct region *r = region_at(as, va);
+  pte_t *pte = walk(as->pt, va);
+  return r && r->kind == REGION_HEAP && pte && (*pte & PTE_V) && PTE2PA(*pte) != zero_frame();
+}
+
 /* A user-mode page fault at va. When memory runs out, page replacement
- * frees some (mem_reclaim) and the fault tries again. Returns FAULT_OK if
- * the access may now go ahead, FAULT_BAD, or a FAULT_NOMEM_ result: memory
- * (and swap) is full. The caller holds no spinlock. */
+ * frees some (mem_reclaim) and the fault tries again. If as limits its
+ * resident heap (evict.c) and the fault brought a heap page in, the
+ * policy may send another out. Returns FAULT_OK if the access may now go
+ * ahead, FAULT_BAD, or a FAULT_NOMEM_ result: memory (and swap) is full.
+ * The caller holds no spinlock. */
 int
 vm_fault(struct aspace *as, uint64 va, enum access access)
 {
+  va = PGROUNDDOWN(va);
   for (;;) {
     pte_t *pte;
+    uint64 out = 0;
     as_op_begin(as);
+    int limited = as->rset && !heap_resident(as, va);
     int r = fault_locked(as, va, access, &pte);
-    as_op_end(as);
+    if (r == FAULT_OK && limited && heap_resident(as, va))
+      out = rset_admit(as, va);
+    release(&as->lock);
+    if (out)
+      frame_unref(out); /* the victim's PTE held it; the swap cache holds it now */
+    frame_op_end();
+    if (out)
+      swap_writeout(out);
     if (!fault_nomem(r) || mem_reclaim(RECLAIM_BATCH) == 0)
       return r;
   }

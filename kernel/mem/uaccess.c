@@ -22,12 +22,14 @@
 
 /* Is uva, in no region, room the running program's stack may grow into
  * (as_grow_stack): a buffer in its stack frame, below what it has touched?
- * If so, the stack grows. */
+ * Only at or above sp, for a store too: a buffer the program hands to a
+ * system call lies in a frame it has made, and a pointer below sp is a
+ * bad one. If so, the stack grows. */
 static int
-grows_stack(struct aspace *as, uint64 uva, enum access access)
+grows_stack(struct aspace *as, uint64 uva)
 {
   struct proc *p = myproc();
-  return p && p->as == as && as_grow_stack(as, uva, access, p->trapframe->sp) == 0;
+  return p && p->as == as && as_grow_stack(as, uva, ACCESS_READ, p->trapframe->sp) == 0;
 }
 
 /* Move bytes between kernel buffer k and user address uva, a page at a
@@ -53,7 +55,7 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access
       as_op_end(as);
       if (fault_nomem(r) && intr_get() && mem_reclaim(RECLAIM_BATCH) > 0)
         continue; /* page replacement made room: try the page again */
-      if (r == FAULT_BAD && grows_stack(as, uva, access))
+      if (r == FAULT_BAD && grows_stack(as, uva))
         continue; /* a buffer in stack the program has not touched yet */
       return r == FAULT_WAIT ? COPY_WAIT : -1;
     }

@@ -250,6 +250,8 @@ sys_cowctl(void)
     return on > 0 ? mem_reclaim(on) : 0;
   if (knob == COWCTL_SWAPIN)
     return swap_in_all();
+  if (knob == COWCTL_RSSLIMIT)
+    return rset_limit(myproc()->as, on);
   int *setting = knob == COWCTL_SHORTCUT   ? &stack_shortcut
                  : knob == COWCTL_TABLES   ? &table_sharing
                  : knob == COWCTL_SLOWMISS ? &pcache_slow_miss
