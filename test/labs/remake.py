@@ -93,8 +93,9 @@ def remake(lab, rev, scratch, theirs=False):
                 "new-starter/kernel"], os.path.join(scratch, lab), check=False).stdout.decode()
     diff = diff.replace("a/kernel-now/kernel/", "a/kernel/").replace("b/new-starter/kernel/", "b/kernel/")
     diff = "".join(ln for ln in diff.splitlines(keepends=True) if not ln.startswith("index "))
+    head = header(patch)  # read before the file is opened for writing
     with open(patch, "w") as f:
-        f.write(header(patch) + diff)
+        f.write(head + diff)
     if not applies(patch, ROOT):
         return ["%s.patch was written but does not apply" % lab]
     print("remake: %s.patch written anew" % lab)
