@@ -193,6 +193,63 @@ SCRIPTED = [
     ("fsabuse:1", "fsabuse", 1, "128M", 600),  # on 3 harts: FSCHECKED, with fscheck after
 ]
 
+# Memory larger than RAM (issue 26): boots with a swap disk of SWAP bytes.
+# (name, command, harts, MEM, SWAP, timeout, regexes the output must hold).
+# The pressure rows start memhog, which leaves a process holding MiB of
+# memory, so that the programs after it swap; calf's own tests of memory
+# exhaustion (-x oom) assume no swap and are left out there.
+SWAPPED = [
+    ("swaptest:1", "swaptest -q", 1, "128M", "256M", 600, [r"ALL SWAP TESTS PASSED"]),
+    ("swaptest:3", "swaptest -q", 3, "128M", "256M", 600, [r"ALL SWAP TESTS PASSED"]),
+    ("swaptest-big:3", "swaptest big forkbig exec oom", 3, "128M", "256M", 1200,
+     [r"ALL SWAP TESTS PASSED", r"^swaptest big: 300 MiB kept",
+      r"^oom: memory and swap are full: killed pid \d+ \(swaptest\), the largest"]),
+    ("swapdemo", "swapdemo", 3, "128M", "256M", 120, [r"^swapdemo: ok$"]),
+    ("belady", "refstring -p fifo -f 3 belady; refstring -p fifo -f 4 belady", 1, "128M", "64M",
+     120, [r"belady fifo frames 3 refs 12 faults 9$", r"belady fifo frames 4 refs 12 faults 10$"]),
+    ("usertests-pressure:1", "memhog 80; usertests -q -x oom", 1, "128M", "32M", 900,
+     [r"ALL TESTS PASSED", r"memcheck: ok"]),
+    ("usertests-pressure:3", "memhog 80; usertests -q -x oom", 3, "128M", "32M", 900,
+     [r"ALL TESTS PASSED", r"memcheck: ok"]),
+    ("cowtest-pressure:1", "memhog 80; cowtest -x oom -x tableoom", 1, "128M", "32M", 600,
+     [r"ALL COW TESTS PASSED"]),
+    ("cowtest-pressure:3", "memhog 80; cowtest -x oom -x tableoom", 3, "128M", "32M", 600,
+     [r"ALL COW TESTS PASSED"]),
+    ("grind-pressure:3", "memhog 100; grind -t 30; memcheck", 3, "128M", "64M", 300,
+     [r"^memcheck: ok"]),
+    ("sysfuzz-pressure:3", "memhog 100; sysfuzz -t 30 1; memcheck", 3, "128M", "64M", 300,
+     [r"^memcheck: ok"]),
+]
+
+
+def swapped_test(cmd, cpus, mem, swap, timeout, wants):
+    """cmd, booted with a swap disk, powers off with status 0, no panic, and
+    prints what wants asks for."""
+    status, out = qemu.run_script(cmd, timeout, mem=mem, cpus=cpus, swap=swap)
+    no_panic(out)
+    if status != 0:
+        raise Fail("QEMU exit status %d" % status, out)
+    for want in wants:
+        if not re.search(want, out, re.M):
+            raise Fail("output lacks /%s/" % want, out)
+
+
+def refstring_test():
+    """The kernel's FIFO and clock fault exactly as the textbook's, simulated
+    by test/bench_swap.py, on the random-with-locality string."""
+    import bench_swap
+    refs = bench_swap.strings()["locality"]
+    cmd = "; ".join("refstring -p %s -f %d locality" % (p, f) for p in ("fifo", "clock") for f in (6, 12))
+    status, out = qemu.run_script(cmd, 300, mem="128M", cpus=1, swap="64M")
+    no_panic(out)
+    got = {(m[1], int(m[2])): int(m[4]) for m in bench_swap.LINE.findall(out)}
+    for policy, sim in (("fifo", bench_swap.fifo), ("clock", bench_swap.clock)):
+        for f in (6, 12):
+            if got.get((policy, f)) != sim(refs, f):
+                raise Fail("%s with %d frames: %s faults, the textbook's %d"
+                           % (policy, f, got.get((policy, f)), sim(refs, f)), out)
+
+
 # The labs (test/lab.mk: cow, and with LAB=mmap mmap), run last: `make -s TARGET` must exit 0
 # within the timeout, as for HOST_TARGETS. grade: full marks on this tree.
 LAB_TARGETS = [
@@ -849,13 +906,16 @@ def parts():
     crash += [("image:" + name, fn) for name, fn in IMAGE_CHECKS]
     crash += [("fscheck:%s:%d" % (name, cpus), lambda a=(cmd, cpus, t): fschecked_test(*a))
               for name, cmd, cpus, t in FSCHECKED]
+    swap = [("swap:" + name, lambda a=(cmd, cpus, mem, sw, t, w): swapped_test(*a))
+            for name, cmd, cpus, mem, sw, t, w in SWAPPED]
+    swap += [("swap:refstring-textbook", refstring_test)]
     lab = [("lab:" + t.replace(" LAB=", ":"), lambda t=t, s=s: host_test(t, s)) for t, s in LAB_TARGETS]
     # staff-only{ MIT's graders, as above.
     lab += mit_rows()
     # }staff-only
     return [("host tests", host), ("boot matrix", boot), ("tools", tools),
             ("shell", shell), ("crash recovery and damaged disks", crash), ("scripted programs", run),
-            ("labs", lab)]
+            ("memory larger than RAM", swap), ("labs", lab)]
 
 
 # --- driver -------------------------------------------------------------------

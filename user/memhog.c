@@ -1,12 +1,14 @@
 /* memhog.c: hold memory, to make pressure for other programs.
  *
- *   memhog MIB [SECONDS]
+ *   memhog MIB
  *
- * Touches MIB MiB (one store a page), says so, then touches them again
- * every second, so that page replacement keeps meeting them, until
- * SECONDS have passed (default: for ever; kill it). Exits 1 if a page
- * came back wrong. With a swap disk, `memhog 100 & usertests -q` runs
- * usertests with swapping active. */
+ * Touches MIB MiB (one store a page), then leaves a child holding them
+ * (fork shares them: nothing is copied) and exits 0, so that a script can
+ * go on: `memhog 80; usertests -q -x oom` runs usertests with 80 MiB of
+ * memory taken, and, with a swap disk, swapping active. The child checks
+ * its pages every 10 seconds (page replacement takes them and gives them
+ * back: they must come back right) and lives until killed, or until it
+ * finds a page wrong, which it says. */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "user/user.h"
@@ -14,11 +16,11 @@
 int
 main(int argc, char **argv)
 {
-  if (argc < 2 || atoi(argv[1]) <= 0) {
-    fprintf(2, "usage: memhog MIB [SECONDS]\n");
+  long pages = argc == 2 ? atoi(argv[1]) * 256L : 0;
+  if (pages <= 0) {
+    fprintf(2, "usage: memhog MIB\n");
     exit(1);
   }
-  long pages = atoi(argv[1]) * 256L, seconds = argc > 2 ? atoi(argv[2]) : -1;
   char *p = sbrklazy(pages * PGSIZE);
   if (p == SBRK_ERROR) {
     fprintf(2, "memhog: sbrklazy failed\n");
@@ -26,14 +28,21 @@ main(int argc, char **argv)
   }
   for (long i = 0; i < pages; i++)
     *(long *)(p + i * PGSIZE) = i;
-  printf("memhog: holding %s MiB\n", argv[1]);
-  for (long s = 0; seconds < 0 || s < seconds; s++) {
-    pause(100);
-    for (long i = 0; i < pages; i += 16)
+  int pid = fork();
+  if (pid < 0) {
+    fprintf(2, "memhog: fork failed\n");
+    exit(1);
+  }
+  if (pid > 0) {
+    printf("memhog: pid %d holds %s MiB\n", pid, argv[1]);
+    exit(0);
+  }
+  for (;;) {
+    pause(1000);
+    for (long i = 0; i < pages; i++)
       if (*(long *)(p + i * PGSIZE) != i) {
-        fprintf(2, "memhog: page %ld came back wrong\n", i);
+        printf("memhog: page %ld came back wrong\n", i);
         exit(1);
       }
   }
-  exit(0);
 }

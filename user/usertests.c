@@ -1903,7 +1903,12 @@ static void
 sbrkhuge(void)
 {
   char *a = sbrk(0);
-  uint64 f = freeframes(), sizes[] = {1 << 30, 0x7fffffff, (f + 64) * PGSIZE};
+  struct memstat ms;
+  memstat(0, &ms);
+  /* With a swap disk, page replacement makes room for an eager sbrk: only
+   * more than memory holds at once must fail. */
+  uint64 f = freeframes(), over = ms.swap_total ? ms.frames_total : f;
+  uint64 sizes[] = {1 << 30, 0x7fffffff, (over + 64) * PGSIZE};
   /* Each size that is more than free memory (and fits sbrk's int) fails. */
   for (int i = 0; i < 3; i++)
     if (sizes[i] > f * PGSIZE && sizes[i] <= 0x7fffffff && sbrk((int)sizes[i]) != SBRK_ERROR)

@@ -163,6 +163,10 @@ run_one(const struct utest *t)
   utest_name = t->name;
   struct memstat ms;
   memstat(0, &ms);
+  if (ms.swap_used) { /* pages in swap: start from everything in memory */
+    cowctl(COWCTL_SWAPIN, 0);
+    memstat(0, &ms);
+  }
   uint64 pageouts = ms.pageouts;
   long before = freeframes();
   int pid = fork();
@@ -255,19 +259,35 @@ take_baseline(void)
     baseline[nbaseline++] = pi.pid;
 }
 
+/* Does name start with one of the n prefixes? (-x: tests left out.) */
+static int
+prefixed(const char *name, char **prefixes, int n)
+{
+  for (int i = 0; i < n; i++) {
+    int k = 0;
+    while (prefixes[i][k] && prefixes[i][k] == name[k])
+      k++;
+    if (prefixes[i][k] == 0)
+      return 1;
+  }
+  return 0;
+}
+
 void
 utest_main(const char *prog, const char *suite, const struct utest *t, int n, int argc, char **argv)
 {
-  char *failed = malloc(n), *names[MAXARG];
-  int quick = 0, loops = 1, nnames = 0, nfailed = 0;
+  char *failed = malloc(n), *names[MAXARG], *left_out[MAXARG];
+  int quick = 0, loops = 1, nnames = 0, nleft = 0, nfailed = 0;
 
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-q") == 0)
       quick = 1;
     else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
       loops = atoi(argv[++i]);
+    else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc && nleft < MAXARG)
+      left_out[nleft++] = argv[++i];
     else if (argv[i][0] == '-') {
-      fprintf(2, "usage: %s [-q] [-c N] [NAME ...]\n", prog);
+      fprintf(2, "usage: %s [-q] [-c N] [-x PREFIX] [NAME ...]\n", prog);
       exit(1);
     } else if (find(t, n, argv[i]) < 0)
       no_such_test(prog, t, n, argv[i]);
@@ -280,7 +300,8 @@ utest_main(const char *prog, const char *suite, const struct utest *t, int n, in
     if (loops > 1)
       printf("%s: round %d of %d\n", prog, l + 1, loops);
     for (int i = 0; i < n; i++)
-      if (chosen(t, i, quick, names, nnames) && !run_one(&t[i]) && !failed[i]) {
+      if (chosen(t, i, quick, names, nnames) && !prefixed(t[i].name, left_out, nleft) &&
+          !run_one(&t[i]) && !failed[i]) {
         failed[i] = 1;
         nfailed++;
       }

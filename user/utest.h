@@ -16,7 +16,8 @@ struct utest {
 
 extern const char *utest_name; /* the test running now; its processes inherit it */
 
-/* The main of a test program prog: parse [-q] [-c N] [NAME...], run the
+/* The main of a test program prog: parse [-q] [-c N] [-x PREFIX] [NAME...]
+ * (-x, repeatable: leave out the tests whose names start with PREFIX), run the
  * chosen tests of the n in t, each in a child of its own, print one line a
  * test and "ALL <suite> TESTS PASSED" (suite "": "ALL TESTS PASSED") or
  * "SOME <suite> TESTS FAILED: names"; exit 0 only if all passed. */
