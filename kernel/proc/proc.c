@@ -21,6 +21,7 @@
 #include "kernel/mem/evict.h"
 #include "kernel/mem/swap.h"
 #include "kernel/sched/clock.h"
+#include "kernel/sched/sleeplock.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/mem/pagetable.h"
@@ -29,6 +30,7 @@
 #include "kernel/lib/string.h"
 
 static int nextpid = 1;
+static struct sleeplock oom_lock; /* the out-of-memory killer's choice (oom_kill) */
 static struct spinlock pid_lock;
 
 /* How fork shares memory; cowctl switches both (memstat.h).
@@ -48,6 +50,7 @@ void
 procinit(void)
 {
   initlock(&pid_lock, "nextpid");
+  initsleeplock(&oom_lock, "oom");
   sched_init();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     p->kstack = KSTACK((int)(p - proc));
@@ -189,16 +192,17 @@ oom_kill(struct proc *p)
   char name[sizeof(p->name)];
   if (!swap_enabled())
     return 0;
+  acquiresleep(&oom_lock); /* one choice at a time: two faults kill one victim */
   struct proc *victim = largest(p, &resident, &swapped, &dying, &pid, name);
   if (!dying && victim != 0) {
     printf("oom: memory and swap are full: killed pid %d (%s), the largest, with %lu pages in "
            "memory and %lu in swap\n",
            pid, name, resident, swapped);
-    if (victim == p)
-      return 0;
-    kill(pid);
-    dying = 1;
+    if (victim != p)
+      kill(pid); /* p itself dies of its fault (usertrap) */
+    dying = victim != p;
   }
+  releasesleep(&oom_lock);
   if (!dying)
     return 0;
   clock_wait(1, 1);
