@@ -8,9 +8,10 @@
  * (private) and the frames it shares copy-on-write (COW, more than one
  * reference: after fork, or the shared zero frame of a page only read),
  * then the faults it has taken (memstat's per-process counters): stores to
- * copy-on-write pages, and zero fills. Pages shared read-only (text after
- * fork) count as mapped, neither private nor COW. A zombie has no memory
- * left and shows dashes. The list may change while ps walks it.
+ * copy-on-write pages, and zero fills; then its pages in swap now (SWAPPED)
+ * and the page-ins it has taken. Pages shared read-only (text after fork)
+ * count as mapped, neither private nor COW. A zombie has no memory left
+ * and shows dashes. The list may change while ps walks it.
  *
  * One process, no shared state, no locks. */
 #include "kernel/types.h"
@@ -26,6 +27,7 @@ struct pages {
   int mapped;
   int private;
   int cow;
+  int swapped;
 };
 
 /* Append s and a blank to line at *at, in width columns: right-aligned if
@@ -78,6 +80,8 @@ count_pages(int pid, struct pages *pg)
     for (uint64 va = rg[i].start; va < rg[i].end; va += PGSIZE) {
       if (vmquery(pid, va, &q) < 0)
         return -1;
+      if (q.slot)
+        pg->swapped++;
       if (q.pa == 0)
         continue;
       pg->mapped++;
@@ -109,6 +113,8 @@ show(struct procinfo *pi)
   field(line, &at, has_memory ? decimal(num, pg.cow) : "-", 6);
   field(line, &at, has_memory ? decimal(num, m.cow_faults) : "-", 9);
   field(line, &at, has_memory ? decimal(num, m.zero_fills) : "-", 10);
+  field(line, &at, has_memory ? decimal(num, pg.swapped) : "-", 8);
+  field(line, &at, has_memory ? decimal(num, m.pageins) : "-", 8);
   printf("%s\n", line);
 }
 
@@ -118,7 +124,8 @@ main(int argc, char *argv[])
 {
   struct procinfo pi;
 
-  printf(" PID  PPID STATE   NAME       MAPPED PRIVATE    COW COWFAULTS ZEROFILLS\n");
+  printf(" PID  PPID STATE   NAME       MAPPED PRIVATE    COW COWFAULTS ZEROFILLS  SWAPPED "
+         "PAGEINS\n");
   for (int i = 0; procinfo(i, &pi) == 0; i++)
     show(&pi);
   exit(0);

@@ -615,6 +615,9 @@ run_timed(struct node *n)
           b.zero_fills - a.zero_fills);
   fprintf(2, "time: frames in use %lu before, %lu after (%ld)\n", a.frames_total - a.frames_free,
           b.frames_total - b.frames_free, (long)(a.frames_free - b.frames_free));
+  if (b.swap_total) /* a swap disk: what page replacement did meanwhile */
+    fprintf(2, "time: %lu page-outs, %lu page-ins; swap in use %lu of %lu pages\n",
+            b.pageouts - a.pageouts, b.pageins - a.pageins, b.swap_used, b.swap_total);
   return status;
 }
 

@@ -46,7 +46,9 @@ struct region {
 
 /* lock guards every field below it and the page table's user PTEs: whoever
  * changes a PTE, a region or brk holds it, and so does whoever reads another
- * process's (vmquery, vmregions, memcheck). Taken after p->lock and pipe or
+ * process's (vmquery, vmregions, memcheck). The one exception: page
+ * replacement changes PTEs of a leaf table several spaces share holding one
+ * sharer's lock only, by its own protocol (evict.c). Taken after p->lock and pipe or
  * console locks, before the frame allocator's; nothing that sleeps is done
  * while holding it. */
 struct aspace {

@@ -59,9 +59,10 @@
  * through pt_own, which demands a private table and clears the mark
  * (pagetable.c); memcheck checks the rule.
  *
- * A table is never changed while shared: whoever changes a PTE in it (a
- * store fault from user mode or from copyout, a zero-fill, a file page
- * mapped, sbrk, munmap) first unshares it (leaf_own, pagetable.c's
+ * A table is never changed while shared (page replacement aside: it takes
+ * pages out of shared tables in place, evict.c): whoever changes a PTE in
+ * it (a store fault from user mode or from copyout, a zero-fill, a file
+ * page mapped, a swapped page brought back, sbrk, munmap) first unshares it (leaf_own, pagetable.c's
  * pt_own; each function here that changes a fault's PTE calls it first): a
  * new table, a copy of the 512 PTEs, one more count on each
  * frame they map, the old table's count down by one, this space's level-1
@@ -79,7 +80,8 @@
  *
  * TLB: a fault changes one PTE of the faulting address space, which runs on
  * this hart only (a vfork parent sleeps while its child borrows the space),
- * so flushing this hart's entry for va is enough; any other hart that runs
+ * so flushing this hart's entry for va is enough (page replacement, which
+ * changes other spaces' PTEs, flushes every hart's: evict.c); any other hart that runs
  * the space later flushes its whole TLB on the way to user mode
  * (trampoline.S). The flush comes before the old frame's reference is
  * dropped, so no stale entry can reach a reused frame. Unsharing a table
@@ -356,18 +358,22 @@ share_page(pagetable_t old, pagetable_t new, uint64 i, pte_t pte, int writable_p
  * (share_page). This runs once per resident page of a fork that does not
  * share the table, so it is written for speed, like write_protect: when no
  * PTE can be PTE_SHARED (private_only) and one AND of eight PTEs shows them
- * all writable, they are shared without a test each. Returns the pages
- * shared. */
+ * all writable, they are shared without a test each, and when one OR shows
+ * them all empty, they are skipped. Returns the pages shared. */
 static uint64
 share_pages(pagetable_t old, pagetable_t new, uint64 from, uint64 to, int private_only,
             uint32 *bypfn)
 {
   uint64 shared = 0, i = from;
   for (; private_only && i + 8 <= to; i += 8) {
-    pte_t v[8], all = ~0UL;
+    pte_t v[8], all = ~0UL, any = 0;
 #pragma GCC unroll 8
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 8; k++) {
       all &= v[k] = old[i + k];
+      any |= v[k];
+    }
+    if (any == 0) /* eight empty PTEs: the stack's room to grow, a sparse heap */
+      continue;
     if (all & PTE_W) {
 #pragma GCC unroll 8
       for (int k = 0; k < 8; k++)

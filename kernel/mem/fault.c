@@ -1,8 +1,10 @@
 /* fault.c: the fault path of an address space: what a user page fault or a
  * kernel access to user memory (uaccess.c) makes of a page. The region
  * says whether the access is allowed; the page decision is cow.c's; a page
- * of a file comes from the pager (pager.h), read with the address space's
- * lock released. Every function here takes the address space it works on.
+ * of a file comes from the pager (pager.h), and a swapped page from the
+ * swap cache (swap.h), each read with the address space's lock released.
+ * When memory is full, page replacement (evict.h) makes room and the fault
+ * tries again. Every function here takes the address space it works on.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -222,24 +224,41 @@ heap_resident(struct aspace *as, uint64 va)
  * policy may send another out. Returns FAULT_OK if the access may now go
  * ahead, FAULT_BAD, or a FAULT_NOMEM_ result: memory (and swap) is full.
  * The caller holds no spinlock. */
+/* fault_locked in a space that limits its resident heap: if the fault
+ * brought a heap page in, the policy may send another out (rset_admit).
+ * Caller holds the lock and an open operation; both are over on return. */
+static int
+fault_limited(struct aspace *as, uint64 va, enum access access)
+{
+  pte_t *pte;
+  uint64 out = 0;
+  va = PGROUNDDOWN(va);
+  int was = heap_resident(as, va);
+  int r = fault_locked(as, va, access, &pte);
+  if (r == FAULT_OK && !was && heap_resident(as, va))
+    out = rset_admit(as, va);
+  release(&as->lock);
+  if (out)
+    frame_unref(out); /* the victim's PTE held it; the swap cache holds it now */
+  frame_op_end();
+  if (out)
+    swap_writeout(out);
+  return r;
+}
+
 int
 vm_fault(struct aspace *as, uint64 va, enum access access)
 {
-  va = PGROUNDDOWN(va);
   for (;;) {
     pte_t *pte;
-    uint64 out = 0;
+    int r;
     as_op_begin(as);
-    int limited = as->rset && !heap_resident(as, va);
-    int r = fault_locked(as, va, access, &pte);
-    if (r == FAULT_OK && limited && heap_resident(as, va))
-      out = rset_admit(as, va);
-    release(&as->lock);
-    if (out)
-      frame_unref(out); /* the victim's PTE held it; the swap cache holds it now */
-    frame_op_end();
-    if (out)
-      swap_writeout(out);
+    if (as->rset) {
+      r = fault_limited(as, va, access);
+    } else {
+      r = fault_locked(as, va, access, &pte);
+      as_op_end(as);
+    }
     if (!fault_nomem(r) || mem_reclaim(RECLAIM_BATCH) == 0)
       return r;
   }

@@ -4,8 +4,8 @@
  */
 /* Reference counts. The count of a frame is the number of PTEs, across all
  * page tables, that map it, plus the holds the kernel keeps on it (a kernel stack, a
- * trapframe, a pipe buffer, a root or level-1 page table, the zero frame:
- * one each). A leaf page table that several page tables share is counted
+ * trapframe, a pipe buffer, a root or level-1 page table, the zero frame,
+ * the page cache's page, the swap cache's: one each). A leaf page table that several page tables share is counted
  * once: its PTEs count once, and its own count is the number of level-1
  * PTEs that point at it (pagetable.c). It is 0 exactly when the frame is
  * free or not managed.

@@ -23,12 +23,15 @@
  * level-1 PTEs that point at it, and every PTE in it holds one reference on
  * the frame it maps, however many spaces share the table.
  *
- * A shared leaf table is never changed in place. Whoever is about to change
- * a PTE gets it from pt_own (walk only reads), which
- * first replaces a shared table by a private copy (unshare) and clears
- * PTE_CLEAN from the level-1 PTE above it, since the change may make a page
- * writable. Dropping a whole table (pt_unmap, pt_destroy) drops one count
- * on it; the last holder drops the counts of the frames it maps.
+ * A shared leaf table is never changed in place, but by page replacement
+ * (evict.c), which may turn a valid PTE into a swapped one, or 0, once for
+ * all the sharers, and clear accessed bits; a copy made meanwhile (unshare)
+ * reads each PTE once, and takes a frame's or a slot's count as it finds
+ * it. Whoever else is about to change a PTE gets it from pt_own (walk only
+ * reads), which first replaces a shared table by a private copy (unshare)
+ * and clears PTE_CLEAN from the level-1 PTE above it, since the change may
+ * make a page writable. Dropping a whole table (pt_unmap, pt_destroy) drops
+ * one count on it; the last holder drops the counts of the frames it maps.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
