@@ -777,15 +777,19 @@ def pcache_many_test():
 def big_disk_test():
     """make FSSIZE=20000 makes a 20000-block image that calf boots and fills past
     what the default 2000 blocks hold."""
+    size = os.path.getsize(os.path.join(qemu.ROOT, "README"))  # as fs.img holds it
+    copies = max(1, 260 * 1024 // size)            # a file holds at most 268 KiB (MAXFILE)
+    files = -(-2400 * 1024 // (copies * size))      # 2400 blocks in all: more than 2000
     with tempfile.TemporaryDirectory(prefix="calf-big-") as tmp:
         img = big_image(tmp)
-        cmd = "cat README > R; " + "; ".join("cat R R R R > f%d" % i for i in range(8)) + "; ls f7"
+        cmd = "cat README > R; " + "; ".join("cat %s > f%d" % (" ".join(["R"] * copies), i)
+                                             for i in range(files)) + "; ls f%d" % (files - 1)
         status, out = qemu.run_script(cmd, 120, image=img)
         no_panic(out)
         if not re.search(r"^virtio: disk in slot \d+, irq \d+, 20000 blocks$", out, re.M):
             raise Fail("the kernel did not see a 20000-block disk", out)
         if status != 0 or "write error" in out:
-            raise Fail("writing 1600 blocks failed on a 20000-block disk (status %d)" % status, out)
+            raise Fail("writing 2400 blocks failed on a 20000-block disk (status %d)" % status, out)
 
 
 def bad_tree_test(regex, replacement, message):
