@@ -95,13 +95,6 @@ swap_slots(void)
   return sw.dev ? sw.nslots - 1 : 0;
 }
 
-/* Slots free now (a snapshot). */
-uint64
-swap_free(void)
-{
-  return swap_slots() - __atomic_load_n(&sw.used, __ATOMIC_RELAXED);
-}
-
 /* Slot slot's count now (a snapshot). */
 int
 slot_refcount(uint64 slot)
