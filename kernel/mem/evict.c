@@ -24,10 +24,11 @@
  * on other harts: a batch of PTEs is changed under each space's lock; then
  * every hart's TLB is flushed (SBI remote fence), and every address
  * space's lock is taken and released once, so that a hart that read an
- * old PTE of a shared leaf table under its own space's lock (a copy, an
- * unshare, a fork) is done with it. Only then are the PTEs' references on
- * the frames dropped, and frames written to swap and freed. Until then the
- * batch is one operation on the frame counts (frame.h), so memcheck waits.
+ * old PTE of a shared leaf table under its own space's lock (a copy, a
+ * private copy of the table, a fork) is done with it. Only then are the
+ * PTEs' references on the frames dropped, and frames written to swap and
+ * freed. Until then the batch is one operation on the frame counts
+ * (frame.h), so memcheck waits.
  *
  * Locking: one reclaimer at a time (reclaimer, a sleeplock, which guards
  * the hand and is never held by anyone waiting for a file's lock); it
@@ -306,7 +307,7 @@ rset_admit(struct aspace *as, uint64 va)
   if (p == 0 || !(*p & PTE_V) || PTE2PA(*p) == zero_frame())
     return 0; /* gone already (sbrk shrank the heap): its slot was free */
   if ((p = leaf_own(as->pt, victim, &as->counts)) == 0 || swap_out(*p, &nv) != 0)
-    return 0; /* no memory to unshare its table, or swap is full: over the limit */
+    return 0; /* no memory for a private copy of its table, or swap is full: over the limit */
   uint64 pa = PTE2PA(*p);
   *p = nv;
   sfence_vma_va(victim); /* the space runs on this hart only, in a table of its own */
