@@ -31,6 +31,7 @@ struct memstat {
   uint64 swap_cached;    /* frames in the swap cache now (global) */
   uint64 swap_reads;     /* pages read from the swap disk (global) */
   uint64 swap_writes;    /* pages written to it (global) */
+  uint64 file_writes;    /* shared file pages page replacement wrote back to their files (global) */
 };
 
 /* Flags in vmquery.flags: the PTE's low bits (PTE_V, PTE_R, PTE_W, PTE_X,

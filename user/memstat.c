@@ -70,6 +70,7 @@ global(void)
   row("  hits", m.pcache_hits, "  lookups that found the page");
   row("  misses", m.pcache_misses, "  ... that read it from the file");
   row("  dropped", m.pcache_dropped, "  pages given back (memory short, file truncated)");
+  row("  written back", m.file_writes, "  shared pages written to their files to make room");
   row("swap slots", m.swap_total, m.swap_total ? "  pages the swap disk holds" : "  no swap disk");
   row("  in use", m.swap_used, "  slots holding a page");
   row("  cached", m.swap_cached, "  swapped pages still in a frame too");

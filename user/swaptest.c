@@ -227,6 +227,82 @@ test_files(void)
   unlink(name);
 }
 
+/* The byte a page of the dirty test holds at offset 1 after the store of
+ * round `round`. */
+static char
+dirty_byte(int pg, int round)
+{
+  return (round ? 'a' : 'A') + pg % 26;
+}
+
+/* Does file fd hold, at offset 1 of each of its first `pages` pages, the
+ * bytes of round `round`? */
+static void
+check_file(int fd, int pages, int round, const char *when)
+{
+  static char buf[PGSIZE];
+  for (int pg = 0; pg < pages; pg++) {
+    if (read(fd, buf, PGSIZE) != PGSIZE)
+      fail("%s: read page %d", when, pg);
+    if (buf[1] != dirty_byte(pg, round) || buf[0] != '.')
+      fail("%s: page %d of the file holds '%c%c', want '.%c'", when, pg, buf[0], buf[1],
+           dirty_byte(pg, round));
+  }
+}
+
+/* Pages of a shared writable mapping that hold stores: page replacement
+ * writes them to the file (before any munmap) and then drops them; they
+ * come back from the file with the stores, and stores made after that
+ * reach the file at munmap. */
+static void
+test_dirty(void)
+{
+  need_swap();
+  const char *name = "swapdirty";
+  int pages = 48;
+  static char buf[PGSIZE];
+  unlink(name);
+  int fd = open(name, O_CREATE | O_RDWR);
+  memset(buf, '.', sizeof(buf));
+  for (int pg = 0; pg < pages; pg++)
+    if (write(fd, buf, PGSIZE) != PGSIZE)
+      fail("write the file");
+  char *shr = mmap(0, pages * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (shr == MAP_FAILED)
+    fail("mmap");
+  for (int pg = 0; pg < pages; pg++)
+    shr[pg * PGSIZE + 1] = dirty_byte(pg, 0);
+  struct memstat before = global();
+  reclaim_all();
+  int gone = 0;
+  for (int pg = 0; pg < pages; pg++) {
+    struct vmquery q;
+    if (vmquery(0, (uint64)(shr + pg * PGSIZE), &q) < 0)
+      fail("vmquery");
+    gone += q.pa == 0;
+  }
+  if (gone < pages / 2)
+    fail("only %d of %d dirty shared pages left their frames", gone, pages);
+  uint64 written = global().file_writes - before.file_writes;
+  if (written < (uint64)gone)
+    fail("%d pages left their frames, but only %lu were written back", gone, written);
+  fd = open(name, O_RDONLY);
+  check_file(fd, pages, 0, "written back, still mapped");
+  close(fd);
+  for (int pg = 0; pg < pages; pg++) {
+    expect(shr[pg * PGSIZE + 1], dirty_byte(pg, 0), "a page read back from the file");
+    shr[pg * PGSIZE + 1] = dirty_byte(pg, 1);
+  }
+  reclaim_all();
+  if (munmap(shr, pages * PGSIZE) < 0)
+    fail("munmap");
+  fd = open(name, O_RDONLY);
+  check_file(fd, pages, 1, "after munmap");
+  close(fd);
+  unlink(name);
+}
+
 /* Megabytes of memory the machine has, and of swap. */
 static void
 sizes(long *ram, long *swap)
@@ -379,9 +455,12 @@ test_oom(void)
 }
 
 static const struct utest tests[] = {
+    /* forced by cowctl(COWCTL_RECLAIM) */
     {test_evict, "evict"},
     {test_cow, "cow"},
     {test_files, "files"},
+    {test_dirty, "dirty"},
+    /* real pressure: more memory touched than the machine has */
     {test_big, "big", UTEST_SLOW},
     {test_forkbig, "forkbig", UTEST_SLOW},
     {test_exec, "exec", UTEST_SLOW},

@@ -26,16 +26,29 @@
  *     truncated at all (text busy, sys_open).
  *   - A shared mapping that may have stored writes its pages back to the
  *     file before it lets go (aspace.c, writeback, at munmap and exit).
+ *     When memory runs short, page replacement writes such pages back
+ *     sooner (the write queue, below), so that it can drop them.
  *
  * Sharing the cache's frames. Every process that maps a page of a file maps
  * the same frame: the cache holds one reference on it (a kernel hold,
  * frame.h), and every PTE that maps it one more, so a page nobody maps has
  * count 1.
  *
- * Locking: pc.lock (a spinlock) guards the entries, the hash chains and the
- * counters. It is never held across I/O or while calling kalloc. A page
- * enters the cache only with its inode's lock held (a sleeplock, taken
- * before pc.lock).
+ * The write queue. Page replacement (mem/evict.c) cannot write a file
+ * itself: it may run inside a write() that holds the file's lock and an
+ * open transaction. So it makes a dirty shared page read-only and queues
+ * its write here (queue_write); once every TLB has lost the old PTE, the
+ * entries become ready (writes_ready), and a process at a point where it
+ * holds no lock writes them (write_queued: after a fault that reclaimed,
+ * and at munmap and exit, which wait for every entry queued before them).
+ * The page is then clean, and page replacement drops it like any other.
+ *
+ * Locking: pc.lock (a spinlock) guards the entries, the hash chains, the
+ * write queue and the counters. It is never held across I/O or while
+ * calling kalloc. A page enters the cache only with its inode's lock held
+ * (a sleeplock, taken before pc.lock). One process writes the queue at a
+ * time (wq.writer, a sleeplock taken with no other lock held, before the
+ * log and the inode's lock), so entries are written in order.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -48,6 +61,8 @@
 #include "kernel/mem/aspace.h"
 #include "kernel/mem/pager.h"
 #include "kernel/fs/pcache.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/sleeplock.h"
 #include "kernel/sched/clock.h"
 #include "kernel/lib/string.h"
 
@@ -73,6 +88,22 @@ static struct {
   uint64 pages; /* entries in use */
   uint64 hits, misses, dropped;
 } pc;
+
+/* The write queue: a ring of pages to write back, each entry holding a
+ * reference on its frame and its inode. Of the n entries from head, the
+ * first `ready` may be written; the rest wait for their batch's TLB
+ * flush. `queued` and `written` count entries ever added and written. */
+#define NQUEUED 64
+
+static struct {
+  struct sleeplock writer;
+  struct {
+    struct inode *ip;
+    uint64 idx, pa;
+  } e[NQUEUED];
+  int head, n, ready;
+  uint64 queued, written;
+} wq;
 
 static struct cpage **
 chain(uint dev, uint inum, uint64 idx)
@@ -242,6 +273,75 @@ pcache_writeback(struct inode *ip, uint64 idx, uint64 pa)
   end_op();
 }
 
+/* The pager's queue_write (pager.h). Only the reclaimer queues, so room
+ * found here is still there after the references are taken. */
+static int
+pager_queue_write(struct inode *ip, uint64 idx, uint64 pa)
+{
+  acquire(&pc.lock);
+  int full = wq.n == NQUEUED;
+  release(&pc.lock);
+  if (full)
+    return -1;
+  idup(ip);
+  frame_ref(pa);
+  acquire(&pc.lock);
+  int i = (wq.head + wq.n++) % NQUEUED;
+  wq.e[i].ip = ip;
+  wq.e[i].idx = idx;
+  wq.e[i].pa = pa;
+  wq.queued++;
+  release(&pc.lock);
+  return 0;
+}
+
+/* The pager's writes_ready: every entry queued so far may be written. */
+static void
+pager_writes_ready(void)
+{
+  acquire(&pc.lock);
+  wq.ready = wq.n;
+  wakeup(&wq);
+  release(&pc.lock);
+}
+
+static void pager_put(struct inode **ips, int n);
+
+/* The pager's write_queued: write the ready entries queued before the
+ * call, or with wait all of them, ready or not, in order; then drop the
+ * entries' references. The entry stays in the ring while its page is
+ * written, so memcheck finds the frame's reference. */
+static void
+pager_write_queued(int wait)
+{
+  acquiresleep(&wq.writer);
+  acquire(&pc.lock);
+  uint64 upto = wq.queued;
+  while (wq.written < upto && (wq.ready > 0 || wait)) {
+    if (wq.ready == 0) {
+      sleep(&wq, &pc.lock); /* the reclaimer is between its queueing and its TLB flush */
+      continue;
+    }
+    struct inode *ip = wq.e[wq.head].ip;
+    uint64 idx = wq.e[wq.head].idx, pa = wq.e[wq.head].pa;
+    release(&pc.lock);
+    pcache_writeback(ip, idx, pa);
+    frame_op_begin();
+    acquire(&pc.lock);
+    wq.head = (wq.head + 1) % NQUEUED;
+    wq.n--;
+    wq.ready--;
+    wq.written++;
+    release(&pc.lock);
+    frame_unref(pa);
+    frame_op_end();
+    pager_put(&ip, 1);
+    acquire(&pc.lock);
+  }
+  release(&pc.lock);
+  releasesleep(&wq.writer);
+}
+
 /* Zero the part of the cached page pa, page idx of ip, that lies past the
  * end of the file. */
 static void
@@ -363,13 +463,16 @@ note_page(struct cpage *c, void *note)
   n->fn(n->arg, frame_of(c));
 }
 
-/* Call note(arg, pa) for every frame the cache holds (memcheck). */
+/* Call note(arg, pa) for every reference the cache and its write queue
+ * hold on a frame (memcheck). */
 void
 pcache_audit(void (*note)(void *arg, uint64 pa), void *arg)
 {
   struct note n = {note, arg};
   acquire(&pc.lock);
   each_page(note_page, &n);
+  for (int i = 0; i < wq.n; i++)
+    note(arg, wq.e[(wq.head + i) % NQUEUED].pa);
   release(&pc.lock);
 }
 
@@ -382,6 +485,7 @@ pcache_counts(struct memstat *st)
   st->pcache_misses = pc.misses;
   st->pcache_dropped = pc.dropped;
   st->pcache_pages = pc.pages;
+  st->file_writes = wq.written;
   release(&pc.lock);
 }
 
@@ -444,6 +548,9 @@ static const struct pager pcache_pager = {
     .put = pager_put,
     .get = pcache_get,
     .writeback = pcache_writeback,
+    .queue_write = pager_queue_write,
+    .writes_ready = pager_writes_ready,
+    .write_queued = pager_write_queued,
     .cached = pager_cached,
     .inum = pager_inum,
     .audit = pcache_audit,
@@ -456,6 +563,7 @@ void
 pcache_init(void)
 {
   initlock(&pc.lock, "pcache");
+  initsleeplock(&wq.writer, "pcache writer");
   pc.entry = frames_carve(frames_span() * sizeof(struct cpage));
   frames_set_reclaim(pcache_reclaim);
   fs_set_truncate_hook(pcache_truncate);

@@ -624,14 +624,19 @@ as_fork(struct aspace *parent, struct aspace *child, uint64 shortcut_va, int sha
 
 /* Write back to their files the shared file pages in [lo, hi) that as maps
  * writable: those it may have stored to (a page becomes writable only at
- * a store). The caller holds no spinlock; only as's owner changes as, so
- * the PTEs looked at stay put while the lock is released for the I/O. */
+ * a store); first, the pages page replacement made read-only to write
+ * them back, so that they too are in their files on return. The caller
+ * holds no lock (the writes take files' locks); only as's owner changes
+ * as, so the PTEs looked at stay put while the lock is released for the
+ * I/O. */
 static void
 writeback(struct aspace *as, uint64 lo, uint64 hi)
 {
   as_op_begin(as);
   int any = maps_shared_file(as);
   as_op_end(as);
+  if (any)
+    as_pager->write_queued(1); /* pages page replacement is writing back */
   for (int i = 0; any; i++) {
     as_op_begin(as);
     if (i >= as->nregions) {

@@ -5,8 +5,11 @@
  * page of a file that no store can have changed (text, a private mapping
  * never written, a shared one mapped read-only) loses its PTE and stays in
  * the page cache, which drops it once nobody maps it. A fault brings
- * either back (fault.c). Pages of shared file mappings that may have been
- * stored to stay until munmap or exit write them back; the zero frame,
+ * either back (fault.c). A page of a shared file mapping that may have
+ * been stored to (its PTE writable) is cleaned first: made read-only, its
+ * write to the file queued in the page cache, which a process that holds
+ * no lock carries out (mem_write_back; the reclaimer's caller may hold a
+ * file's lock); once clean, it goes like any file page. The zero frame,
  * page tables and kernel memory are never taken.
  *
  * The policy, in one place (take): a clock over virtual pages. The hand
@@ -62,11 +65,13 @@ static struct {
   uint64 laps; /* times it went round the pool */
 } hand;
 
-/* The frames whose PTEs a batch took, and whether each is anonymous. */
+/* The frames whose PTEs a batch took, and whether each is anonymous; and
+ * how many shared file pages it made read-only to write them back. */
 struct batch {
   uint64 pa[BATCH];
   char anon[BATCH];
   int n;
+  int cleaned;
 };
 
 void
@@ -83,13 +88,30 @@ count_pageout(struct aspace *as)
   as->counts.pageouts++;
 }
 
+/* A shared file page that may hold stores (its PTE writable): make it
+ * read-only and queue its write to the file, which the batch's end lets
+ * go ahead; the hand takes it, clean, on a later lap, unless a store
+ * made it writable again. Caller holds as->lock. */
+static void
+clean(struct aspace *as, uint64 va, pte_t *p, struct batch *b)
+{
+  struct region *r = region_at(as, va);
+  if (r == 0 || r->ip == 0 || !r->shared)
+    return;
+  uint64 idx = (r->off + (va - r->start)) / PGSIZE;
+  if (as_pager->queue_write(r->ip, idx, PTE2PA(*p)) != 0)
+    return; /* the queue is full: it stays dirty for now */
+  __atomic_fetch_and(p, ~PTE_W, __ATOMIC_RELAXED);
+  b->cleaned++;
+}
+
 /* The policy: the hand meets the PTE *p of page va of as. Take the page
  * into b (its PTE replaced: swapped, or cleared for a page of a file), give
- * it a second chance (clock: clear its accessed bit), or leave it (not a
- * page the kernel may take now). Returns 1 if taken. Caller holds
- * as->lock. */
+ * it a second chance (clock: clear its accessed bit), clean it (a shared
+ * file page that may hold stores), or leave it (not a page the kernel may
+ * take now). Returns 1 if taken. Caller holds as->lock. */
 static int
-take(struct aspace *as, pte_t *p, struct batch *b)
+take(struct aspace *as, uint64 va, pte_t *p, struct batch *b)
 {
   pte_t v = __atomic_load_n(p, __ATOMIC_RELAXED), nv = 0;
   if ((v & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
@@ -102,8 +124,10 @@ take(struct aspace *as, pte_t *p, struct batch *b)
     return 0;
   }
   int anon = !(v & PTE_SHARED) && !as_pager->cached(pa);
-  if (!anon && (v & PTE_W))
-    return 0; /* a shared file page that may hold stores: munmap and exit write it back */
+  if (!anon && (v & PTE_W)) {
+    clean(as, va, p, b);
+    return 0;
+  }
   if (anon && swap_out(v, &nv) != 0)
     return 0; /* no swap, or it is full */
   __atomic_store_n(p, nv, __ATOMIC_RELAXED);
@@ -143,7 +167,7 @@ sweep(struct batch *b, int budget)
           break;
       pte_t *p = walk(as->pt, va);
       if (p)
-        take(as, p, b);
+        take(as, va, p, b);
       va += PGSIZE;
       looked++;
     }
@@ -157,15 +181,16 @@ sweep(struct batch *b, int budget)
 }
 
 /* The PTEs of batch b are changed: once no hart can reach the frames
- * through the old ones (the top of the file), drop their references, and
- * write the anonymous frames nobody maps now to swap and free them. Ends
- * the operation on the counts that the batch was. Returns the frames freed
- * here (the page cache frees the file pages later, when asked). */
+ * through the old ones (the top of the file), drop their references, let
+ * the file pages made read-only be written, and write the anonymous frames
+ * nobody maps now to swap and free them. Ends the operation on the counts
+ * that the batch was. Returns the frames freed here (the page cache frees
+ * the file pages later, when asked). */
 static int
 finish(struct batch *b)
 {
   int freed = 0;
-  if (b->n > 0) {
+  if (b->n > 0 || b->cleaned > 0) {
     sbi_flush_all_tlbs();
     for (struct aspace *as = as_pool; as < &as_pool[NASPACE]; as++) {
       acquire(&as->lock);
@@ -173,6 +198,8 @@ finish(struct batch *b)
     }
     for (int i = 0; i < b->n; i++)
       frame_unref(b->pa[i]);
+    if (b->cleaned > 0)
+      as_pager->writes_ready();
   }
   frame_op_end();
   for (int i = 0; i < b->n; i++)
@@ -197,7 +224,7 @@ mem_reclaim(int want)
   uint64 idle_from = hand.laps; /* the lap in which nothing was taken */
   while (freed < want && hand.laps < idle_from + 2) {
     struct batch b;
-    b.n = 0;
+    b.n = b.cleaned = 0;
     frame_op_begin();
     sweep(&b, 4 * BATCH);
     freed += finish(&b);
@@ -210,6 +237,18 @@ mem_reclaim(int want)
     freed += frames_reclaim();
   releasesleep(&reclaimer);
   return freed;
+}
+
+/* Write to their files the shared file pages page replacement made
+ * read-only (clean), and drop from the page cache those nobody maps now.
+ * mem_reclaim cannot: its caller may hold a file's lock. Sleeps; the
+ * caller holds no lock at all (a fault's, and cowctl's). Returns the
+ * frames freed. */
+int
+mem_write_back(void)
+{
+  as_pager->write_queued(0);
+  return frames_reclaim();
 }
 
 /* Make sure at least n frames are free before an operation that allocates

@@ -26,6 +26,7 @@ void evict_init(void);
 int rset_limit(struct aspace *as, int n);
 uint64 rset_admit(struct aspace *as, uint64 va);
 int mem_reclaim(int want);
+int mem_write_back(void);
 int mem_reserve(int n);
 
 #endif

@@ -218,12 +218,6 @@ heap_resident(struct aspace *as, uint64 va)
   return r && r->kind == REGION_HEAP && pte && (*pte & PTE_V) && PTE2PA(*pte) != zero_frame();
 }
 
-/* A user-mode page fault at va. When memory runs out, page replacement
- * frees some (mem_reclaim) and the fault tries again. If as limits its
- * resident heap (evict.c) and the fault brought a heap page in, the
- * policy may send another out. Returns FAULT_OK if the access may now go
- * ahead, FAULT_BAD, or a FAULT_NOMEM_ result: memory (and swap) is full.
- * The caller holds no spinlock. */
 /* fault_locked in a space that limits its resident heap: if the fault
  * brought a heap page in, the policy may send another out (rset_admit).
  * Caller holds the lock and an open operation; both are over on return. */
@@ -246,6 +240,12 @@ fault_limited(struct aspace *as, uint64 va, enum access access)
   return r;
 }
 
+/* A user-mode page fault at va. When memory runs out, page replacement
+ * frees some (mem_reclaim, and mem_write_back, which this caller may do:
+ * it holds no lock) and the fault tries again. If as limits its resident
+ * heap (evict.c) and the fault brought a heap page in, the policy may
+ * send another out. Returns FAULT_OK if the access may now go ahead,
+ * FAULT_BAD, or a FAULT_NOMEM_ result: memory (and swap) is full. */
 int
 vm_fault(struct aspace *as, uint64 va, enum access access)
 {
@@ -259,7 +259,7 @@ vm_fault(struct aspace *as, uint64 va, enum access access)
       r = fault_locked(as, va, access, &pte);
       as_op_end(as);
     }
-    if (!fault_nomem(r) || mem_reclaim(RECLAIM_BATCH) == 0)
+    if (!fault_nomem(r) || mem_reclaim(RECLAIM_BATCH) + mem_write_back() == 0)
       return r;
   }
 }

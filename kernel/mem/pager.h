@@ -33,6 +33,19 @@ struct pager {
   /* Frame pa, page idx of a shared mapping of ip, may have been written:
    * write it to the file. May sleep. */
   void (*writeback)(struct inode *ip, uint64 idx, uint64 pa);
+  /* Page replacement is making frame pa, page idx of a shared mapping of
+   * ip, read-only so that it can be written back and then dropped: queue
+   * its write, with references on ip and pa of the queue's own. Never
+   * sleeps; the address space's lock may be held. Returns 0, or -1 if the
+   * queue is full (the page stays as it is). Only the reclaimer queues. */
+  int (*queue_write)(struct inode *ip, uint64 idx, uint64 pa);
+  /* No hart can store to the pages queued so far any more (their PTEs are
+   * read-only and every TLB flushed): they may be written. Never sleeps. */
+  void (*writes_ready)(void);
+  /* Write the queued pages that may be written, or, with wait, every page
+   * queued so far, waiting for any not ready yet. May sleep: the caller
+   * holds no lock at all, sleeplocks of files and the log included. */
+  void (*write_queued)(int wait);
   /* Is frame pa a page of a file the cache holds? (Page replacement drops
    * such a page's PTE rather than swap it.) Never sleeps. */
   int (*cached)(uint64 pa);

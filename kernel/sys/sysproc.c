@@ -247,7 +247,7 @@ sys_cowctl(void)
   argint(0, &knob);
   argint(1, &on);
   if (knob == COWCTL_RECLAIM)
-    return on > 0 ? mem_reclaim(on) : 0;
+    return on > 0 ? mem_reclaim(on) + mem_write_back() : 0;
   if (knob == COWCTL_SWAPIN)
     return swap_in_all();
   if (knob == COWCTL_RSSLIMIT)
