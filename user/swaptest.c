@@ -327,8 +327,32 @@ big_size(void)
   return mib;
 }
 
+/* The big process forks: its child writes every 16th page and reads the
+ * pages between as the parent left them; the parent's bytes stay. */
+static void
+fork_big(char *p, uint64 pages)
+{
+  int pid = fork();
+  if (pid < 0)
+    fail("fork of a process with %lu pages", pages);
+  if (pid == 0) {
+    for (uint64 pg = 0; pg < pages; pg += 16)
+      fill(p, pg, 1, 7);
+    for (uint64 pg = 0; pg + 8 < pages; pg += 16) {
+      check(p, pg, 1, 7, "the child, a page it wrote");
+      check(p, pg + 8, 1, 3, "the child, a page it did not write");
+    }
+    exit(0);
+  }
+  int st;
+  if (wait(&st) != pid || st != 0)
+    fail("the big process's child failed");
+  for (uint64 pg = 0; pg < pages; pg += 8)
+    check(p, pg, 1, 3, "the parent, after its child wrote");
+}
+
 /* One process touches more memory than the machine has and keeps every
- * byte, in both directions. */
+ * byte, in both directions, and through a fork. */
 static void
 test_big(void)
 {
@@ -347,8 +371,9 @@ test_big(void)
   if (mine.pageouts == 0 || mine.pageins == 0)
     fail("%ld MiB touched with no page-outs (%lu) or page-ins (%lu)", mib, mine.pageouts,
          mine.pageins);
-  printf("swaptest big: %ld MiB kept: %lu page-outs, %lu page-ins\n", mib, mine.pageouts,
-         mine.pageins);
+  fork_big(p, pages);
+  printf("swaptest big: %ld MiB kept, through a fork too: %lu page-outs, %lu page-ins\n", mib,
+         mine.pageouts, mine.pageins);
 }
 
 /* A process with more than half of memory forks two children, which each
