@@ -25,7 +25,8 @@
  *     none of the old file's pages. A running program's file cannot be
  *     truncated at all (text busy, sys_open).
  *   - A shared mapping that may have stored writes its pages back to the
- *     file before it lets go (aspace.c, writeback, at munmap and exit).
+ *     file before it lets go (aspace.c, writeback, at munmap, exit and a
+ *     shrinking sbrk).
  *     When memory runs short, page replacement writes such pages back
  *     sooner (the write queue, below), so that it can drop them.
  *
@@ -40,7 +41,7 @@
  * its write here (queue_write); once every TLB has lost the old PTE, the
  * entries become ready (writes_ready), and a process at a point where it
  * holds no lock writes them (write_queued: after a fault that reclaimed,
- * and at munmap and exit, which wait for every entry queued before them).
+ * and in writeback, which waits for every entry queued before it).
  * The page is then clean, and page replacement drops it like any other.
  *
  * Locking: pc.lock (a spinlock) guards the entries, the hash chains, the
