@@ -115,10 +115,13 @@ frame_pa(uint32 link)
 }
 
 /* A free slot, its count still 0, or 0 if the disk is full. Caller holds
- * sw.lock. */
+ * sw.lock. A full disk is known from the count of slots in use, without a
+ * search: page replacement asks once for every page it meets. */
 static uint64
 slot_alloc(void)
 {
+  if (__atomic_load_n(&sw.used, __ATOMIC_RELAXED) >= sw.nslots - 1)
+    return 0;
   for (uint64 n = 1; n < sw.nslots; n++) {
     uint64 s = sw.cursor;
     sw.cursor = sw.cursor + 1 < sw.nslots ? sw.cursor + 1 : 1;
