@@ -264,23 +264,6 @@ mem_reserve(int n)
   return frames_free() >= (uint64)n ? 0 : -1;
 }
 
-/* May eager growth (sbrk) take `pages` frames now? Without swap, yes:
- * the allocation itself finds out whether they are there. With swap, only
- * if MEM_RESERVE frames stay free beside them, once page replacement has
- * made what room it can: when swap is full, nothing can replace a frame
- * that growth took, and a process whose text or stack went out could not
- * fault it back (the OOM killer would end it, though it only asked for
- * memory). Sleeps; the caller holds no lock. Returns 0, or -1. */
-int
-mem_admit(uint64 pages)
-{
-  if (!swap_enabled())
-    return 0;
-  if (pages + MEM_RESERVE > frames_total())
-    return -1; /* more than memory holds: replacing every page would not do */
-  return mem_reserve(pages + MEM_RESERVE);
-}
-
 /* --- a limit on one process's resident heap ------------------------------ */
 
 /* Local replacement, for watching the policies on a reference string

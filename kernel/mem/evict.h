@@ -12,8 +12,7 @@
 #define RECLAIM_BATCH 32
 
 /* How many free frames fork and exec make sure of before they start
- * (mem_reserve): they allocate page tables and pages under locks. Eager
- * growth leaves as many free for faults (mem_admit). */
+ * (mem_reserve): they allocate page tables and pages under locks. */
 #define MEM_RESERVE 64
 
 extern int evict_policy;
@@ -29,6 +28,5 @@ uint64 rset_admit(struct aspace *as, uint64 va);
 int mem_reclaim(int want);
 int mem_write_back(void);
 int mem_reserve(int n);
-int mem_admit(uint64 pages);
 
 #endif

@@ -124,21 +124,23 @@ allocproc(void)
 }
 
 /* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
- * Eager growth allocates zeroed frames now, once page replacement has made
- * room (mem_admit: with swap, it fails when memory and swap are too full
- * to leave a few frames for faults, or it asks for more than memory
- * holds); lazy growth only moves the break, and the pages appear on first
- * touch. A shrink below 0 changes nothing, as in xv6. Returns 0, or -1 if
- * the break would pass USER_TOP or memory runs out. */
+ * Eager growth allocates zeroed frames now (when memory is short, once
+ * page replacement has made room; so it fails only when memory and swap
+ * are full, or it asks for more than memory holds); lazy growth only moves
+ * the break, and the pages appear on first touch. A shrink below 0 changes nothing, as
+ * in xv6. Returns 0, or -1 if the break would pass USER_TOP or memory runs
+ * out. */
 int
 growproc(int n, int lazy)
 {
   struct aspace *as = myproc()->as;
 
-  if (n > 0 && !lazy && mem_admit(((uint64)n + PGSIZE - 1) / PGSIZE) != 0)
-    return -1;
-  if (n > 0)
-    return as_grow(as, n, lazy);
+  if (n > 0 && (lazy || as_grow(as, n, 0) == 0))
+    return lazy ? as_grow(as, n, 1) : 0;
+  if (n > 0) { /* eager, and memory is short: page replacement makes room */
+    mem_reclaim(((uint64)n + PGSIZE - 1) / PGSIZE);
+    return as_grow(as, n, 0);
+  }
   if (n < 0 && (uint64) - (long)n <= as->brk)
     return as_shrink(as, -(long)n);
   return 0;
