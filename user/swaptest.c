@@ -479,6 +479,40 @@ test_oom(void)
   check(q, 0, 16, 4, "after the kill");
 }
 
+/* Pages eager sbrk hands out one at a time until it fails, as a program
+ * counting free memory does (MIT's usertests does so twice). Gives them
+ * back before returning. */
+static long
+sbrk_until_full(void)
+{
+  char *start = sbrk(0);
+  long n = 0;
+  for (char *p; (p = sbrk(PGSIZE)) != SBRK_ERROR; n++)
+    *(long *)p = n; /* written: it goes to swap, not back to the zero page */
+  if (sbrk(-(long)(sbrk(0) - start)) == SBRK_ERROR)
+    fail("sbrk giving %ld pages back", n);
+  return n;
+}
+
+/* Eager sbrk fills memory and swap: the sbrk that finds both full fails
+ * (no process dies), after pages beyond memory went to swap, and twice in
+ * a row it hands out nearly the same number of pages (none leaked). */
+static void
+test_full(void)
+{
+  need_swap();
+  struct memstat st = global();
+  long room = st.frames_free + (st.swap_total - st.swap_used);
+  long first = sbrk_until_full(), second = sbrk_until_full();
+  if (first < room * 9 / 10 || first <= (long)st.frames_free)
+    fail("eager sbrk got %ld pages; %lu frames and %lu slots were free", first, st.frames_free,
+         st.swap_total - st.swap_used);
+  if (second < first - 64)
+    fail("eager sbrk got %ld pages, then only %ld", first, second);
+  printf("swaptest full: eager sbrk got %ld pages, then %ld (%lu frames and %lu slots free)\n",
+         first, second, st.frames_free, st.swap_total - st.swap_used);
+}
+
 static const struct utest tests[] = {
     /* forced by cowctl(COWCTL_RECLAIM) */
     {test_evict, "evict"},
@@ -490,6 +524,7 @@ static const struct utest tests[] = {
     {test_forkbig, "forkbig", UTEST_SLOW},
     {test_exec, "exec", UTEST_SLOW},
     {test_oom, "oom", UTEST_SLOW},
+    {test_full, "full", UTEST_SLOW},
 };
 
 int

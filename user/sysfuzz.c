@@ -880,6 +880,17 @@ remove_tree(const char *name)
   return unlink(name);
 }
 
+/* Pages page replacement has moved so far, out and in. While it runs,
+ * other processes' pages come and go (a hog's, under pressure), so free
+ * frames say nothing about a leak, and memcheck's counts alone judge. */
+static uint64
+paging(void)
+{
+  struct memstat m;
+  memstat(0, &m);
+  return m.pageouts + m.pageins;
+}
+
 /* Free frames, once they are back to want or DEATH_TICKS have passed. */
 static int
 frames_back(int want)
@@ -973,12 +984,14 @@ audit(const struct round *r, const char *when)
 }
 
 /* Run round r: fork its children (each in a directory of its own), audit
- * while they run, reap them, then check that frames come back to base and
- * the counts agree, and remove the directories. Returns 1 if the round was
- * cut short, 0 if not, -1 after a FAIL line. */
+ * while they run, reap them, then check that frames come back to base
+ * (unless page replacement ran) and the counts agree, and remove the
+ * directories. Returns 1 if the round was cut short, 0 if not, -1 after a
+ * FAIL line. */
 static int
 run_round(const struct round *r, int base)
 {
+  uint64 paged = paging();
   char dir[8] = "c";
   int pids[MAXCHILDREN], n = 0;
   for (int c = r->first; c <= r->last; c++) {
@@ -1000,8 +1013,10 @@ run_round(const struct round *r, int base)
     return -1;
   kill_span(pids[0]); /* the children's children */
   int frames = frames_back(base);
-  if (frames < base)
+  if (frames < base && paging() == paged)
     return fail(r, "frames leaked", base - frames, 0);
+  if (audit(r, "after the round") < 0)
+    return -1;
   for (int c = r->first; c <= r->last; c++) {
     struct value v = {c};
     format_value(dir + 1, &v);
@@ -1100,6 +1115,7 @@ main(int argc, char **argv)
     printf("sysfuzz: cannot make %s\n", DIR);
     exit(1);
   }
+  uint64 paged = paging();
   int base = freeframes(), rounds = 0, cut = 0, r = 0;
   uint deadline = uptime() + seconds * 100;
   do {
@@ -1120,7 +1136,7 @@ main(int argc, char **argv)
     printf("sysfuzz: FAIL: %s could not be removed\n", DIR);
   cowctl(COWCTL_SHORTCUT, shortcut);
   cowctl(COWCTL_TABLES, tables);
-  if (check_memory("sysfuzz") != 0 || frames_back(base) < base) {
+  if (check_memory("sysfuzz") != 0 || (frames_back(base) < base && paging() == paged)) {
     printf("sysfuzz: FAILED (seed %lu)\n", fz.seed);
     exit(1);
   }

@@ -1928,6 +1928,37 @@ sbrkhuge(void)
   b[0] = b[PGSIZE - 1] = 1;
 }
 
+/* Eager growth 1 MiB past free memory. With a swap disk that has room, it
+ * succeeds (page replacement sends other pages out: under memhog, the
+ * hog's) and every new page keeps what is written; without one it fails
+ * and the break stays. */
+static void
+sbrkpastfree(void)
+{
+  struct memstat ms;
+  memstat(0, &ms);
+  long past = 256, f = freeframes(), n = f + past;
+  long room = (long)(ms.swap_total - ms.swap_used), total = (long)ms.frames_total;
+  char *a = sbrk(0);
+  if (ms.swap_total == 0) {
+    if (sbrk(n * PGSIZE) != SBRK_ERROR || sbrk(0) != a)
+      fail("sbrk of %ld pages, %ld free, succeeded without swap", n, f);
+    return;
+  }
+  if (room < 4 * past || n + 4 * past > total)
+    return; /* too little swap, or too little memory in use, to say */
+  char *p = sbrk(n * PGSIZE);
+  if (p != a)
+    fail("sbrk of %ld pages (%ld free, %ld swap slots free) failed", n, f, room);
+  for (long i = 0; i < n; i++)
+    *(long *)(p + i * PGSIZE) = i;
+  for (long i = 0; i < n; i++)
+    if (*(long *)(p + i * PGSIZE) != i)
+      fail("page %ld of %ld holds %ld", i, n, *(long *)(p + i * PGSIZE));
+  if (sbrk(-n * PGSIZE) != p + n * PGSIZE || sbrk(0) != a)
+    fail("giving the pages back");
+}
+
 /* Shrinking by more than the size fails. */
 static void
 sbrkneg(void)
@@ -2962,6 +2993,7 @@ static const struct utest tests[] = {
     {sbrkbasic, "sbrkbasic"},
     {sbrkshrink, "sbrkshrink"},
     {sbrkhuge, "sbrkhuge"},
+    {sbrkpastfree, "sbrkpastfree"},
     {sbrkneg, "sbrkneg"},
     {sbrkbugs, "sbrkbugs"},
     {sbrklazy_test, "sbrklazy"},

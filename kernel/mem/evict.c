@@ -149,6 +149,14 @@ next_space(void)
   }
 }
 
+/* The lap count once the hand next stands at the start of the pool: a lap
+ * begun part way through does not pass every page. */
+static uint64
+next_whole_lap(void)
+{
+  return hand.laps + (hand.space != 0 || hand.va != 0);
+}
+
 /* Move the hand over at most `budget` pages (or until b is full), taking
  * what the policy says. Returns the pages looked at. */
 static int
@@ -209,8 +217,8 @@ finish(struct batch *b)
 }
 
 /* Free at least `want` frames if page replacement can: take pages until
- * that many frames have been freed, or the hand has gone round twice
- * without taking one. Sleeps (disk writes); the caller holds no spinlock.
+ * that many frames have been freed, or the hand has gone round the whole
+ * pool twice without taking one (the first time clears accessed bits). Sleeps (disk writes); the caller holds no spinlock.
  * Returns the frames freed: none if there is no swap disk (then the
  * process that finds memory full dies, as it always did). */
 int
@@ -221,7 +229,7 @@ mem_reclaim(int want)
     return 0; /* without swap, calf never takes a page from a process */
   acquiresleep(&reclaimer);
   freed += swap_trim();
-  uint64 idle_from = hand.laps; /* the lap in which nothing was taken */
+  uint64 idle_from = next_whole_lap(); /* the first lap that took nothing */
   while (freed < want && hand.laps < idle_from + 2) {
     struct batch b;
     b.n = b.cleaned = 0;
@@ -230,7 +238,7 @@ mem_reclaim(int want)
     freed += finish(&b);
     if (b.n > 0) {
       freed += frames_reclaim(); /* the page cache drops file pages nobody maps now */
-      idle_from = hand.laps;
+      idle_from = next_whole_lap();
     }
   }
   if (freed < want)
@@ -262,6 +270,26 @@ mem_reserve(int n)
     return 0;
   mem_reclaim(n - free);
   return frames_free() >= (uint64)n ? 0 : -1;
+}
+
+/* May eager growth (sbrk) take `pages` more pages? Without swap, yes: the
+ * allocation finds out whether the frames are there. With swap, only if
+ * memory could hold them all at once (they are allocated together), and
+ * free frames and free slots together hold them and MEM_RESERVE pages
+ * more. Page replacement can make a frame of any page while swap has
+ * room, but once swap is full it can only drop file pages, the growing
+ * process's own text among them; had growth taken the last frames, that
+ * text could not come back and the OOM killer would end a process that
+ * only asked for memory. A refusal costs nothing: no page went to swap
+ * for growth that could not happen. Returns 0, or -1. */
+int
+mem_admit(uint64 pages)
+{
+  if (!swap_enabled())
+    return 0;
+  if (pages + MEM_RESERVE > frames_total())
+    return -1;
+  return frames_free() + swap_room() >= pages + MEM_RESERVE ? 0 : -1;
 }
 
 /* --- a limit on one process's resident heap ------------------------------ */

@@ -12,8 +12,14 @@
 #define RECLAIM_BATCH 32
 
 /* How many free frames fork and exec make sure of before they start
- * (mem_reserve): they allocate page tables and pages under locks. */
+ * (mem_reserve): they allocate page tables and pages under locks. Eager
+ * growth leaves as much room in memory and swap for faults (mem_admit). */
 #define MEM_RESERVE 64
+
+/* How many times fork and exec start over when memory ran short under
+ * them anyway (other processes took those frames) and page replacement
+ * made room again. */
+#define MEM_TRIES 4
 
 extern int evict_policy;
 
@@ -28,5 +34,6 @@ uint64 rset_admit(struct aspace *as, uint64 va);
 int mem_reclaim(int want);
 int mem_write_back(void);
 int mem_reserve(int n);
+int mem_admit(uint64 pages);
 
 #endif

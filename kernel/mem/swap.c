@@ -95,6 +95,14 @@ swap_slots(void)
   return sw.dev ? sw.nslots - 1 : 0;
 }
 
+/* Slots free now (a snapshot): how many more pages swap can take. */
+uint64
+swap_room(void)
+{
+  uint64 used = __atomic_load_n(&sw.used, __ATOMIC_RELAXED);
+  return swap_slots() > used ? swap_slots() - used : 0;
+}
+
 /* Slot slot's count now (a snapshot). */
 int
 slot_refcount(uint64 slot)

@@ -76,6 +76,7 @@ int swap_trim(void);
 void swap_audit(void (*frame)(void *arg, uint64 pa), void (*slot)(void *arg, uint64 slot),
                 void *arg);
 uint64 swap_slots(void);
+uint64 swap_room(void);
 int slot_refcount(uint64 slot);
 
 struct memstat;

@@ -1,6 +1,8 @@
 /* exec.c: replace a process's image with an ELF64 program from the file
  * system. Every field of the file is checked before it is trusted; on any
- * failure the old image is untouched and exec returns -1.
+ * failure the old image is untouched and exec returns -1. When memory ran
+ * short under it (other processes took the frames it made sure of), page
+ * replacement makes room and exec starts over, a few times at most.
  *
  * Demand paging: exec reads only the ELF header and the program headers. The
  * whole pages of each segment's file bytes become a file-backed private
@@ -37,6 +39,11 @@
 #include "kernel/lib/string.h"
 
 #define MAXPHNUM 64 /* program headers we are willing to read */
+
+/* Why building the new image failed: the program (or argv) is bad, or
+ * memory ran short. */
+#define EXEC_BAD   (-1)
+#define EXEC_NOMEM (-2)
 
 /* Is the ELF header one this kernel can run? */
 static int
@@ -95,22 +102,24 @@ segment_prot(struct proghdr *ph)
 
 /* Make [start, end) of a segment a region of kind with prot whose frames
  * are its own, loaded now with the file's bytes [off, off+n) at start (the
- * rest zero). Returns 0 or -1. */
+ * rest zero). Returns 0, EXEC_BAD or EXEC_NOMEM. */
 static int
 load_region(struct aspace *as, uint64 start, uint64 end, int prot, int kind, struct inode *ip,
             uint off, uint n)
 {
   if (end <= start)
     return 0;
-  if (as_add_region(as, start, end, prot, kind) != 0 || as_populate(as, start, end) != 0)
-    return -1;
+  if (as_add_region(as, start, end, prot, kind) != 0)
+    return EXEC_BAD;
+  if (as_populate(as, start, end) != 0)
+    return EXEC_NOMEM;
   return n ? loadseg(as, start, ip, off, n) : 0;
 }
 
 /* Make the regions of one segment. Pages wholly of file bytes are paged in
  * on demand from the page cache when the file offset allows it; the rest of
  * the file bytes are loaded now; a writable segment's bss is zero-filled on
- * first touch, a read-only one's now. Returns 0 or -1. */
+ * first touch, a read-only one's now. Returns 0, EXEC_BAD or EXEC_NOMEM. */
 static int
 map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
 {
@@ -121,56 +130,60 @@ map_segment(struct aspace *as, struct proghdr *ph, struct inode *ip)
   uint64 loaded = (prot & PTE_W) ? PGROUNDUP(fend) : end;           /* loaded-now part ends */
 
   if (paged > start && as_add_file_region(as, start, paged, prot, kind, ip, ph->off, 0) != 0)
-    return -1;
-  if (load_region(as, paged, loaded, prot, kind, ip, ph->off + (paged - start), fend - paged) != 0)
-    return -1;
+    return EXEC_BAD;
+  int r = load_region(as, paged, loaded, prot, kind, ip, ph->off + (paged - start), fend - paged);
+  if (r != 0)
+    return r;
   if (end > loaded && as_add_region(as, loaded, end, prot, REGION_BSS) != 0)
-    return -1;
+    return EXEC_BAD;
   return 0;
 }
 
 /* Build the user stack above the program, which ends at end: a guard of
  * 1 + STACKGROW pages (the stack grows down into it: as_grow_stack),
  * USERSTACK pages, argv strings and the argv array; the break starts above
- * the stack. Returns the new sp, or 0 on failure. */
-static uint64
-build_stack(struct aspace *as, uint64 end, char **argv, int *argcp)
+ * the stack. Sets *spp to the new sp; returns 0, EXEC_BAD or EXEC_NOMEM. */
+static int
+build_stack(struct aspace *as, uint64 end, char **argv, int *argcp, uint64 *spp)
 {
   uint64 guard = PGROUNDUP(end), base = guard + (1 + STACKGROW) * PGSIZE;
   uint64 top = base + USERSTACK * PGSIZE;
   uint64 ustack[MAXARG + 1];
 
   if (top < guard || top > USER_TOP)
-    return 0;
+    return EXEC_BAD;
   if (as_add_region(as, guard, base, 0, REGION_GUARD) != 0 ||
-      as_add_region(as, base, top, PTE_R | PTE_W, REGION_STACK) != 0 ||
-      as_populate(as, base, top) != 0 || as_start_break(as, top) != 0)
-    return 0;
+      as_add_region(as, base, top, PTE_R | PTE_W, REGION_STACK) != 0)
+    return EXEC_BAD;
+  if (as_populate(as, base, top) != 0)
+    return EXEC_NOMEM;
+  if (as_start_break(as, top) != 0)
+    return EXEC_BAD;
 
   uint64 sp = top;
   int argc;
   for (argc = 0; argv[argc]; argc++) {
     if (argc >= MAXARG)
-      return 0;
+      return EXEC_BAD;
     sp -= strlen(argv[argc]) + 1;
     sp -= sp % 16;
     if (sp < base || copyout(as, sp, argv[argc], strlen(argv[argc]) + 1) < 0)
-      return 0;
+      return EXEC_BAD;
     ustack[argc] = sp;
   }
   ustack[argc] = 0;
   sp -= (argc + 1) * sizeof(uint64);
   sp -= sp % 16;
   if (sp < base || copyout(as, sp, (char *)ustack, (argc + 1) * sizeof(uint64)) < 0)
-    return 0;
+    return EXEC_BAD;
   *argcp = argc;
-  return sp;
+  *spp = sp;
+  return 0;
 }
 
-/* Run program path with arguments argv (a 0-terminated array of kernel
- * strings). Returns argc (it lands in a0 for main) or -1. */
-int
-exec(char *path, char **argv)
+/* exec, once: returns argc, EXEC_BAD or EXEC_NOMEM. */
+static int
+exec_once(char *path, char **argv)
 {
   struct proc *p = myproc();
   struct elfhdr eh;
@@ -178,21 +191,22 @@ exec(char *path, char **argv)
   struct inode *ip;
   struct aspace *as = 0;
   uint64 end = 0, sp;
-  int argc;
+  int argc, why = EXEC_BAD;
 
-  mem_reserve(MEM_RESERVE); /* the new image's first pages and tables */
   begin_op();
   if ((ip = namei(path)) == 0) {
     end_op();
-    return -1;
+    return EXEC_BAD;
   }
   ilock(ip);
   if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) != sizeof(eh) || !elf_header_ok(&eh, ip->size))
     goto bad;
   if (__atomic_load_n(&ip->writers, __ATOMIC_RELAXED) > 0)
     goto bad; /* text file busy: it may change while it runs */
-  if ((as = as_create((uint64)p->trapframe)) == 0)
+  if ((as = as_create((uint64)p->trapframe)) == 0) {
+    why = EXEC_NOMEM;
     goto bad;
+  }
   for (int i = 0; i < eh.phnum; i++) {
     uint off = eh.phoff + i * sizeof(ph);
     if (readi(ip, 0, (uint64)&ph, off, sizeof(ph)) != sizeof(ph))
@@ -203,16 +217,24 @@ exec(char *path, char **argv)
       goto bad;
     if (ph.memsz == 0)
       continue;
-    if (map_segment(as, &ph, ip) != 0)
+    int r = map_segment(as, &ph, ip);
+    if (r != 0) {
+      why = r;
       goto bad;
+    }
     end = ph.vaddr + ph.memsz;
   }
   iunlockput(ip);
   end_op();
   ip = 0;
 
-  if (end == 0 || !(as_prot(as, eh.entry) & PTE_X) || (sp = build_stack(as, end, argv, &argc)) == 0)
+  if (end == 0 || !(as_prot(as, eh.entry) & PTE_X))
     goto bad;
+  int r = build_stack(as, end, argv, &argc, &sp);
+  if (r != 0) {
+    why = r;
+    goto bad;
+  }
 
   char *last = path, *s;
   for (s = path; *s; s++)
@@ -242,7 +264,22 @@ bad:
   }
   if (as)
     as_destroy(as); /* outside the transaction: it may put the file */
-  return -1;
+  return why;
+}
+
+/* Run program path with arguments argv (a 0-terminated array of kernel
+ * strings). Returns argc (it lands in a0 for main) or -1. */
+int
+exec(char *path, char **argv)
+{
+  for (int tries = 1;; tries++) {
+    mem_reserve(MEM_RESERVE); /* the new image's first pages and tables */
+    int r = exec_once(path, argv);
+    if (r != EXEC_NOMEM)
+      return r;
+    if (tries == MEM_TRIES || mem_reclaim(MEM_RESERVE) == 0)
+      return -1;
+  }
 }
 
 /* The first process's first run (userinit): mount the root file system,

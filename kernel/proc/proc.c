@@ -125,20 +125,25 @@ allocproc(void)
 
 /* Grow (n > 0) or shrink (n < 0) the current process's memory by n bytes.
  * Eager growth allocates zeroed frames now (when memory is short, once
- * page replacement has made room; so it fails only when memory and swap
- * are full, or it asks for more than memory holds); lazy growth only moves
- * the break, and the pages appear on first touch. A shrink below 0 changes nothing, as
- * in xv6. Returns 0, or -1 if the break would pass USER_TOP or memory runs
- * out. */
+ * page replacement has made room; so it fails when memory and swap are
+ * nearly full, leaving room for faults (mem_admit), or when it asks for
+ * more than memory holds); lazy growth only moves the break, and the pages
+ * appear on first touch. A shrink below 0 changes nothing, as in xv6.
+ * Returns 0, or -1 if the break would pass USER_TOP or memory runs out. */
 int
 growproc(int n, int lazy)
 {
   struct aspace *as = myproc()->as;
 
-  if (n > 0 && (lazy || as_grow(as, n, 0) == 0))
-    return lazy ? as_grow(as, n, 1) : 0;
-  if (n > 0) { /* eager, and memory is short: page replacement makes room */
-    mem_reclaim(((uint64)n + PGSIZE - 1) / PGSIZE);
+  if (n > 0 && lazy)
+    return as_grow(as, n, 1);
+  if (n > 0) {
+    uint64 pages = ((uint64)n + PGSIZE - 1) / PGSIZE;
+    if (mem_admit(pages) != 0)
+      return -1;
+    if (as_grow(as, n, 0) == 0)
+      return 0;
+    mem_reserve(pages); /* memory is short: page replacement makes room */
     return as_grow(as, n, 0);
   }
   if (n < 0 && (uint64) - (long)n <= as->brk)
@@ -236,6 +241,25 @@ start_child(struct proc *np, struct proc *p)
   return pid;
 }
 
+/* A copy-on-write image of p's address space for its child np, or 0 when
+ * memory runs out. Fork allocates tables under locks, from the frames it
+ * made sure of first; when other processes took those meanwhile, page
+ * replacement makes room and it starts over, a few times at most. */
+static struct aspace *
+fork_space(struct proc *p, struct proc *np)
+{
+  uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
+  for (int tries = 1;; tries++) {
+    struct aspace *as = as_create((uint64)np->trapframe);
+    if (as && as_fork(p->as, as, shortcut, table_sharing) == 0)
+      return as;
+    if (as)
+      as_destroy(as);
+    if (tries == MEM_TRIES || mem_reclaim(MEM_RESERVE) == 0)
+      return 0;
+  }
+}
+
 /* Create a child process sharing the parent's memory copy-on-write.
  * Returns the child's pid to the parent and 0 to the child, or -1. */
 int
@@ -246,17 +270,15 @@ fork(void)
   mem_reserve(MEM_RESERVE); /* fork allocates tables under locks */
   if ((np = allocproc()) == 0)
     return -1;
-  uint64 shortcut = stack_shortcut ? PGROUNDDOWN(p->trapframe->sp) : -1UL;
-  if ((np->as = as_create((uint64)np->trapframe)) == 0 ||
-      as_fork(p->as, np->as, shortcut, table_sharing) != 0) {
-    struct aspace *as = np->as;
-    np->as = 0;
+  release(&np->lock); /* np is USED: nobody but this process touches it */
+  struct aspace *as = fork_space(p, np);
+  acquire(&np->lock);
+  if (as == 0) {
     freeproc(np);
     release(&np->lock);
-    if (as)
-      as_destroy(as); /* it may sleep (files): after np->lock is released */
     return -1;
   }
+  np->as = as;
   release(&np->lock);
   inherit(np, p);
   return start_child(np, p);
