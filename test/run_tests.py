@@ -200,10 +200,12 @@ SCRIPTED = [
 # exhaustion and of RAM-only sums (-x oom, COW_NO_SWAP: "sbrk of more than
 # free memory fails", "60% of RAM is free") assume no swap and are left
 # out there, as is tablerace, which compares free frames between its rounds
-# while page replacement moves the hog's. cowtest sizes its tests to the
-# memory that is free, so under a still hog it rarely swaps; usertests does
-# (its rows check that pages went out: SWAPPING), and grind and sysfuzz run
-# beside an active hog larger than memory, which keeps replacement busy.
+# while page replacement moves the hog's. Most tests of usertests and
+# cowtest size themselves to the memory that is free, so under a still hog
+# only those that go past it swap (usertests sbrkpastfree, cowtest
+# swapwrites; the rows check that pages went out: SWAPPING); grind and
+# sysfuzz run beside an active hog larger than memory, which keeps
+# replacement busy.
 COW_NO_SWAP = "-x oom -x tableoom -x fork60 -x sbrktoomuch -x overcommit -x tablerace"
 SWAPPING = r"^page-outs\s+[1-9]"  # memstat: page replacement did run
 SWAPPED = [
@@ -221,10 +223,10 @@ SWAPPED = [
      [r"ALL TESTS PASSED", r"memcheck: ok", SWAPPING]),
     ("usertests-pressure:3", "memhog 80; usertests -q -x oom; memstat", 3, "128M", "32M", 900,
      [r"ALL TESTS PASSED", r"memcheck: ok", SWAPPING]),
-    ("cowtest-pressure:1", "memhog 100; cowtest " + COW_NO_SWAP, 1, "128M", "32M", 600,
-     [r"ALL COW TESTS PASSED"]),
-    ("cowtest-pressure:3", "memhog 100; cowtest " + COW_NO_SWAP, 3, "128M", "32M", 600,
-     [r"ALL COW TESTS PASSED"]),
+    ("cowtest-pressure:1", "memhog 100; cowtest " + COW_NO_SWAP + "; memstat", 1, "128M", "32M", 600,
+     [r"ALL COW TESTS PASSED", SWAPPING]),
+    ("cowtest-pressure:3", "memhog 100; cowtest " + COW_NO_SWAP + "; memstat", 3, "128M", "32M", 600,
+     [r"ALL COW TESTS PASSED", SWAPPING]),
     ("grind-pressure:3", "memhog 140 -a; grind -t 30; memcheck; memstat", 3, "128M", "128M", 300,
      [r"^memcheck: ok", SWAPPING]),
     ("sysfuzz-pressure:3", "memhog 140 -a; sysfuzz -t 30 1; memcheck; memstat", 3, "128M", "128M",
@@ -287,6 +289,14 @@ LAB_TARGETS = [
 MIT_LABS = [p for p in os.environ.get("MIT_LABS", "").split(":") if p]
 MIT_LAB_FILES = [("cow", []), ("mmap", ["user/mmaptest.c"])]
 MIT_TIMEOUT = 1500
+# And MIT's own test programs of the cow branch, compiled unmodified in place
+# of calf's in a scratch copy of this tree, under memory pressure with a
+# 256 MiB swap disk, on 1 and 3 harts: (program, command, what it prints
+# when it passes). They pass, pages went out, and memcheck is clean.
+MIT_PRESSURE = [
+    ("usertests", "memhog 80; usertests -q; memcheck; memstat", r"ALL TESTS PASSED"),
+    ("cowtest", "memhog 100; cowtest; memcheck; memstat", r"ALL COW TESTS PASSED"),
+]
 # }staff-only
 
 # --- checks -------------------------------------------------------------------
@@ -608,7 +618,33 @@ def mit_rows():
                          lambda c=clone, b=branch, x=extra: mit_grader_test(c, b, x)))
         rows.append(("lab:mit-grade-lab-cow:%s:handout" % label,
                      lambda c=clone: mit_grader_test(c, "cow", [], True)))
+        for prog, cmd, passed in MIT_PRESSURE:
+            for cpus in (1, 3):
+                rows.append(("lab:mit-%s-pressure:%d:%s" % (prog, cpus, label),
+                             lambda c=clone, p=prog, m=cmd, w=passed, n=cpus: mit_pressure_test(c, p, m, w, n)))
     return rows
+
+
+def mit_pressure_test(clone, prog, cmd, passed, cpus):
+    """MIT's user/PROG.c of the cow branch, unmodified, built into a scratch copy
+    of this tree in place of calf's, runs cmd with a swap disk: it prints passed,
+    page replacement ran, and memcheck is clean."""
+    files = mit_grader_files(clone, "cow", ["user/%s.c" % prog])
+    with tempfile.TemporaryDirectory(prefix="calf-mit-") as tmp:
+        tree = os.path.join(tmp, "calf")
+        shutil.copytree(qemu.ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(".git", "xv6.out*"))
+        with open(os.path.join(tree, "user", prog + ".c"), "wb") as f:
+            f.write(files["user/%s.c" % prog])
+        status, out = run_group(["make", "-s", "--no-print-directory", "kernel/kernel", "fs.img"], tree, 300)
+        if status != 0:
+            raise Fail("MIT's %s.c does not build in calf" % prog, out)
+        status, out = qemu.run_script(cmd, MIT_TIMEOUT, mem="128M", cpus=cpus, swap="256M",
+                                      kernel=os.path.join(tree, "kernel", "kernel"),
+                                      image=os.path.join(tree, "fs.img"))
+    no_panic(out)
+    for want in (passed, r"^memcheck: ok", SWAPPING):
+        if not re.search(want, out, re.M):
+            raise Fail("output lacks /%s/ (QEMU exit status %d)" % (want, status), out)
 
 
 def mit_grader_test(clone, branch, extra, handout=False):

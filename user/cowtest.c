@@ -384,6 +384,34 @@ test_three(void)
   }
 }
 
+/* Copies past free memory: a process holding two thirds of free memory
+ * forks and the child writes every page. With a swap disk the copies do
+ * not fit, so page replacement sends pages out (the parent's shared
+ * frames, the child's copies, a hog's) while the fault path copies; the
+ * child reads its writes and the parent its own bytes. Without one, the
+ * process holds a third, and the copies fit. */
+static void
+test_swapwrites(void)
+{
+  struct memstat g;
+  if (memstat(0, &g) < 0)
+    fail("memstat failed");
+  int swap = g.swap_total - g.swap_used > (uint64)freeframes();
+  long n = freeframes() * (swap ? 2 : 1) / 3;
+  char *p = must_grow(n, 0);
+  fill(p, n, 11);
+  int pid = must_fork();
+  if (pid == 0) {
+    expect_pattern(p, n, 11, "child misread page");
+    fill(p, n, 12);
+    expect_pattern(p, n, 12, "child misread its writes");
+    exit(0);
+  }
+  expect_exit(pid, 0, "child");
+  expect_pattern(p, n, 11, "parent misread page after the child wrote");
+  shrink(n);
+}
+
 /* ---- isolation ---------------------------------------------------------- */
 
 /* Pages for the isolation tests: many, but a small share of free memory. */
@@ -1736,6 +1764,7 @@ static const struct utest tests[] = {
     {test_fork60, "fork60"},
     {test_simple, "simple"},
     {test_three, "three"},
+    {test_swapwrites, "swapwrites"},
     {test_flags, "flags"},
     {test_childwrites, "childwrites"},
     {test_parentwrites, "parentwrites"},

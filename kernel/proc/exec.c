@@ -191,7 +191,7 @@ exec_once(char *path, char **argv)
   struct inode *ip;
   struct aspace *as = 0;
   uint64 end = 0, sp;
-  int argc, why = EXEC_BAD;
+  int argc, r, why = EXEC_BAD;
 
   begin_op();
   if ((ip = namei(path)) == 0) {
@@ -217,8 +217,7 @@ exec_once(char *path, char **argv)
       goto bad;
     if (ph.memsz == 0)
       continue;
-    int r = map_segment(as, &ph, ip);
-    if (r != 0) {
+    if ((r = map_segment(as, &ph, ip)) != 0) {
       why = r;
       goto bad;
     }
@@ -230,8 +229,7 @@ exec_once(char *path, char **argv)
 
   if (end == 0 || !(as_prot(as, eh.entry) & PTE_X))
     goto bad;
-  int r = build_stack(as, end, argv, &argc, &sp);
-  if (r != 0) {
+  if ((r = build_stack(as, end, argv, &argc, &sp)) != 0) {
     why = r;
     goto bad;
   }

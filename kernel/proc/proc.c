@@ -143,7 +143,9 @@ growproc(int n, int lazy)
       return -1;
     if (as_grow(as, n, 0) == 0)
       return 0;
-    mem_reserve(pages); /* memory is short: page replacement makes room */
+    /* memory is short: page replacement makes room, for the pages, their
+     * leaf tables, and faults after */
+    mem_reserve(pages + pages / (PXMASK + 1) + MEM_RESERVE);
     return as_grow(as, n, 0);
   }
   if (n < 0 && (uint64) - (long)n <= as->brk)
