@@ -246,7 +246,9 @@ start_child(struct proc *np, struct proc *p)
 /* A copy-on-write image of p's address space for its child np, or 0 when
  * memory runs out. Fork allocates tables under locks, from the frames it
  * made sure of first; when other processes took those meanwhile, page
- * replacement makes room and it starts over, a few times at most. */
+ * replacement makes room (np->lock released: np is USED, and nobody but
+ * this process touches it) and it starts over, a few times at most.
+ * Caller holds np->lock; it is held again on return. */
 static struct aspace *
 fork_space(struct proc *p, struct proc *np)
 {
@@ -255,9 +257,12 @@ fork_space(struct proc *p, struct proc *np)
     struct aspace *as = as_create((uint64)np->trapframe);
     if (as && as_fork(p->as, as, shortcut, table_sharing) == 0)
       return as;
+    release(&np->lock);
     if (as)
-      as_destroy(as);
-    if (tries == MEM_TRIES || mem_reclaim(MEM_RESERVE) == 0)
+      as_destroy(as); /* it may sleep (files) */
+    int again = tries < MEM_TRIES && mem_reclaim(MEM_RESERVE) > 0;
+    acquire(&np->lock);
+    if (!again)
       return 0;
   }
 }
@@ -272,9 +277,7 @@ fork(void)
   mem_reserve(MEM_RESERVE); /* fork allocates tables under locks */
   if ((np = allocproc()) == 0)
     return -1;
-  release(&np->lock); /* np is USED: nobody but this process touches it */
   struct aspace *as = fork_space(p, np);
-  acquire(&np->lock);
   if (as == 0) {
     freeproc(np);
     release(&np->lock);
