@@ -218,7 +218,8 @@ finish(struct batch *b)
 
 /* Free at least `want` frames if page replacement can: take pages until
  * that many frames have been freed, or the hand has gone round the whole
- * pool twice without taking one (the first time clears accessed bits). Sleeps (disk writes); the caller holds no spinlock.
+ * pool twice without taking one (the first time clears accessed bits).
+ * Sleeps (disk writes); the caller holds no spinlock.
  * Returns the frames freed: none if there is no swap disk (then the
  * process that finds memory full dies, as it always did). */
 int
