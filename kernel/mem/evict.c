@@ -273,6 +273,17 @@ mem_reserve(int n)
   return frames_free() >= (uint64)n ? 0 : -1;
 }
 
+/* An operation that allocates under locks (fork, exec) ran short on its
+ * try-th try, the frames it made sure of taken by others meanwhile: make
+ * room again, and say whether to start over (1), or give up (0) after
+ * MEM_TRIES tries or when page replacement freed nothing. Sleeps; the
+ * caller holds no lock. */
+int
+mem_try_again(int tries)
+{
+  return tries < MEM_TRIES && mem_reclaim(MEM_RESERVE) > 0;
+}
+
 /* May eager growth (sbrk) take `pages` more pages? Without swap, yes: the
  * allocation finds out whether the frames are there. With swap, only if
  * memory could hold them all at once (they are allocated together), and

@@ -35,5 +35,6 @@ int mem_reclaim(int want);
 int mem_write_back(void);
 int mem_reserve(int n);
 int mem_admit(uint64 pages);
+int mem_try_again(int tries);
 
 #endif

@@ -275,7 +275,7 @@ exec(char *path, char **argv)
     int r = exec_once(path, argv);
     if (r != EXEC_NOMEM)
       return r;
-    if (tries == MEM_TRIES || mem_reclaim(MEM_RESERVE) == 0)
+    if (!mem_try_again(tries))
       return -1;
   }
 }

@@ -260,7 +260,7 @@ fork_space(struct proc *p, struct proc *np)
     release(&np->lock);
     if (as)
       as_destroy(as); /* it may sleep (files) */
-    int again = tries < MEM_TRIES && mem_reclaim(MEM_RESERVE) > 0;
+    int again = mem_try_again(tries);
     acquire(&np->lock);
     if (!again)
       return 0;
