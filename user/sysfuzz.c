@@ -14,7 +14,8 @@
  * that outlives ROUND_TICKS is cut short: every pid the round can have made
  * is killed (children block for good quite legitimately: a read of a pipe
  * whose write end they hold). Afterwards free frames must come back to the
- * baseline (idle page-cache pages count as free), memcheck must agree, and
+ * baseline (idle page-cache pages count as free; unless page replacement
+ * ran, which moves other processes' pages), memcheck must agree, and
  * each child's directory is removed. Any of those failing, or a killed child
  * that never dies, prints a FAIL line and the run exits 1. Run it alone: it
  * kills the pids its rounds may have used, pids above its own.

@@ -6,7 +6,8 @@
  * program started (the test's orphans included: init reaps them), so the
  * next test never starts while this one's processes still hold or free
  * frames; then the free-frame count must be exactly what it was before the
- * test, and memcheck must find every reference count right. A test whose
+ * test (less what processes outside it took by faults meanwhile), and
+ * memcheck must find every reference count right. A test whose
  * processes do not go away by themselves within 20 s fails, and the runner
  * kills them.
  *
