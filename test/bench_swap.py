@@ -49,7 +49,7 @@ def strings():
 
     def rnd():
         seed[0] = (seed[0] * 1103515245 + 12345) & 0x7fffffff
-        return seed[0]
+        return seed[0] >> 16  # the high bits: the low ones are not random
 
     s = {"belady": [p - 1 for p in (1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5)]}
     s["loop"] = [phase * 6 + k for phase in range(4) for _ in range(20) for k in range(12)]

@@ -36,12 +36,15 @@ static int last[NPAGES]; /* what each page should hold: 0 (untouched) or index +
 
 static uint32 seed = 12345;
 
-/* The generator test/bench_swap.py repeats: a 31-bit LCG. */
+/* The generator test/bench_swap.py repeats: a 31-bit LCG, of which only
+ * the high 15 bits are used. Its low bits are far from random (bit 0
+ * alternates), and a string built from them would be too: taken mod 8 and
+ * mod 5 in turn, they sent every reference to an odd page. */
 static uint32
 next_random(void)
 {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed;
+  return seed >> 16;
 }
 
 /* Fill refs with string name; returns its length, or -1 for no such string. */
