@@ -180,6 +180,91 @@ test_cow(void)
     exit(1);
 }
 
+/* How many of pages [first, first+n) of base are in swap now. */
+static int
+swapped(char *base, int first, int n)
+{
+  int out = 0;
+  for (int pg = first; pg < first + n; pg++)
+    out += slot_of(0, base + pg * PGSIZE) != 0;
+  return out;
+}
+
+/* Read exactly n bytes from fd into dst. */
+static void
+read_all(int fd, char *dst, int n, const char *what)
+{
+  for (int got = 0, r; got < n; got += r)
+    if ((r = read(fd, dst + got, n - got)) <= 0)
+      fail("%s: read returned %d after %d of %d bytes", what, r, got, n);
+}
+
+/* The kernel's own reads and writes of user memory find pages in swap,
+ * as the process's loads and stores do: write() takes its bytes from
+ * pages that are out; read() stores into pages that are out and shared
+ * copy-on-write with another process, which copies them (the other keeps
+ * its bytes). Through a pipe to a child, and through a file. */
+static void
+test_syscalls(void)
+{
+  need_swap();
+  int pages = 16, n = pages * PGSIZE;
+  char *p = sbrk(2 * n); /* [0, pages): pattern 5; [pages, 2 pages): pattern 7 */
+  if (p == SBRK_ERROR)
+    fail("sbrk");
+  fill(p, 0, pages, 5);
+  fill(p, pages, pages, 7);
+  int fds[2];
+  if (pipe(fds) < 0)
+    fail("pipe");
+  int pid = fork();
+  if (pid < 0)
+    fail("fork");
+  if (pid == 0) {
+    close(fds[1]);
+    reclaim_all();
+    if (swapped(p, 0, pages) < pages / 2)
+      fail("only %d of the child's %d pages went to swap", swapped(p, 0, pages), pages);
+    read_all(fds[0], p, n, "child");
+    /* its first pages now hold what the parent's last ones do */
+    check(p - n, pages, pages, 7, "child, after read() into its swapped pages");
+    check(p, pages, pages, 7, "child, its pages read() did not touch");
+    exit(0);
+  }
+  close(fds[0]);
+  reclaim_all();
+  if (swapped(p, pages, pages) < pages / 2)
+    fail("only %d of the parent's %d pages went to swap", swapped(p, pages, pages), pages);
+  if (write(fds[1], p + n, n) != n)
+    fail("write() from swapped pages into a pipe");
+  close(fds[1]);
+  int st;
+  wait(&st);
+  if (st != 0)
+    exit(1);
+  check(p, 0, pages, 5, "parent, after the child read() into its copy");
+
+  const char *name = "swapsys";
+  unlink(name);
+  int fd = open(name, O_CREATE | O_RDWR);
+  if (fd < 0)
+    fail("create %s", name);
+  reclaim_all();
+  if (write(fd, p, n) != n)
+    fail("write() from swapped pages into a file");
+  close(fd);
+  reclaim_all();
+  if (swapped(p, pages, pages) < pages / 2)
+    fail("only %d of %d pages went to swap again", swapped(p, pages, pages), pages);
+  if ((fd = open(name, O_RDONLY)) < 0)
+    fail("open %s", name);
+  read_all(fd, p + n, n, "file");
+  close(fd);
+  unlink(name);
+  check(p + n, 0, pages, 5, "parent, after read() from the file into swapped pages");
+  check(p, 0, pages, 5, "parent, the pages it wrote from");
+}
+
 /* Pages of files: a private mapping's written pages go to swap and come
  * back as written; its other pages, and a shared read-only mapping's, are
  * dropped and read again from the page cache; the file never changes. */
@@ -517,6 +602,7 @@ static const struct utest tests[] = {
     /* forced by cowctl(COWCTL_RECLAIM) */
     {test_evict, "evict"},
     {test_cow, "cow"},
+    {test_syscalls, "syscalls"},
     {test_files, "files"},
     {test_dirty, "dirty"},
     /* real pressure: more memory touched than the machine has */
