@@ -265,6 +265,56 @@ test_syscalls(void)
   check(p, 0, pages, 5, "parent, the pages it wrote from");
 }
 
+/* Pages in swap that the process gives up while it lives give up their
+ * slots at once: a heap shrunk by sbrk, and a private file mapping's
+ * written pages removed by munmap. */
+static void
+test_shrink(void)
+{
+  need_swap();
+  int pages = 32;
+  char *p = sbrk(pages * PGSIZE);
+  if (p == SBRK_ERROR)
+    fail("sbrk");
+  fill(p, 0, pages, 3);
+  reclaim_all();
+  int out = swapped(p, 0, pages);
+  if (out < pages / 2)
+    fail("only %d of %d heap pages went to swap", out, pages);
+  uint64 mid = global().swap_used;
+  if (sbrk(-pages * PGSIZE) == SBRK_ERROR)
+    fail("sbrk shrink");
+  uint64 after = global().swap_used;
+  if (mid < after + out)
+    fail("sbrk gave back %d swapped pages; slots in use went from %lu to %lu only", out, mid,
+         after);
+
+  const char *name = "swapshrink";
+  unlink(name);
+  int fd = open(name, O_CREATE | O_RDWR);
+  static char buf[PGSIZE];
+  for (int pg = 0; pg < pages; pg++)
+    if (write(fd, buf, PGSIZE) != PGSIZE)
+      fail("write the file");
+  char *m = mmap(0, pages * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED)
+    fail("mmap");
+  fill(m, 0, pages, 4); /* every page a private copy */
+  reclaim_all();
+  out = swapped(m, 0, pages);
+  if (out < pages / 2)
+    fail("only %d of %d private copies went to swap", out, pages);
+  mid = global().swap_used;
+  if (munmap(m, pages * PGSIZE) != 0)
+    fail("munmap");
+  after = global().swap_used;
+  if (mid < after + out)
+    fail("munmap dropped %d swapped pages; slots in use went from %lu to %lu only", out, mid,
+         after);
+  unlink(name);
+}
+
 /* Pages of files: a private mapping's written pages go to swap and come
  * back as written; its other pages, and a shared read-only mapping's, are
  * dropped and read again from the page cache; the file never changes. */
@@ -603,6 +653,7 @@ static const struct utest tests[] = {
     {test_evict, "evict"},
     {test_cow, "cow"},
     {test_syscalls, "syscalls"},
+    {test_shrink, "shrink"},
     {test_files, "files"},
     {test_dirty, "dirty"},
     /* real pressure: more memory touched than the machine has */
