@@ -180,6 +180,23 @@ test_cow(void)
     exit(1);
 }
 
+/* Create file name anew: `pages` pages of byte c. Returns it open for
+ * reading and writing, at its end. */
+static int
+make_file(const char *name, int pages, char c)
+{
+  static char buf[PGSIZE];
+  unlink(name);
+  int fd = open(name, O_CREATE | O_RDWR);
+  if (fd < 0)
+    fail("create %s", name);
+  memset(buf, c, sizeof(buf));
+  for (int pg = 0; pg < pages; pg++)
+    if (write(fd, buf, PGSIZE) != PGSIZE)
+      fail("write %s", name);
+  return fd;
+}
+
 /* How many of pages [first, first+n) of base are in swap now. */
 static int
 swapped(char *base, int first, int n)
@@ -290,12 +307,7 @@ test_shrink(void)
          after);
 
   const char *name = "swapshrink";
-  unlink(name);
-  int fd = open(name, O_CREATE | O_RDWR);
-  static char buf[PGSIZE];
-  for (int pg = 0; pg < pages; pg++)
-    if (write(fd, buf, PGSIZE) != PGSIZE)
-      fail("write the file");
+  int fd = make_file(name, pages, 0);
   char *m = mmap(0, pages * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   close(fd);
   if (m == MAP_FAILED)
@@ -395,13 +407,7 @@ test_dirty(void)
   need_swap();
   const char *name = "swapdirty";
   int pages = 48;
-  static char buf[PGSIZE];
-  unlink(name);
-  int fd = open(name, O_CREATE | O_RDWR);
-  memset(buf, '.', sizeof(buf));
-  for (int pg = 0; pg < pages; pg++)
-    if (write(fd, buf, PGSIZE) != PGSIZE)
-      fail("write the file");
+  int fd = make_file(name, pages, '.');
   char *shr = mmap(0, pages * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   if (shr == MAP_FAILED)
