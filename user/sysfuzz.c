@@ -881,17 +881,6 @@ remove_tree(const char *name)
   return unlink(name);
 }
 
-/* Pages page replacement has moved so far, out and in. While it runs,
- * other processes' pages come and go (a hog's, under pressure), so free
- * frames say nothing about a leak, and memcheck's counts alone judge. */
-static uint64
-paging(void)
-{
-  struct memstat m;
-  memstat(0, &m);
-  return m.pageouts + m.pageins;
-}
-
 /* Free frames, once they are back to want or DEATH_TICKS have passed. */
 static int
 frames_back(int want)
@@ -992,7 +981,7 @@ audit(const struct round *r, const char *when)
 static int
 run_round(const struct round *r, int base)
 {
-  uint64 paged = paging();
+  uint64 paged = pages_moved();
   char dir[8] = "c";
   int pids[MAXCHILDREN], n = 0;
   for (int c = r->first; c <= r->last; c++) {
@@ -1014,7 +1003,7 @@ run_round(const struct round *r, int base)
     return -1;
   kill_span(pids[0]); /* the children's children */
   int frames = frames_back(base);
-  if (frames < base && paging() == paged)
+  if (frames < base && pages_moved() == paged)
     return fail(r, "frames leaked", base - frames, 0);
   if (audit(r, "after the round") < 0)
     return -1;
@@ -1116,7 +1105,7 @@ main(int argc, char **argv)
     printf("sysfuzz: cannot make %s\n", DIR);
     exit(1);
   }
-  uint64 paged = paging();
+  uint64 paged = pages_moved();
   int base = freeframes(), rounds = 0, cut = 0, r = 0;
   uint deadline = uptime() + seconds * 100;
   do {
@@ -1137,7 +1126,7 @@ main(int argc, char **argv)
     printf("sysfuzz: FAIL: %s could not be removed\n", DIR);
   cowctl(COWCTL_SHORTCUT, shortcut);
   cowctl(COWCTL_TABLES, tables);
-  if (check_memory("sysfuzz") != 0 || (frames_back(base) < base && paging() == paged)) {
+  if (check_memory("sysfuzz") != 0 || (frames_back(base) < base && pages_moved() == paged)) {
     printf("sysfuzz: FAILED (seed %lu)\n", fz.seed);
     exit(1);
   }

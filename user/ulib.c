@@ -42,6 +42,18 @@ sbrklazy(int n)
   return __sys_sbrk(n, 1);
 }
 
+/* Pages page replacement has moved so far, out and in, system-wide. While
+ * it runs, other processes' pages come and go (a hog's, under pressure),
+ * so free frames say nothing about a leak, and memcheck's counts alone
+ * judge. */
+uint64
+pages_moved(void)
+{
+  struct memstat m;
+  memstat(0, &m);
+  return m.pageouts + m.pageins;
+}
+
 /* Audit every user frame's reference count (the memcheck system call) and
  * print one line: "memcheck: ok ..." or a FAIL line naming the first wrong
  * frame, prefixed by "who: " unless who is 0 (the memcheck program).

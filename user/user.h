@@ -68,6 +68,9 @@ void *memcpy(void *, const void *, uint);
 
 /* ulib.c, calf's own: memcheck with a one-line report; 0 if all is well. */
 int check_memory(const char *who);
+/* ulib.c, calf's own: pages page replacement has moved so far (out + in):
+ * while it moves, free frames say nothing about a leak. */
+uint64 pages_moved(void);
 /* ulib.c, calf's own: PTE flags as "rw-u" or "r--u COW" into buf. */
 #define PTEFLAGS_LEN 9
 char *pteflags(uint64 flags, char *buf);

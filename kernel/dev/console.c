@@ -140,9 +140,9 @@ consoleread(int user_dst, uint64 dst, int n)
       break;
     }
     int r = either_copyout(user_dst, dst + got, &c, 1);
-    if (r == COPY_WAIT) { /* the page went to swap: bring it in, unlocked */
+    if (r == COPY_WAIT) { /* the page is out, or memory full: make it, unlocked */
       release(&cons.lock);
-      r = as_prefault(myproc()->as, dst + got, 1);
+      r = as_fault_in(myproc()->as, dst + got, 1, ACCESS_WRITE);
       acquire(&cons.lock);
       if (r == 0)
         continue;

@@ -78,14 +78,15 @@ ring_run(uint pos, uint limit)
  * Stops early at a bad user address, when the read end is closed, or when
  * the caller is killed. Returns the bytes written, or -1 if it stopped
  * before writing any. */
-/* A copy under pi->lock found a page of [addr, addr+n) out of memory:
- * bring it in with the lock released (as_prefault). Returns 0 to try the
- * copy again, -1 if the page cannot be had. */
+/* A copy under pi->lock found a page of [addr, addr+n) it cannot have
+ * under a spinlock (in swap, or no frame free for it): make the page
+ * usable for access with the lock released (as_fault_in). Returns 0 to
+ * try the copy again, -1 if the page cannot be had. */
 static int
-refault(struct pipe *pi, struct proc *p, uint64 addr, int n)
+refault(struct pipe *pi, struct proc *p, uint64 addr, int n, enum access access)
 {
   release(&pi->lock);
-  int r = as_prefault(p->as, addr, n);
+  int r = as_fault_in(p->as, addr, n, access);
   acquire(&pi->lock);
   return r;
 }
@@ -108,7 +109,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
     if (run > (uint)(n - done))
       run = n - done;
     int r = copyin(p->as, &pi->data[pi->nwrite % PIPESIZE], addr + done, run);
-    if (r == COPY_WAIT && refault(pi, p, addr + done, run) == 0)
+    if (r == COPY_WAIT && refault(pi, p, addr + done, run, ACCESS_READ) == 0)
       continue;
     if (r < 0)
       break;
@@ -142,7 +143,7 @@ piperead(struct pipe *pi, uint64 addr, int n)
     if (run > (uint)(n - done))
       run = n - done;
     int r = copyout(p->as, addr + done, &pi->data[pi->nread % PIPESIZE], run);
-    if (r == COPY_WAIT && refault(pi, p, addr + done, run) == 0)
+    if (r == COPY_WAIT && refault(pi, p, addr + done, run, ACCESS_WRITE) == 0)
       continue;
     if (r < 0) {
       failed = 1;

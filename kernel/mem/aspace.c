@@ -379,7 +379,7 @@ populate(struct aspace *as, uint64 start, uint64 end)
     panic("populate: range not in one region");
   for (uint64 a = start; a < end; a += PGSIZE) {
     pte_t *pte = leaf_own(as->pt, a, &as->counts);
-    char *mem = pte ? kalloc() : 0;
+    char *mem = pte ? kalloc_user() : 0;
     if (mem == 0) {
       unmap_own(as, start, a);
       return -1;

@@ -116,14 +116,15 @@ uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int shared,
                uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
 int as_prefault(struct aspace *as, uint64 va, uint64 len);
+int as_fault_in(struct aspace *as, uint64 va, uint64 len, enum access access);
 int swap_in_all(void);
 void as_loads(struct aspace *as, int allowed);
 
 int vm_fault(struct aspace *as, uint64 va, enum access access);
 const char *fault_why(int r);
-/* What copyout, copyin and copyinstr return when a page must be read
- * first and the caller holds a spinlock: release it, as_prefault the
- * buffer, and try again. */
+/* What copyout, copyin and copyinstr return when a page must be read, or
+ * memory made, first and the caller holds a spinlock: release it,
+ * as_fault_in the buffer for the copy's access, and try again. */
 #define COPY_WAIT (-2)
 int copyout(struct aspace *as, uint64 dstva, char *src, uint64 len);
 int copyin(struct aspace *as, char *dst, uint64 srcva, uint64 len);

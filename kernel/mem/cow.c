@@ -132,7 +132,7 @@ zero_frame(void)
 static int
 zero_fill(pte_t *pte, uint64 va, struct memstat *mc)
 {
-  void *mem = kalloc();
+  void *mem = kalloc_user();
   if (mem == 0)
     return FAULT_NOMEM_ZERO;
   memset(mem, 0, PGSIZE);
@@ -158,7 +158,7 @@ static int
 cow_copy(pte_t *pte, uint64 va, struct memstat *mc)
 {
   uint64 old = PTE2PA(*pte);
-  void *mem = kalloc();
+  void *mem = kalloc_user();
   if (mem == 0)
     return FAULT_NOMEM_COPY;
   memmove(mem, (void *)old, PGSIZE);
@@ -258,7 +258,7 @@ page_fresh(pagetable_t pt, uint64 va, enum access access, pte_t **ptep, struct m
     *ptep = pte;
     return FAULT_OK;
   }
-  void *mem = kalloc();
+  void *mem = kalloc_user();
   if (mem == 0)
     return FAULT_NOMEM_ZERO;
   memset(mem, 0, PGSIZE);

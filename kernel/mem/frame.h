@@ -34,6 +34,8 @@
 
 void frames_init(void);
 void *kalloc(void);
+void *kalloc_user(void);
+void frames_keep(uint64 n);
 void kfree(void *pa);
 /* Let go of a frame (its last holder frees it); how many hold it now. */
 void frame_unref(uint64 pa);

@@ -7,7 +7,14 @@
  * handed out since boot (`fresh`), taken in order; so boot touches no free
  * frame at all.
  *
- * Locking: `lock` guards recycled, fresh and nfree.
+ * A reserve: while page replacement can make room (there is a swap disk),
+ * the last `kept` free frames go only to the kernel's own allocations
+ * (kalloc), never to a user page (kalloc_user), whose fault makes room
+ * instead; so a pipe, a process, a page table, or a copy made under a
+ * spinlock finds a frame although some process keeps memory full.
+ *
+ * Locking: `lock` guards recycled, fresh and nfree; `kept` is set at boot
+ * and read atomically.
  */
 /* Reference counts. They are not under the lock: they change with atomic
  * operations only, following the ordering rules in frame.h, so fork can
@@ -34,6 +41,7 @@ static struct {
   struct fdt_range fresh[MAXFRESH]; /* untouched ranges, page-aligned */
   int nfresh;
   uint64 nfree;
+  uint64 kept; /* the reserve: free frames only kalloc may take */
 } fmem;
 
 /* The counts (frame.h says what a count is and how it may change): kalloc
@@ -162,17 +170,18 @@ frames_reclaim(void)
   return reclaim_hook ? reclaim_hook() : 0;
 }
 
-/* Take a free frame off the lists, or return 0. */
+/* Take a free frame off the lists, unless no more than `leave` are free;
+ * or return 0. */
 static uint64
-take_frame(void)
+take_frame(uint64 leave)
 {
   uint64 pa = 0;
 
   acquire(&fmem.lock);
-  if (fmem.recycled) {
+  if (fmem.nfree > leave && fmem.recycled) {
     pa = (uint64)fmem.recycled;
     fmem.recycled = fmem.recycled->next;
-  } else {
+  } else if (fmem.nfree > leave) {
     for (int i = 0; i < fmem.nfresh; i++) {
       if (fmem.fresh[i].size == 0)
         continue;
@@ -200,18 +209,44 @@ give_frame(uint64 pa)
   release(&fmem.lock);
 }
 
-/* Allocate one frame, its caller its one holder, contents undefined. When
- * none is free, the page cache gives back what nobody maps first. Returns 0
- * when memory is exhausted. */
-void *
-kalloc(void)
+/* A frame taken with at most `leave` others free (take_frame), the
+ * caller its one holder. When none is, the page cache gives back what
+ * nobody maps first. Returns 0 when memory is exhausted. */
+static void *
+alloc_leaving(uint64 leave)
 {
-  uint64 pa = take_frame();
+  uint64 pa = take_frame(leave);
   if (pa == 0 && reclaim_hook && reclaim_hook() > 0)
-    pa = take_frame();
+    pa = take_frame(leave);
   if (pa && __atomic_exchange_n(&frame_refs[frame_index(pa)], 1, __ATOMIC_RELAXED) != 0)
     panic("kalloc: a free frame had references");
   return (void *)pa;
+}
+
+/* Allocate one frame for the kernel's use, its caller its one holder,
+ * contents undefined; the reserve is the kernel's to take. Returns 0 when
+ * memory is exhausted. */
+void *
+kalloc(void)
+{
+  return alloc_leaving(0);
+}
+
+/* Allocate one frame for a user page, as kalloc, but never one of the
+ * reserve: returns 0 while no more than the reserve is free, for the
+ * fault to make room (page replacement) and try again. */
+void *
+kalloc_user(void)
+{
+  return alloc_leaving(__atomic_load_n(&fmem.kept, __ATOMIC_RELAXED));
+}
+
+/* Keep the last n free frames from user pages (0: none); page replacement
+ * sets it once it has a swap disk to make room with. */
+void
+frames_keep(uint64 n)
+{
+  __atomic_store_n(&fmem.kept, n, __ATOMIC_RELAXED);
 }
 
 /* Take one more reference on frame pa (which must be allocated). */

@@ -78,6 +78,7 @@ swap_set_device(const struct swapdev *dev, uint64 pages)
   sw.nslots = pages;
   sw.cursor = 1;
   sw.dev = dev;
+  frames_keep(SWAP_KEPT_FRAMES); /* user pages can be made room for now */
   return 0;
 }
 
@@ -255,7 +256,7 @@ swap_in(uint64 slot, uint64 *pa)
   sw.link[slot] = LINK_BUSY;
   release(&sw.lock);
 
-  void *mem = kalloc();
+  void *mem = kalloc_user();
   if (mem)
     sw.dev->rw(slot, mem, 0);
   acquire(&sw.lock);

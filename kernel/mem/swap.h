@@ -21,6 +21,12 @@ struct swapdev {
   void (*rw)(uint64 page, void *pa, int write);
 };
 
+/* With a swap disk, the free frames the kernel keeps for its own
+ * allocations (kalloc.c: the reserve): a user page never takes them, its
+ * fault makes room instead, so pipes, processes, page tables and copies
+ * made under spinlocks find frames while programs keep memory full. */
+#define SWAP_KEPT_FRAMES 32
+
 int swap_set_device(const struct swapdev *dev, uint64 pages);
 int swap_enabled(void);
 

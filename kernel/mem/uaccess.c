@@ -2,7 +2,8 @@
  * and copyinstr, each page resolved exactly as a user access would be
  * (fault.c), so that a store honours copy-on-write; as_prefault and
  * as_loads, for copies made under locks that a file read may not wait
- * under; and either_copyin and
+ * under, and as_fault_in, for a copy that could not finish under a
+ * spinlock (COPY_WAIT); and either_copyin and
  * either_copyout, for the console and the file system, which serve user and
  * kernel buffers alike. These two are the one place memory code asks which
  * process runs: the rest of mem/ is handed the address space it works on. */
@@ -39,7 +40,8 @@ grows_stack(struct aspace *as, uint64 uva)
  * makes room, unless the caller holds a spinlock. Returns 0 (for a string:
  * a NUL was copied), -1 on a bad address, when no frame is left for a
  * copy, or for a string with no NUL in its first len bytes, or COPY_WAIT
- * (aspace.h) when a page must be read and the caller holds a spinlock. */
+ * (aspace.h) when a page must be read, or memory made, and the caller
+ * holds a spinlock. */
 static int
 copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access, int string)
 {
@@ -53,7 +55,9 @@ copy_user(struct aspace *as, char *k, uint64 uva, uint64 len, enum access access
     int r = fault_locked(as, va0, access, &pte);
     if (r != 0) {
       as_op_end(as);
-      if (fault_nomem(r) && intr_get() && mem_reclaim(RECLAIM_BATCH) > 0)
+      if (fault_nomem(r) && !intr_get())
+        return COPY_WAIT; /* the caller makes room, its spinlock released */
+      if (fault_nomem(r) && mem_reclaim(RECLAIM_BATCH) > 0)
         continue; /* page replacement made room: try the page again */
       if (r == FAULT_BAD && grows_stack(as, uva))
         continue; /* a buffer in stack the program has not touched yet */
@@ -138,6 +142,25 @@ as_prefault(struct aspace *as, uint64 va, uint64 len)
     if (err != 0)
       return -1;
   }
+  return 0;
+}
+
+/* Make the pages of [va, va+len) usable for access now, as the user's own
+ * access would (vm_fault): read in from a file or from swap, and for a
+ * store, zero-filled or copied; page replacement makes room when memory
+ * is full. For a kernel copy that returned COPY_WAIT: its caller, its
+ * spinlock released, calls this and copies again. The caller holds no
+ * spinlock. Returns 0, or -1 at a page that cannot be had (the copy fails
+ * there too). */
+int
+as_fault_in(struct aspace *as, uint64 va, uint64 len, enum access access)
+{
+  uint64 end = va + len;
+  if (len == 0 || end < va)
+    return 0;
+  for (uint64 a = PGROUNDDOWN(va); a < end; a += PGSIZE)
+    if (vm_fault(as, a, access) != 0)
+      return -1;
   return 0;
 }
 

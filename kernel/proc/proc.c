@@ -415,7 +415,7 @@ wait(uint64 addr)
         if (addr != 0 && (r = copyout(p->as, addr, (char *)&pp->xstate, sizeof(pp->xstate))) < 0) {
           release(&pp->lock);
           release(&wait_lock);
-          if (r == COPY_WAIT && as_prefault(p->as, addr, sizeof(int)) == 0)
+          if (r == COPY_WAIT && as_fault_in(p->as, addr, sizeof(int), ACCESS_WRITE) == 0)
             return wait(addr); /* the page was out: in now, look again */
           return -1;
         }
