@@ -178,10 +178,14 @@ take_frame(uint64 leave)
   uint64 pa = 0;
 
   acquire(&fmem.lock);
-  if (fmem.nfree > leave && fmem.recycled) {
+  if (fmem.nfree <= leave) {
+    release(&fmem.lock);
+    return 0;
+  }
+  if (fmem.recycled) {
     pa = (uint64)fmem.recycled;
     fmem.recycled = fmem.recycled->next;
-  } else if (fmem.nfree > leave) {
+  } else {
     for (int i = 0; i < fmem.nfresh; i++) {
       if (fmem.fresh[i].size == 0)
         continue;

@@ -416,7 +416,7 @@ wait(uint64 addr)
           release(&pp->lock);
           release(&wait_lock);
           if (r == COPY_WAIT && as_fault_in(p->as, addr, sizeof(int), ACCESS_WRITE) == 0)
-            return wait(addr); /* the page was out: in now, look again */
+            return wait(addr); /* the page is usable now: look again */
           return -1;
         }
         freeproc(pp);
